@@ -1,0 +1,2 @@
+// Public API of @secdns/channel: named re-exports only.
+export {}

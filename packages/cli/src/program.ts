@@ -1,0 +1,18 @@
+import { Command } from 'commander'
+
+/**
+ * Build the `secdns` command tree (the dnscmd.exe counterpart).
+ *
+ * Each area (`zone`, `key`, `ca`, …) registers its own sub-commands; the program is
+ * built fresh for every run so tests can drive it in-process.
+ *
+ * @example
+ * await buildProgram().parseAsync(['node', 'secdns', 'zone', 'check', 'db.example', '--origin', 'example.'])
+ */
+export function buildProgram(): Command {
+  const program = new Command('secdns')
+    .description('DNSSEC for any network: certificate authority, offline zone signer, DNS server and stub client')
+    .version('0.1.0')
+    .showHelpAfterError()
+  return program
+}

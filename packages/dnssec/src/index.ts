@@ -1,0 +1,2 @@
+// Public API of @secdns/dnssec: named re-exports only.
+export {}

@@ -1,0 +1,2 @@
+// Public API of @secdns/pki: named re-exports only.
+export {}

@@ -1,0 +1,2 @@
+// Public API of @secdns/wire: named re-exports only.
+export {}

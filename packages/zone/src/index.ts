@@ -1,0 +1,2 @@
+// Public API of @secdns/zone: named re-exports only.
+export {}
