@@ -1,0 +1,78 @@
+/**
+ * Every limit of the channel as a named export (STYLE.md §5), overridable through the
+ * `limits` option of the server and the client.
+ */
+
+/** Largest WebSocket message accepted (ws `maxPayload`): a 64 KiB DNS message plus headers. */
+export const MAX_MESSAGE_OCTETS = 70 * 1024
+/** Largest DNS message a record may carry (RFC 1035 §4.2.2: two-octet length). */
+export const MAX_DNS_MESSAGE_OCTETS = 65535
+/** Anti-replay window width in records (RFC 4303 §3.4.3 recommends at least 64; we use 1024). */
+export const REPLAY_WINDOW = 1024
+/** Records a child SA may protect in one direction before it must be replaced. */
+export const SA_MAX_PACKETS = 2 ** 32
+/** Payload octets a child SA may protect in one direction before it must be replaced. */
+export const SA_MAX_BYTES = 2 ** 40
+/** Lifetime of a child SA in milliseconds before the initiator rekeys it. */
+export const SA_LIFETIME_MS = 60 * 60 * 1000
+/** Fraction of a budget after which the initiator starts a rekey (soft limit). */
+export const REKEY_AT = 0.75
+/** Time allowed from connection to an established channel. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000
+/** A channel with no traffic at all for this long is closed by the server. */
+export const IDLE_TIMEOUT_MS = 10 * 60 * 1000
+/** The client sends a liveness check (empty INFORMATIONAL) after this much silence. */
+export const DPD_INTERVAL_MS = 30_000
+/** A liveness check unanswered for this long ends the channel. */
+export const DPD_TIMEOUT_MS = 10_000
+/** A query unanswered for this long fails with ERR_CHANNEL_TIMEOUT. */
+export const QUERY_TIMEOUT_MS = 15_000
+/** Half-open handshakes (server-wide) above which the server demands a cookie (RFC 7296 §2.6). */
+export const COOKIE_THRESHOLD = 64
+/** Half-open handshakes the server accepts in total. */
+export const MAX_HALF_OPEN = 1024
+/** Half-open handshakes the server accepts from one source address. */
+export const MAX_HALF_OPEN_PER_SOURCE = 16
+/** Queries one client may have in flight (bounded by the 16-bit DNS id). */
+export const MAX_IN_FLIGHT = 4096
+
+/** The limits object accepted by the server and the client. */
+export interface ChannelLimits {
+  maxMessageOctets: number
+  replayWindow: number
+  saMaxPackets: number
+  saMaxBytes: number
+  saLifetimeMs: number
+  handshakeTimeoutMs: number
+  idleTimeoutMs: number
+  dpdIntervalMs: number
+  dpdTimeoutMs: number
+  queryTimeoutMs: number
+  cookieThreshold: number
+  maxHalfOpen: number
+  maxHalfOpenPerSource: number
+  maxInFlight: number
+}
+
+/** The defaults, as one object. */
+export const DEFAULT_LIMITS: Readonly<ChannelLimits> = Object.freeze({
+  maxMessageOctets: MAX_MESSAGE_OCTETS,
+  replayWindow: REPLAY_WINDOW,
+  saMaxPackets: SA_MAX_PACKETS,
+  saMaxBytes: SA_MAX_BYTES,
+  saLifetimeMs: SA_LIFETIME_MS,
+  handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+  idleTimeoutMs: IDLE_TIMEOUT_MS,
+  dpdIntervalMs: DPD_INTERVAL_MS,
+  dpdTimeoutMs: DPD_TIMEOUT_MS,
+  queryTimeoutMs: QUERY_TIMEOUT_MS,
+  cookieThreshold: COOKIE_THRESHOLD,
+  maxHalfOpen: MAX_HALF_OPEN,
+  maxHalfOpenPerSource: MAX_HALF_OPEN_PER_SOURCE,
+  maxInFlight: MAX_IN_FLIGHT,
+})
+
+/** Merge caller overrides over the defaults. */
+export function resolveLimits(over?: Partial<ChannelLimits>): ChannelLimits {
+  return { ...DEFAULT_LIMITS, ...(over ?? {}) }
+}
