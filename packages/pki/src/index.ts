@@ -9,6 +9,7 @@ export {
   type KeySpec, KEY_SPECS, DEFAULT_KEY_SPEC, isKeySpec, generateKey, keySpecOf, signWithKey, verifyWithCertificate,
   exportPrivateKeyPem, importPrivateKeyPem, type GeneratedKey,
 } from './keys.js'
+export { exportPkcs12, pkcs12Kdf, type Pkcs12Options } from './pkcs12.js'
 export { toPem, toDer, decodePemBlocks, type PemBlock } from './pem.js'
 export {
   type Profile, PROFILES, type CertifiedKey, type CaOptions, type IssueOptions, type CheckedCsr, type BuildParams,
