@@ -12,6 +12,7 @@ import * as x509 from '@peculiar/x509'
 import { createPrivateKey, createPublicKey, webcrypto, type KeyObject } from 'node:crypto'
 import { mkdir, readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { exportPkcs12 } from '@secdns/pki'
 import { algorithmInfo, algorithmToString, encodeDnskeyPublicKey } from './algorithms.js'
 import { writeFileAtomic } from './bind_keys.js'
 import { DnssecError } from './errors.js'
@@ -254,4 +255,24 @@ async function loadOne(dir: string, file: string, meta: StoredKeyMeta, opts: Key
   const key = keyFromParts(meta.zone, meta.flags, meta.algorithm, publicKey, privateKey, timing, file)
   if (key.keyTag !== meta.keyTag) throw new DnssecError('ERR_DNSSEC_KEY_MISMATCH', `${file}: key tag ${meta.keyTag} does not match the key (${key.keyTag})`)
   return { key, meta, file }
+}
+
+/**
+ * Write a key's certificate and private key as a PKCS #12 bundle (`<base>.pfx`, mode 0600),
+ * made by @secdns/pki, for Windows' certificate store or `openssl pkcs12`.
+ *
+ * @throws {DnssecError} ERR_DNSSEC_MISSING_PRIVATE_KEY, ERR_DNSSEC_KEY_STORE
+ */
+export async function saveKeyPkcs12(dir: string, key: DnssecKey, password: string, opts: { legacy?: boolean } = {}): Promise<string> {
+  if (key.privateKey === null) throw new DnssecError('ERR_DNSSEC_MISSING_PRIVATE_KEY', `key ${keyBaseName(key)} has no private key to bundle`)
+  const cert = await keyCertificate(key)
+  let pfx: Uint8Array
+  try {
+    pfx = exportPkcs12({ cert: cert.toString('pem'), privateKey: key.privateKey, password, friendlyName: keyBaseName(key), ...(opts.legacy === true ? { legacy: true } : {}) })
+  } catch (e) {
+    throw new DnssecError('ERR_DNSSEC_KEY_STORE', `cannot make the PKCS#12 bundle of ${keyBaseName(key)}: ${(e as Error).message}`, { cause: e })
+  }
+  const path = join(dir, `${keyBaseName(key)}.pfx`)
+  await writeFileAtomic(path, pfx, 0o600)
+  return path
 }

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createKey, keyBaseName } from '../src/keys.js'
-import { keyCertificate, loadKeys, readKeyCertificate, saveKey } from '../src/key_store.js'
+import { keyCertificate, loadKeys, readKeyCertificate, saveKey, saveKeyPkcs12 } from '../src/key_store.js'
 import { DnssecError } from '../src/errors.js'
 
 test('every algorithm is kept in a self-signed certificate that names zone, role, algorithm and tag', async (t) => {
@@ -86,4 +86,17 @@ test('a certificate that does not match its metadata is refused', async (t) => {
   const baseB = await saveKey(join(dir, 'b'), b)
   await writeFile(`${baseA}.crt`, await readFile(`${baseB}.crt`))
   await t.throwsAsync(loadKeys(dir), { instanceOf: DnssecError, code: 'ERR_DNSSEC_KEY_MISMATCH' })
+})
+
+test('a key exports as a PKCS#12 bundle OpenSSL opens with the password', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'secdns-ks-'))
+  const { key } = createKey('example.test', 13, { ksk: true })
+  const path = await saveKeyPkcs12(dir, key, 'pw')
+  t.is((await stat(path)).mode & 0o777, 0o600)
+  let out: string
+  try { out = execFileSync('openssl', ['pkcs12', '-in', path, '-passin', 'pass:pw', '-nodes', '-nocerts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') { t.log('openssl not installed here (apt-get install -y openssl)'); t.pass(); return }
+    throw e
+  }
+  t.regex(out, /BEGIN PRIVATE KEY/)
 })
