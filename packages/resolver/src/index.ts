@@ -1,0 +1,2 @@
+// Public API of @secdns/resolver: named re-exports only.
+export {}

@@ -1,0 +1,2 @@
+// Public API of @secdns/server: named re-exports only.
+export {}
