@@ -24,3 +24,7 @@ export { type PresentedNames, matchName, matchDnsId, ipBytes } from './names.js'
 export {
   type Purpose, type VerifyOptions, type VerifiedChain, type ParsedCertificate, MAX_PATH_LENGTH, verifyCertificate, parseCertificate,
 } from './verify.js'
+export {
+  type IndexEntry, type StoreIndex, type StoreMeta, type InitStoreOptions, type StoreIssueOptions, CaStore, STORE_VERSION,
+  STALE_LOCK_MS, LOCK_TIMEOUT_MS, initStore, openStore, withLock, writeFileAtomic, entryFor,
+} from './store.js'

@@ -373,9 +373,16 @@ export async function issueCertificate(issuer: CertifiedKey, opts: IssueOptions)
   if (!issuerWindow(issuer).ca) throw new PkiError('ERR_PKI_NOT_CA', 'the issuer is not a CA (basicConstraints cA is not set)')
   const dns = (opts.dns ?? []).map(checkDnsName)
   const ip = (opts.ip ?? []).map(checkIpAddress)
-  if (opts.profile === 'dns-server' && dns.length === 0 && ip.length === 0) {
-    if (isIP(name) !== 0) ip.push(name)
-    else dns.push(checkDnsName(name))
+  // A DNS server is reached by name: when no dNSName is given, the CN (a host name or an
+  // address) becomes a SAN, since clients match SANs only (RFC 6125 §6.4.4).
+  if (opts.profile === 'dns-server' && dns.length === 0) {
+    if (isIP(name) !== 0) {
+      if (!ip.includes(name)) ip.push(name)
+    } else if (ip.length === 0) {
+      dns.push(checkDnsName(name))
+    } else {
+      try { dns.push(checkDnsName(name)) } catch { /* the CN is a label, not a host name; the IP SANs stand */ }
+    }
   }
   let publicKey: KeyObject
   let privateKey: KeyObject | undefined
