@@ -1,2 +1,29 @@
 // Public API of @secdns/wire: named re-exports only.
-export {}
+export { SecdnsError, WireFormatError, type WireErrorCode } from './errors.js'
+export {
+  MAX_LABEL_OCTETS, MAX_NAME_OCTETS, MAX_LABELS, MAX_UDP_PAYLOAD, MAX_MESSAGE_OCTETS, HEADER_OCTETS,
+  MIN_QUESTION_OCTETS, MIN_RR_OCTETS, MAX_POINTER_OFFSET, MIN_EDNS_UDP_SIZE, MAX_CHARACTER_STRING,
+} from './limits.js'
+export { Name } from './name.js'
+export {
+  RRType, RRClass, Opcode, Rcode, EdnsOption, DnssecAlgorithm, DigestType, type RRTypeName,
+  rrTypeToString, rrTypeFromString, rrClassToString, rrClassFromString, isRRTypeString, isRRClassString,
+  opcodeToString, rcodeToString, isMetaType,
+} from './types.js'
+export { WireReader } from './reader.js'
+export { WireWriter } from './writer.js'
+export { encodeTypeBitmap, decodeTypeBitmap } from './bitmap.js'
+export { ipv4ToText, ipv4FromText, ipv6ToText, ipv6FromText } from './ip.js'
+export {
+  type RDataToken, tokenize, toHex, fromHex, toBase64, fromBase64, toBase32Hex, fromBase32Hex,
+  quoteString, unescapeText, timeToText, timeFromText, parseTtl,
+} from './text.js'
+export {
+  type A, type Aaaa, type Ns, type Cname, type Ptr, type Dname, type Soa, type Mx, type Txt, type Spf,
+  type Hinfo, type Srv, type Naptr, type Ds, type Cds, type Sshfp, type Rrsig, type Nsec, type Dnskey,
+  type Cdnskey, type Nsec3, type Nsec3Param, type Tlsa, type Smimea, type SvcParam, type Svcb, type Https,
+  type Caa, type Zonemd, type EdnsOptionData, type Opt, type Unknown, type RData, type ResourceRecord,
+  SvcParamKey, svcParamKeyToString, svcParamKeyFromString, hasTypedRData, isUnknown, writeRData, readRData,
+  encodeRData, decodeRData, canonicalRData, rdataToText, rdataFromText, rdataFromString,
+} from './rdata.js'
+export { canonicalRRsetOrder, canonicalRRWire, rrToText } from './canonical.js'

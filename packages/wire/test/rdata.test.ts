@@ -1,0 +1,171 @@
+import test from 'ava'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Name } from '../src/name.js'
+import { WireFormatError } from '../src/errors.js'
+import {
+  canonicalRData, decodeRData, encodeRData, rdataFromString, rdataFromText, rdataToText, type RData,
+} from '../src/rdata.js'
+import { rrToText } from '../src/canonical.js'
+import { tokenize } from '../src/text.js'
+import { RRType, rrClassFromString, rrTypeFromString } from '../src/types.js'
+import { roundTripRData } from './round_trip.js'
+
+const fixture = (f: string): string => readFileSync(fileURLToPath(new URL(`../../test/fixtures/${f}`, import.meta.url)), 'utf8')
+const N = (s: string): Name => Name.fromString(s)
+const from = (type: number, text: string): RData => rdataFromString(type, text, N('example.test.'))
+
+/** One sample per type, in presentation format as BIND prints it. */
+const samples: Array<[number, string]> = [
+  [RRType.A, '192.0.2.1'],
+  [RRType.NS, 'ns1.example.test.'],
+  [RRType.CNAME, 'Target.Example.test.'],
+  [RRType.SOA, 'ns1.example.test. hostmaster.example.test. 2024010101 7200 3600 1209600 300'],
+  [RRType.PTR, 'host.example.test.'],
+  [RRType.HINFO, '"PC" "Linux"'],
+  [RRType.MX, '10 mail.example.test.'],
+  [RRType.TXT, '"hello world" "a\\"b\\\\c" "\\001\\255;@$()" ""'],
+  [RRType.SPF, '"v=spf1 -all"'],
+  [RRType.AAAA, '2001:db8::1'],
+  [RRType.AAAA, '::ffff:1.2.3.4'],
+  [RRType.SRV, '1 2 3 target.example.test.'],
+  [RRType.NAPTR, '100 10 "u" "E2U+sip" "!^.*$!sip:info@example.test!" .'],
+  [RRType.DNAME, 'other.test.'],
+  [RRType.DS, '12345 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237 C7F8EC8D'],
+  [RRType.CDS, '0 0 0 00'],
+  [RRType.SSHFP, '1 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF01234567 89ABCDEF'],
+  [RRType.RRSIG, 'A 8 3 3600 20300101000000 20251201000000 12345 example.test. AwEAAaz/tAm8yTn4Mfeh5eyI96WSVexTBAvkMgJzkKTOiW1vkIbzxeF3 +/4RgWOq7HrxRixHlFlExOLAJr5emLvN7SWXgnLh4+B5xQlNVz8Og8kv'],
+  [RRType.NSEC, 'next.example.test. A NS SOA MX TXT AAAA RRSIG NSEC DNSKEY TYPE65280'],
+  [RRType.NSEC, 'next.example.test.'],
+  [RRType.DNSKEY, '257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+ KkxLbxILfDLUT0rAK9iUzy1L53eKGQ=='],
+  [RRType.CDNSKEY, '0 3 0 AA=='],
+  [RRType.NSEC3, '1 1 10 AABBCCDD 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR A RRSIG'],
+  [RRType.NSEC3, '1 0 0 - 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR'],
+  [RRType.NSEC3PARAM, '1 0 10 AABBCCDD'],
+  [RRType.NSEC3PARAM, '1 0 0 -'],
+  [RRType.TLSA, '3 1 1 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF01234567 89ABCDEF'],
+  [RRType.SMIMEA, '3 0 0 AABB'],
+  [RRType.ZONEMD, '2024010101 1 1 0123456789ABCDEF01234567'],
+  [RRType.SVCB, '1 . mandatory=alpn,port alpn="h2,h3" port=8443 ipv4hint=192.0.2.1,192.0.2.2 ech=AEX+DQBBAQAgACD/ ipv6hint=2001:db8::1 key667="hello"'],
+  [RRType.SVCB, '0 target.example.test.'],
+  [RRType.HTTPS, '1 . alpn="h2" no-default-alpn'],
+  [RRType.HTTPS, '2 svc.example.test. alpn="a\\\\,b,c" key65000'],
+  [RRType.CAA, '0 issue "letsencrypt.org"'],
+  [RRType.CAA, '128 tbs "a\\"b"'],
+  [65280, '\\# 4 0A000001'],
+  [65281, '\\# 0'],
+]
+
+for (const [type, text] of samples) {
+  test(`round-trips ${text.slice(0, 40)} as type ${type} through wire and text`, (t) => {
+    const d = rdataFromString(type, text)
+    t.is(rdataToText(d), text)
+    roundTripRData(t, d)
+  })
+}
+
+test('prints every record of the BIND fixture exactly as named-compilezone -D does', (t) => {
+  const lines = fixture('bind_types.compilezone.txt').split('\n').filter((l) => l && !l.startsWith(';'))
+  t.true(lines.length > 30)
+  for (const line of lines) {
+    const toks = tokenize(line)
+    const [owner, ttl, cls, type] = toks.map((x) => x.value)
+    const data = rdataFromText(rrTypeFromString(type!), toks.slice(4), null)
+    const rr = { name: N(owner!), ttl: Number(ttl), class: rrClassFromString(cls!), data }
+    t.is(rrToText(rr), line.replace(/\s+/g, ' '))
+    roundTripRData(t, data)
+  }
+})
+
+test('reads relative names in RDATA against the origin', (t) => {
+  const mx = from(RRType.MX, '10 mail') as { exchange: Name }
+  t.is(mx.exchange.toString(), 'mail.example.test.')
+  t.throws(() => rdataFromString(RRType.MX, '10 mail'), { code: 'ERR_WIRE_RELATIVE_NAME' })
+})
+
+test('accepts the RFC 3597 generic form for known types and converts it', (t) => {
+  const a = rdataFromString(RRType.A, '\\# 4 0a000001')
+  t.deepEqual(a, { type: 1, address: '10.0.0.1' })
+  t.throws(() => rdataFromString(RRType.A, '\\# 5 0a000001'), { code: 'ERR_WIRE_BAD_TEXT' })
+  t.throws(() => rdataFromString(RRType.A, '\\# 3 0a0000'), { code: 'ERR_WIRE_RDLENGTH' })
+  t.is(rdataToText({ type: 1, data: Uint8Array.of(10, 0, 0, 1) }), '10.0.0.1')
+})
+
+test('accepts units in SOA timers and mnemonics for algorithms', (t) => {
+  const soa = from(RRType.SOA, 'ns hm 1 2h 1H 2w 5m')
+  t.is(rdataToText(soa), 'ns.example.test. hm.example.test. 1 7200 3600 1209600 300')
+  t.is(rdataToText(from(RRType.DNSKEY, '256 3 ECDSAP256SHA256 AA==')), '256 3 13 AA==')
+})
+
+test('rejects malformed RDATA text with coded errors', (t) => {
+  const bad: Array<[number, string, string]> = [
+    [RRType.A, '192.0.2', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.A, '192.0.2.256', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.AAAA, '2001:db8::1::2', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.MX, '65536 a.', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.MX, '10', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.MX, '10 a. extra', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.TXT, '', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.TXT, '"' + 'x'.repeat(256) + '"', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.DS, '1 8 2 ABCD', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.DS, '1 8 9 ABC', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.DNSKEY, '257 3 8 AwE', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.RRSIG, 'A 8 2 3600 2030010100000 20251201000000 1 example. AA==', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.NSEC, 'next. A BOGUS', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.NSEC3, '1 0 0 - 2T7B4G4VSA5SMI47K61MV5BV1A22BOJW', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.SVCB, '1 . port', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.SVCB, '1 . mandatory=port', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.SVCB, '1 . alpn=h2 alpn=h3', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.SVCB, '1 . no-default-alpn=x', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.CAA, '0 is-sue "x"', 'ERR_WIRE_BAD_TEXT'],
+    [65280, '01020304', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.NS, 'a..b.', 'ERR_WIRE_EMPTY_LABEL'],
+  ]
+  for (const [type, text, code] of bad) {
+    t.throws(() => rdataFromString(type, text, N('example.')), { instanceOf: WireFormatError, code }, `${type} ${text}`)
+  }
+})
+
+test('rejects RDATA whose length does not fit the type', (t) => {
+  t.throws(() => decodeRData(RRType.A, Uint8Array.of(1, 2, 3)), { code: 'ERR_WIRE_RDLENGTH' })
+  t.throws(() => decodeRData(RRType.A, Uint8Array.of(1, 2, 3, 4, 5)), { code: 'ERR_WIRE_RDLENGTH' })
+  t.throws(() => decodeRData(RRType.MX, Uint8Array.of(0, 10, 1, 0x61, 0, 9)), { code: 'ERR_WIRE_RDLENGTH' })
+  t.throws(() => decodeRData(RRType.MX, Uint8Array.of(0, 10, 1, 0x61, 0), 0, 4), { code: 'ERR_WIRE_RDLENGTH' })
+  t.throws(() => decodeRData(RRType.TXT, new Uint8Array(0)), { code: 'ERR_WIRE_BAD_RDATA' })
+  t.throws(() => decodeRData(RRType.TXT, Uint8Array.of(5, 0x61)), { code: 'ERR_WIRE_TRUNCATED' })
+  t.throws(() => decodeRData(RRType.DS, Uint8Array.of(0, 1, 8, 2, 1, 2)), { code: 'ERR_WIRE_BAD_RDATA' })
+  t.throws(() => decodeRData(RRType.CAA, Uint8Array.of(0, 0)), { code: 'ERR_WIRE_BAD_RDATA' })
+  t.throws(() => decodeRData(RRType.NSEC3, Uint8Array.of(1, 0, 0, 0, 0, 0)), { code: 'ERR_WIRE_BAD_RDATA' })
+  // SvcParamKeys out of order
+  t.throws(() => decodeRData(RRType.SVCB, Uint8Array.of(0, 1, 0, 0, 3, 0, 2, 1, 1, 0, 1, 0, 2, 1, 0x61)), { code: 'ERR_WIRE_BAD_RDATA' })
+  // port with three octets
+  t.throws(() => decodeRData(RRType.SVCB, Uint8Array.of(0, 1, 0, 0, 3, 0, 3, 1, 1, 1)), { code: 'ERR_WIRE_BAD_RDATA' })
+})
+
+test('refuses compression pointers in RDATA of newer types', (t) => {
+  // RRSIG signer name as a pointer
+  const sig = new Uint8Array(20)
+  sig.set([0, 1, 8, 1, 0, 0, 0, 60, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0xc0, 0])
+  t.throws(() => decodeRData(RRType.RRSIG, sig), { code: 'ERR_WIRE_BAD_POINTER' })
+  t.throws(() => decodeRData(RRType.NSEC, Uint8Array.of(0xc0, 0)), { code: 'ERR_WIRE_BAD_POINTER' })
+  t.throws(() => decodeRData(RRType.SVCB, Uint8Array.of(0, 1, 0xc0, 0)), { code: 'ERR_WIRE_BAD_POINTER' })
+})
+
+test('canonical RDATA lowercases names only for the RFC 4034 §6.2 types (RFC 6840 §5.1)', (t) => {
+  const mx = from(RRType.MX, '10 MAIL.Example.TEST.')
+  t.deepEqual(canonicalRData(mx), encodeRData(from(RRType.MX, '10 mail.example.test.')))
+  const rrsig = from(RRType.RRSIG, 'A 8 2 60 20300101000000 20250101000000 1 EXAMPLE.test. AA==')
+  t.deepEqual(canonicalRData(rrsig), encodeRData(from(RRType.RRSIG, 'A 8 2 60 20300101000000 20250101000000 1 example.test. AA==')))
+  const nsec = from(RRType.NSEC, 'NEXT.example.test. A')
+  t.deepEqual(canonicalRData(nsec), encodeRData(nsec))
+  const svcb = from(RRType.SVCB, '1 TARGET.example.test.')
+  t.deepEqual(canonicalRData(svcb), encodeRData(svcb))
+})
+
+test('keeps decoded keys, signatures and unknown data as views into the packet', (t) => {
+  const key = encodeRData(from(RRType.DNSKEY, '257 3 8 AwEAAQ=='))
+  const d = decodeRData(RRType.DNSKEY, key) as { publicKey: Uint8Array }
+  t.is(d.publicKey.buffer, key.buffer)
+  const u = decodeRData(65280, key) as { data: Uint8Array }
+  t.is(u.data.buffer, key.buffer)
+})

@@ -1,0 +1,67 @@
+import test from 'ava'
+import { testProp, fc } from '@fast-check/ava'
+import {
+  fromBase32Hex, fromBase64, fromHex, group, parseTtl, quoteString, timeFromText, timeToText,
+  toBase32Hex, toBase64, toHex, tokenize, unescapeText,
+} from '../src/text.js'
+
+test('tokenizes quoted strings, escapes and key="value"', (t) => {
+  t.deepEqual(tokenize('10 "a b" c\\ d alpn="h2,h3"'), [
+    { value: '10', quoted: false }, { value: 'a b', quoted: true }, { value: 'c\\ d', quoted: false },
+    { value: 'alpn="h2,h3"', quoted: false },
+  ])
+  t.throws(() => tokenize('"open'), { code: 'ERR_WIRE_BAD_TEXT' })
+})
+
+test('parses TTLs with BIND units', (t) => {
+  t.is(parseTtl('3600', 'x'), 3600)
+  t.is(parseTtl('1w2d3h4m5s', 'x'), 604800 + 172800 + 10800 + 240 + 5)
+  t.is(parseTtl('1H', 'x'), 3600)
+  t.throws(() => parseTtl('h', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
+  t.throws(() => parseTtl('1x', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
+  t.throws(() => parseTtl('', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
+})
+
+test('prints RRSIG times as YYYYMMDDHHmmSS and reads both forms', (t) => {
+  t.is(timeToText(0), '19700101000000')
+  t.is(timeToText(1893456000), '20300101000000')
+  t.is(timeFromText('20300101000000', 'x'), 1893456000)
+  t.is(timeFromText('1893456000', 'x'), 1893456000)
+  t.throws(() => timeFromText('20301301000000', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
+})
+
+test('encodes base32hex without padding as RFC 5155 prints it', (t) => {
+  // RFC 4648 §10 test vectors, base32hex, padding removed
+  const v: Array<[string, string]> = [['', ''], ['f', 'CO'], ['fo', 'CPNG'], ['foo', 'CPNMU'], ['foob', 'CPNMUOG'], ['fooba', 'CPNMUOJ1'], ['foobar', 'CPNMUOJ1E8']]
+  for (const [plain, enc] of v) {
+    t.is(toBase32Hex(Buffer.from(plain)), enc)
+    t.deepEqual(Buffer.from(fromBase32Hex(enc.toLowerCase(), 'x')).toString(), plain)
+  }
+  t.throws(() => fromBase32Hex('CPNMUOJ1E9', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
+  t.throws(() => fromBase32Hex('W', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
+})
+
+test('decodes base64 and hex strictly', (t) => {
+  t.deepEqual([...fromBase64('AQID', 'x')], [1, 2, 3])
+  t.throws(() => fromBase64('AQI', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
+  t.throws(() => fromBase64('AQ*D', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
+  t.deepEqual([...fromHex('0aFF', 'x')], [10, 255])
+  t.throws(() => fromHex('0aF', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
+  t.throws(() => fromHex('0g', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
+  t.is(group('a'.repeat(60)), 'a'.repeat(56) + ' aaaa')
+})
+
+test('quotes character-strings with BIND escapes and reads them back', (t) => {
+  t.is(quoteString(Uint8Array.of(0x61, 0x22, 0x5c, 0x01, 0xff, 0x20)), '"a\\"\\\\\\001\\255 "')
+  t.deepEqual([...unescapeText('a\\"\\\\\\001\\255 ', 'x')], [0x61, 0x22, 0x5c, 0x01, 0xff, 0x20])
+  t.deepEqual([...unescapeText('é€', 'x')], [0xe9, 0xe2, 0x82, 0xac])
+  t.throws(() => unescapeText('\\256', 'x'), { code: 'ERR_WIRE_BAD_ESCAPE' })
+})
+
+testProp('base64, hex and base32hex round-trip any bytes', [fc.uint8Array({ maxLength: 80 })], (t, b) => {
+  t.deepEqual([...fromBase64(toBase64(b), 'x')], [...b])
+  t.deepEqual([...fromHex(toHex(b), 'x')], [...b])
+  t.deepEqual([...fromBase32Hex(toBase32Hex(b), 'x')], [...b])
+  const q = quoteString(b)
+  t.deepEqual([...unescapeText(q.slice(1, -1), 'x')], [...b])
+}, { numRuns: 300 })
