@@ -1,0 +1,2 @@
+// Public API of @secdns/client: named re-exports only.
+export {}
