@@ -4,6 +4,7 @@
  * Every error found while reading a master file carries the file, line and column it
  * was found at, and its message starts with `file:line:column: `.
  */
+import { SecdnsError } from '@secdns/wire'
 
 /** Stable codes for `switch (err.code)`. */
 export type ZoneErrorCode =
@@ -38,6 +39,7 @@ export type ZoneErrorCode =
   | 'ERR_ZONE_TTL_TOO_LARGE'
   | 'ERR_ZONE_NO_TTL_DEFAULT'
   | 'ERR_ZONE_BAD_ORIGIN'
+  | 'ERR_ZONE_META_TYPE'
 
 /** Where a record or an error comes from: a file name (as given) and 1-based line and column. */
 export interface SourceLocation {
@@ -48,6 +50,8 @@ export interface SourceLocation {
 
 /** `file:line:column` as compilers print it. */
 export function formatLocation(loc: SourceLocation): string {
+  // Line 0 means "the file as a whole" (it could not be opened, or the zone lacks something).
+  if (loc.line === 0) return loc.file
   return `${loc.file}:${loc.line}:${loc.column}`
 }
 
@@ -59,10 +63,10 @@ export function formatLocation(loc: SourceLocation): string {
  * @example
  * try { readZoneText('@ IN2 A 192.0.2.1', { origin }) } catch (e) { if (e instanceof ZoneError) console.log(e.code, e.line) }
  */
-export class ZoneError extends Error {
+export class ZoneError extends SecdnsError {
   /** The location-free text of the message. */
   readonly reason: string
-  readonly code: ZoneErrorCode
+  declare readonly code: ZoneErrorCode
   readonly file: string
   readonly line: number
   readonly column: number
@@ -74,9 +78,8 @@ export class ZoneError extends Error {
    * @param options `cause`, when it wraps another error (e.g. from @secdns/wire)
    */
   constructor(code: ZoneErrorCode, reason: string, loc: SourceLocation, options?: { cause?: unknown }) {
-    super(`${formatLocation(loc)}: ${reason}`, options)
+    super(code, `${formatLocation(loc)}: ${reason}`, options)
     this.name = 'ZoneError'
-    this.code = code
     this.reason = reason
     this.file = loc.file
     this.line = loc.line

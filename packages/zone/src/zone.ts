@@ -1,0 +1,265 @@
+/**
+ * The in-memory zone: RRsets by owner, canonical order (RFC 4034 §6.1), and what each
+ * name is — apex, authoritative data, delegation point, glue, occluded data or empty
+ * non-terminal — as the signer and the authoritative server need to know.
+ */
+import { Name, RRType, canonicalRData, type RData, type ResourceRecord, type Soa } from '@secdns/wire'
+import { zoneWarning, type SourceLocation, type ZoneWarning } from './errors.js'
+
+/**
+ * All records of one owner, class and type (RFC 2181 §5), with one TTL.
+ * `rdata` holds no duplicates (RFC 2181 §5: an RRset is a set).
+ */
+export interface RRset {
+  readonly name: Name
+  readonly type: number
+  readonly class: number
+  /** RFC 2181 §5.2: one TTL for the whole set (the first record's, as BIND keeps it). */
+  ttl: number
+  readonly rdata: RData[]
+  /** Where the first record of the set was read, when it came from a file. */
+  readonly source?: SourceLocation
+}
+
+/**
+ * What a name is in the zone.
+ *
+ * - `apex`: the zone's origin.
+ * - `authoritative`: in-zone data the zone answers for (and the signer signs).
+ * - `delegation`: a zone cut below the apex (NS RRset): only its NS (not signed), DS,
+ *   NSEC and RRSIG are the parent's (RFC 4035 §2.2); other data there is occluded.
+ * - `glue`: below a zone cut (or below a DNAME) and holding A/AAAA: served as glue in
+ *   referrals, never signed, never in NSEC chains.
+ * - `occluded`: below a zone cut or DNAME with no address data, or an empty non-terminal there.
+ * - `emptyNonTerminal`: no data, but names below it exist (RFC 4592 §2.2.2); it exists
+ *   for lookup (NODATA, not NXDOMAIN) and has its own NSEC3 (RFC 5155 §7.1).
+ */
+export type NodeKind = 'apex' | 'authoritative' | 'delegation' | 'glue' | 'occluded' | 'emptyNonTerminal'
+
+/** One owner name in the zone and its RRsets by type. */
+export interface ZoneNode {
+  readonly name: Name
+  /** RRsets by type number (empty for an empty non-terminal). */
+  readonly rrsets: Map<number, RRset>
+  /** Known after {@link Zone.finalize}; `authoritative` before. */
+  kind: NodeKind
+}
+
+function rdataKey(d: RData): string {
+  return Buffer.from(canonicalRData(d)).toString('latin1')
+}
+
+/**
+ * A zone: origin, class and its nodes.
+ *
+ * Add records with {@link Zone.add}; reading methods finalize it (computing empty
+ * non-terminals, canonical order and node kinds) on first use after a change.
+ *
+ * @example
+ * const zone = new Zone(Name.fromString('example.test.'))
+ * zone.add({ name, class: 1, ttl: 3600, data: { type: 1, address: '192.0.2.1' } })
+ * for (const node of zone.nodes()) console.log(node.name.toString(), node.kind)
+ */
+export class Zone {
+  readonly origin: Name
+  readonly class: number
+  private readonly byKey = new Map<string, ZoneNode>()
+  private readonly dedup = new WeakMap<RRset, Set<string>>()
+  private sorted: ZoneNode[] | null = null
+  private dataCount = 0
+  /** Warnings from adding records (TTL mismatches inside an RRset). */
+  readonly warnings: ZoneWarning[] = []
+
+  /**
+   * @param origin the zone apex
+   * @param zoneClass default IN (1)
+   */
+  constructor(origin: Name, zoneClass = 1) {
+    this.origin = origin
+    this.class = zoneClass
+  }
+
+  /** Number of records held (duplicates not counted). */
+  get size(): number { return this.dataCount }
+
+  /**
+   * Add one record. Duplicates (same canonical RDATA, RFC 4034 §6.2) are dropped.
+   * A TTL different from the RRset's gives a warning and the RRset's TTL is kept
+   * (RFC 2181 §5.2; BIND does the same).
+   *
+   * @returns false when it was a duplicate
+   */
+  add(rr: ResourceRecord, source?: SourceLocation): boolean {
+    const key = rr.name.hashKey()
+    let node = this.byKey.get(key)
+    if (node === undefined) {
+      node = { name: rr.name, rrsets: new Map(), kind: 'authoritative' }
+      this.byKey.set(key, node)
+      this.sorted = null
+    } else if (node.rrsets.size === 0) {
+      this.sorted = null
+    }
+    const type = rr.data.type
+    const set = node.rrsets.get(type)
+    if (set === undefined) {
+      node.rrsets.set(type, source ? { name: node.name, type, class: rr.class, ttl: rr.ttl, rdata: [rr.data], source } : { name: node.name, type, class: rr.class, ttl: rr.ttl, rdata: [rr.data] })
+      this.dataCount++
+      this.sorted = null
+      return true
+    }
+    let keys = this.dedup.get(set)
+    if (keys === undefined) {
+      keys = new Set(set.rdata.map(rdataKey))
+      this.dedup.set(set, keys)
+    }
+    const k = rdataKey(rr.data)
+    if (keys.has(k)) return false
+    keys.add(k)
+    if (rr.ttl !== set.ttl && source) {
+      this.warnings.push(zoneWarning('ERR_ZONE_TTL_MISMATCH', `TTL ${rr.ttl} differs from the ${rr.name.toString()} RRset's TTL ${set.ttl}; using ${set.ttl} (RFC 2181 §5.2)`, source))
+    }
+    set.rdata.push(rr.data)
+    this.dataCount++
+    return true
+  }
+
+  /** The node at a name (including empty non-terminals), or undefined. */
+  node(name: Name): ZoneNode | undefined {
+    this.finalize()
+    return this.byKey.get(name.hashKey())
+  }
+
+  /** True when the name exists in the zone (has data or is an empty non-terminal). */
+  has(name: Name): boolean {
+    return this.node(name) !== undefined
+  }
+
+  /** The RRset of a type at a name, or undefined. */
+  rrset(name: Name, type: number): RRset | undefined {
+    return this.byKey.get(name.hashKey())?.rrsets.get(type)
+  }
+
+  /** The RRsets at a name, ordered by type number. */
+  rrsets(name: Name): RRset[] {
+    const n = this.byKey.get(name.hashKey())
+    if (n === undefined) return []
+    return [...n.rrsets.values()].sort((a, b) => a.type - b.type)
+  }
+
+  /** The apex SOA record, or undefined if the zone has none. */
+  get soa(): ResourceRecord<Soa> | undefined {
+    const set = this.rrset(this.origin, RRType.SOA)
+    if (set === undefined || set.rdata.length === 0) return undefined
+    return { name: this.origin, class: set.class, ttl: set.ttl, data: set.rdata[0] as Soa }
+  }
+
+  /** What a name is ({@link NodeKind}), or undefined when it does not exist. */
+  kindOf(name: Name): NodeKind | undefined {
+    return this.node(name)?.kind
+  }
+
+  /** Every node (empty non-terminals included) in RFC 4034 §6.1 canonical order. */
+  nodes(): readonly ZoneNode[] {
+    this.finalize()
+    return this.sorted!
+  }
+
+  /** Owner names in canonical order; `kinds` filters by {@link NodeKind}. */
+  *names(kinds?: readonly NodeKind[]): Generator<Name> {
+    for (const n of this.nodes()) if (kinds === undefined || kinds.includes(n.kind)) yield n.name
+  }
+
+  /** Delegation points (zone cuts below the apex), canonical order. */
+  delegations(): Name[] { return [...this.names(['delegation'])] }
+
+  /** Empty non-terminals above authoritative data, canonical order. */
+  emptyNonTerminals(): Name[] { return [...this.names(['emptyNonTerminal'])] }
+
+  /**
+   * Every record as a {@link ResourceRecord}: owners in canonical order, SOA first at
+   * the apex then types by number, RDATA in canonical order (RFC 4034 §6.3).
+   */
+  *records(): Generator<ResourceRecord> {
+    for (const node of this.nodes()) {
+      const sets = [...node.rrsets.values()].sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
+      for (const set of sets) {
+        for (const data of sortRData(set.rdata)) yield { name: node.name, class: set.class, ttl: set.ttl, data }
+      }
+    }
+  }
+
+  /**
+   * Compute empty non-terminals, canonical order and node kinds. Called by the reading
+   * methods; call it yourself after a batch of {@link Zone.add} to pay the cost once.
+   */
+  finalize(): void {
+    if (this.sorted !== null) return
+    // Drop empty non-terminals from a previous pass: the data may have changed.
+    for (const [k, n] of this.byKey) if (n.rrsets.size === 0) this.byKey.delete(k)
+    const apexLabels = this.origin.labelCount
+    // RFC 4592 §2.2.2: every ancestor of a name with data, up to the apex, exists.
+    for (const n of [...this.byKey.values()]) {
+      let p = n.name
+      while (p.labelCount > apexLabels) {
+        p = p.parent()
+        const k = p.hashKey()
+        if (this.byKey.has(k)) break
+        this.byKey.set(k, { name: p, rrsets: new Map(), kind: 'emptyNonTerminal' })
+      }
+    }
+    const all = [...this.byKey.values()].sort((a, b) => a.name.compare(b.name))
+    // Canonical order puts a name's descendants right after it, so one pass with the
+    // current cut (delegation or DNAME owner) classifies every name.
+    let cut: Name | null = null
+    for (const n of all) {
+      if (cut !== null && !(n.name.isSubdomainOf(cut) && !n.name.equals(cut))) cut = null
+      if (n.name.labelCount === apexLabels && n.name.equals(this.origin)) {
+        n.kind = 'apex'
+        // RFC 6672 §2.4: a DNAME occludes every name below its owner, the apex included.
+        if (n.rrsets.has(RRType.DNAME)) cut = n.name
+        continue
+      }
+      if (cut !== null) {
+        n.kind = n.rrsets.has(RRType.A) || n.rrsets.has(RRType.AAAA) ? 'glue' : 'occluded'
+        continue
+      }
+      if (n.rrsets.has(RRType.NS)) {
+        // RFC 1034 §4.2.1: NS below the apex marks a zone cut.
+        n.kind = 'delegation'
+        cut = n.name
+        continue
+      }
+      n.kind = n.rrsets.size === 0 ? 'emptyNonTerminal' : 'authoritative'
+      if (n.rrsets.has(RRType.DNAME)) cut = n.name
+    }
+    this.sorted = all
+  }
+
+  /**
+   * The highest zone cut (delegation point) at or above `name` and below the apex, or
+   * undefined when `name` is not under a delegation.
+   */
+  cutAbove(name: Name): ZoneNode | undefined {
+    this.finalize()
+    const apexLabels = this.origin.labelCount
+    for (let l = apexLabels + 1; l <= name.labelCount; l++) {
+      const n = this.byKey.get(name.parent(name.labelCount - l).hashKey())
+      if (n === undefined) return undefined
+      if (n.kind === 'delegation') return n
+    }
+    return undefined
+  }
+}
+
+/** RDATA in RFC 4034 §6.3 canonical order (by canonical wire form). */
+export function sortRData(rdata: readonly RData[]): RData[] {
+  if (rdata.length < 2) return [...rdata]
+  const keyed = rdata.map((d) => ({ d, k: canonicalRData(d) }))
+  keyed.sort((a, b) => Buffer.compare(a.k, b.k))
+  return keyed.map((x) => x.d)
+}
+
+/** The records of an RRset as {@link ResourceRecord}s. */
+export function rrsetRecords(set: RRset): ResourceRecord[] {
+  return set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
+}
