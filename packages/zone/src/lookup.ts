@@ -23,7 +23,7 @@ export const MAX_CHAIN_LENGTH = 16
  *   The next step, if any, looks up the target.
  * - `dname`: an ancestor of the name has a DNAME (RFC 6672 §3.1); the step's `rrsets`
  *   hold the DNAME and the CNAME synthesized from it. The next step, if any, looks up
- *   the new name.
+ *   the new name (none when the CNAME type itself was asked for).
  * - `referral`: the name is at or below a zone cut (`delegation`); not authoritative.
  * - `nodata`: the name exists (maybe as an empty non-terminal, maybe only through a
  *   wildcard) but has no RRset of the type.
@@ -119,6 +119,8 @@ export function lookup(zone: Zone, qname: Name, qtype: number): LookupResult {
     steps.push(step)
     answer.push(...step.rrsets)
     if (step.kind !== 'cname' && step.kind !== 'dname') break
+    // RFC 6672 §3.1: asked for CNAME, the synthesized CNAME is the answer itself.
+    if (qtype === RRType.CNAME) break
     seen.add(name.hashKey())
     const next = nextName(step)
     // Follow aliases inside the zone only; loops and long chains stop here (RFC 1034 §3.6.2).

@@ -1,0 +1,82 @@
+import test from 'ava'
+import { Name, RRType } from '@secdns/wire'
+import { Zone, sortRData, rrsetRecords } from '../src/zone.js'
+import { loadZoneText } from '../src/load.js'
+
+const n = (s: string) => Name.fromString(s)
+const ZONE = `$TTL 300
+@ SOA ns hostmaster 1 2 3 4 5
+  NS ns
+ns A 192.0.2.1
+a.b.c TXT "deep"
+sub NS ns.sub
+ns.sub A 192.0.2.2
+x.sub TXT "occluded"
+sub TXT "occluded at the cut"
+Z A 192.0.2.3
+*.w A 192.0.2.4
+d DNAME example.net.
+e.d A 192.0.2.5
+`
+const zone = loadZoneText(ZONE, { origin: 'example.test' }).zone
+
+test('iterates owners in RFC 4034 §6.1 canonical order with empty non-terminals', (t) => {
+  t.deepEqual([...zone.names()].map(String), [
+    'example.test.', 'c.example.test.', 'b.c.example.test.', 'a.b.c.example.test.', 'd.example.test.', 'e.d.example.test.',
+    'ns.example.test.', 'sub.example.test.', 'ns.sub.example.test.', 'x.sub.example.test.', 'w.example.test.', '*.w.example.test.', 'Z.example.test.',
+  ])
+})
+
+test('classifies apex, delegation, glue, occluded, empty non-terminal and authoritative names', (t) => {
+  t.is(zone.kindOf(n('example.test.')), 'apex')
+  t.is(zone.kindOf(n('sub.example.test.')), 'delegation')
+  t.is(zone.kindOf(n('ns.sub.example.test.')), 'glue')
+  t.is(zone.kindOf(n('x.sub.example.test.')), 'occluded')
+  t.is(zone.kindOf(n('e.d.example.test.')), 'glue')
+  t.is(zone.kindOf(n('b.c.example.test.')), 'emptyNonTerminal')
+  t.is(zone.kindOf(n('a.b.c.example.test.')), 'authoritative')
+  t.is(zone.kindOf(n('*.w.example.test.')), 'authoritative')
+  t.is(zone.kindOf(n('nope.example.test.')), undefined)
+})
+
+test('lists delegations and empty non-terminals', (t) => {
+  t.deepEqual(zone.delegations().map(String), ['sub.example.test.'])
+  t.deepEqual(zone.emptyNonTerminals().map(String), ['c.example.test.', 'b.c.example.test.', 'w.example.test.'])
+})
+
+test('finds the cut above a name', (t) => {
+  t.is(zone.cutAbove(n('a.b.x.sub.example.test.'))!.name.toString(), 'sub.example.test.')
+  t.is(zone.cutAbove(n('a.b.c.example.test.')), undefined)
+})
+
+test('looks names up case-insensitively and keeps the case of the first owner', (t) => {
+  t.is(zone.rrset(n('z.EXAMPLE.test.'), RRType.A)!.name.toString(), 'Z.example.test.')
+  t.true(zone.has(n('NS.example.test.')))
+})
+
+test('drops duplicate records and warns about a TTL that differs inside an RRset', (t) => {
+  const z = new Zone(n('example.test.'))
+  const loc = { file: 'f', line: 3, column: 1 }
+  t.true(z.add({ name: n('a.example.test.'), class: 1, ttl: 60, data: { type: RRType.A, address: '192.0.2.1' } }, loc))
+  t.false(z.add({ name: n('A.example.test.'), class: 1, ttl: 60, data: { type: RRType.A, address: '192.0.2.1' } }, loc))
+  t.true(z.add({ name: n('a.example.test.'), class: 1, ttl: 90, data: { type: RRType.A, address: '192.0.2.2' } }, loc))
+  t.is(z.size, 2)
+  t.is(z.rrset(n('a.example.test.'), RRType.A)!.ttl, 60)
+  t.is(z.warnings[0]!.code, 'ERR_ZONE_TTL_MISMATCH')
+})
+
+test('records come out with RDATA in canonical order', (t) => {
+  const z = loadZoneText('$TTL 1\n@ SOA ns h 1 2 3 4 5\n NS ns\nns A 192.0.2.9\n A 192.0.2.10\n A 10.0.0.1', { origin: 'example.test' }).zone
+  t.deepEqual([...z.records()].filter((r) => r.data.type === RRType.A).map((r) => (r.data as { address: string }).address), ['10.0.0.1', '192.0.2.9', '192.0.2.10'])
+  t.is(sortRData([]).length, 0)
+  t.is(rrsetRecords(z.rrset(n('ns.example.test.'), RRType.A)!).length, 3)
+})
+
+test('recomputes empty non-terminals after more records are added', (t) => {
+  const z = new Zone(n('example.test.'))
+  z.add({ name: n('a.b.example.test.'), class: 1, ttl: 1, data: { type: RRType.A, address: '192.0.2.1' } })
+  t.deepEqual(z.emptyNonTerminals().map(String), ['b.example.test.'])
+  z.add({ name: n('b.example.test.'), class: 1, ttl: 1, data: { type: RRType.A, address: '192.0.2.2' } })
+  t.deepEqual(z.emptyNonTerminals().map(String), [])
+  t.is(z.soa, undefined)
+})
