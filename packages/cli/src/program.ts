@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { registerCaCommands } from './commands/ca.js'
 
 /**
  * Build the `secdns` command tree (the dnscmd.exe counterpart).
@@ -14,5 +15,6 @@ export function buildProgram(): Command {
     .description('DNSSEC for any network: certificate authority, offline zone signer, DNS server and stub client')
     .version('0.1.0')
     .showHelpAfterError()
+  registerCaCommands(program)
   return program
 }
