@@ -1,0 +1,252 @@
+/**
+ * The server configuration: a zod schema whose errors name the field, and a loader
+ * that resolves relative paths against the configuration file's directory.
+ *
+ * Safe defaults (issue 6): recursion, transfers, NOTIFY and UPDATE are allowed to
+ * nobody unless an ACL says otherwise; queries are answered for everyone.
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { isIP } from 'node:net'
+import { z } from 'zod'
+import { ServerError } from './errors.js'
+import { aclEntryProblem } from './acl.js'
+
+const port = z.int().min(0).max(65535)
+const address = z.string().refine((s) => isIP(s) !== 0, { message: 'expected an IPv4 or IPv6 address' })
+
+/** One `address:port` socket to listen on. */
+const socketSchema = z.strictObject({ address, port })
+
+const tlsFields = {
+  /** PEM certificate chain of the server (a DNS-server certificate from our CA). */
+  certificate: z.string().min(1),
+  /** PEM private key of the server certificate. */
+  key: z.string().min(1),
+  /** PEM CA certificate(s) to check client certificates against. */
+  clientCa: z.string().min(1).optional(),
+  /** Reject clients without a certificate from `clientCa`. */
+  requireClientCertificate: z.boolean().default(false),
+}
+
+const dotSchema = z.strictObject({ address, port, ...tlsFields }).refine((d) => !d.requireClientCertificate || d.clientCa !== undefined, {
+  message: 'requireClientCertificate needs clientCa', path: ['clientCa'],
+})
+
+const channelSchema = z.strictObject({
+  address, port,
+  certificate: z.string().min(1),
+  key: z.string().min(1),
+  /** CA certificates whose clients are accepted. */
+  trustedCas: z.array(z.string().min(1)).min(1),
+  /** Connection security rule: `require` protection, or only `request` it. */
+  protection: z.enum(['require', 'request']).default('require'),
+  /** Require encryption (never integrity-only) on this channel. */
+  requireEncryption: z.boolean().default(true),
+  /** Also accept TLS on the WebSocket (wss) with this certificate. */
+  tls: z.boolean().default(false),
+})
+
+const adminSchema = z.strictObject({
+  address, port,
+  /** A file holding the bearer token; must be mode 0600. */
+  tokenFile: z.string().min(1).optional(),
+  /** HTTPS: server certificate and key; clients may then present admin certificates. */
+  certificate: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  /** CA whose admin client certificates are accepted. */
+  clientCa: z.string().min(1).optional(),
+}).refine((a) => a.tokenFile !== undefined || a.clientCa !== undefined, {
+  message: 'the admin API needs tokenFile or clientCa (it is never open)', path: ['tokenFile'],
+}).refine((a) => a.clientCa === undefined || (a.certificate !== undefined && a.key !== undefined), {
+  message: 'clientCa needs certificate and key (HTTPS)', path: ['certificate'],
+})
+
+/**
+ * An ACL: entries are `any`, `none`, `localhost`, an address, a prefix `addr/len`,
+ * or `key:<tsig key name>`; see acl.ts.
+ */
+const aclSchema = z.array(z.string().min(1).superRefine((e, ctx) => {
+  const problem = aclEntryProblem(e)
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `"${e}": ${problem}` })
+}))
+
+const primaryZone = z.strictObject({
+  name: z.string().min(1),
+  type: z.literal('primary'),
+  file: z.string().min(1),
+  /** Secondaries to NOTIFY after a reload (`address` or `address:port`, `[v6]:port`). */
+  notify: z.array(z.string().min(1)).default([]),
+})
+const secondaryZone = z.strictObject({
+  name: z.string().min(1),
+  type: z.literal('secondary'),
+  /** Primaries to transfer from (`address` or `address:port`). */
+  primaries: z.array(z.string().min(1)).min(1),
+  /** Where the transferred zone is kept, so a restart serves it at once. */
+  file: z.string().min(1),
+  /** TSIG key name to sign transfer requests with. */
+  tsigKey: z.string().min(1).optional(),
+})
+
+const tsigKeySchema = z.strictObject({
+  name: z.string().min(1),
+  /** RFC 8945 §6: HMAC-SHA256 is the one we require; others are refused. */
+  algorithm: z.enum(['hmac-sha256']).default('hmac-sha256'),
+  /** Base64 secret. */
+  secret: z.string().min(1).refine((s) => /^[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s, 'base64').length >= 16, {
+    message: 'expected a base64 secret of at least 16 octets',
+  }),
+})
+
+const limitsSchema = z.strictObject({
+  /** Largest UDP response we send, whatever the client's EDNS size (RFC 6891 §6.2.5). */
+  udpPayload: z.int().min(512).max(4096).default(1232),
+  /** TCP connections open at once; more are closed at accept. */
+  tcpConnections: z.int().min(1).max(100000).default(256),
+  /** A TCP connection that sends nothing for this long is closed (RFC 7766 §6.2.3). */
+  tcpIdleMs: z.int().min(100).max(600000).default(10000),
+  /** A TCP query whose bytes do not all arrive within this long closes the connection. */
+  tcpReadMs: z.int().min(100).max(600000).default(5000),
+  /** Queries on one TCP connection before it is closed. */
+  tcpQueriesPerConnection: z.int().min(1).max(1000000).default(10000),
+  /** Concurrent outgoing transfers. */
+  transfers: z.int().min(1).max(1000).default(10),
+})
+
+/** The zod schema of server.json. */
+export const serverConfigSchema = z.strictObject({
+  listeners: z.strictObject({
+    udp: z.array(socketSchema).default([]),
+    tcp: z.array(socketSchema).default([]),
+    dot: z.array(dotSchema).default([]),
+    channel: z.array(channelSchema).default([]),
+    admin: adminSchema.optional(),
+  }),
+  zones: z.array(z.discriminatedUnion('type', [primaryZone, secondaryZone])).default([]),
+  acl: z.strictObject({
+    query: aclSchema.default(['any']),
+    recursion: aclSchema.default(['none']),
+    transfer: aclSchema.default(['none']),
+    notify: aclSchema.default(['none']),
+    update: aclSchema.default(['none']),
+  }).default({ query: ['any'], recursion: ['none'], transfer: ['none'], notify: ['none'], update: ['none'] }),
+  tsigKeys: z.array(tsigKeySchema).default([]),
+  limits: limitsSchema.default(limitsSchema.parse({})),
+  /** RFC 5001: the NSID we return when asked; none when unset. */
+  nsid: z.string().max(128).optional(),
+  /** Hex server secret for DNS COOKIEs (RFC 7873 §7.2); random per start when unset. */
+  cookieSecret: z.string().regex(/^[0-9a-fA-F]{32}$/).optional(),
+  /** Directory for state (secondary zones, journals). */
+  dataDir: z.string().min(1).optional(),
+}).superRefine((c, ctx) => {
+  const seen = new Set<string>()
+  c.zones.forEach((zz, i) => {
+    const k = zz.name.toLowerCase().replace(/\.$/, '')
+    if (seen.has(k)) ctx.addIssue({ code: 'custom', message: `zone "${zz.name}" is listed twice`, path: ['zones', i, 'name'] })
+    seen.add(k)
+  })
+  const keys = new Set<string>()
+  c.tsigKeys.forEach((k, i) => {
+    const n = k.name.toLowerCase().replace(/\.$/, '')
+    if (keys.has(n)) ctx.addIssue({ code: 'custom', message: `TSIG key "${k.name}" is listed twice`, path: ['tsigKeys', i, 'name'] })
+    keys.add(n)
+  })
+  for (const [aclName, entries] of Object.entries(c.acl)) {
+    entries.forEach((e, i) => {
+      if (e.startsWith('key:') && !keys.has(e.slice(4).toLowerCase().replace(/\.$/, ''))) {
+        ctx.addIssue({ code: 'custom', message: `names TSIG key "${e.slice(4)}", which tsigKeys does not define`, path: ['acl', aclName, i] })
+      }
+    })
+  }
+  c.zones.forEach((zz, i) => {
+    if (zz.type === 'secondary' && zz.tsigKey !== undefined && !keys.has(zz.tsigKey.toLowerCase().replace(/\.$/, ''))) {
+      ctx.addIssue({ code: 'custom', message: `names TSIG key "${zz.tsigKey}", which tsigKeys does not define`, path: ['zones', i, 'tsigKey'] })
+    }
+  })
+})
+
+/** The validated configuration, defaults filled in. */
+export type ServerConfig = z.infer<typeof serverConfigSchema>
+/** One zone entry of {@link ServerConfig}. */
+export type ZoneConfig = ServerConfig['zones'][number]
+/** One TSIG key of {@link ServerConfig}. */
+export type TsigKeyConfig = ServerConfig['tsigKeys'][number]
+/** The limits of {@link ServerConfig}. */
+export type LimitsConfig = ServerConfig['limits']
+
+function pathText(path: readonly PropertyKey[]): string {
+  let s = ''
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : (s === '' ? '' : '.') + String(p)
+  return s === '' ? '(top level)' : s
+}
+
+/**
+ * Validate a parsed configuration object.
+ *
+ * @param value the JSON value
+ * @param source the file name, for messages
+ * @throws {ServerError} `ERR_SERVER_CONFIG`, one line per problem, each naming the field:
+ *   `server.json: listeners.udp[0].port: Too big: expected number to be <=65535`
+ * @example
+ * const cfg = parseConfig({ listeners: { udp: [{ address: '127.0.0.1', port: 5300 }] } })
+ */
+export function parseConfig(value: unknown, source = 'config'): ServerConfig {
+  const r = serverConfigSchema.safeParse(value)
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${source}: ${pathText(i.path)}: ${i.message}`)
+    throw new ServerError('ERR_SERVER_CONFIG', lines.join('\n'))
+  }
+  return r.data
+}
+
+/**
+ * Read, validate and resolve a configuration file. Relative file paths inside it
+ * (zone files, certificates, keys, token file, data directory) are taken relative to
+ * the configuration file's directory.
+ *
+ * @param file path of server.json
+ * @throws {ServerError} `ERR_SERVER_CONFIG_READ` (unreadable, not JSON), `ERR_SERVER_CONFIG`
+ */
+export function loadConfig(file: string): ServerConfig {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new ServerError('ERR_SERVER_CONFIG_READ', `${file}: cannot read: ${(e as Error).message}`, { cause: e })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    throw new ServerError('ERR_SERVER_CONFIG_READ', `${file}: not valid JSON: ${(e as Error).message}`, { cause: e })
+  }
+  return resolveConfigPaths(parseConfig(json, file), dirname(resolve(file)))
+}
+
+/**
+ * Make every relative file path in a configuration absolute against `base`.
+ * @param c a validated configuration
+ * @param base the directory to resolve against
+ */
+export function resolveConfigPaths(c: ServerConfig, base: string): ServerConfig {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p))
+  const opt = (p: string | undefined): string | undefined => (p === undefined ? undefined : abs(p))
+  return {
+    ...c,
+    dataDir: opt(c.dataDir),
+    zones: c.zones.map((zz) => ({ ...zz, file: abs(zz.file) })),
+    listeners: {
+      ...c.listeners,
+      dot: c.listeners.dot.map((d) => ({ ...d, certificate: abs(d.certificate), key: abs(d.key), clientCa: opt(d.clientCa) })),
+      channel: c.listeners.channel.map((d) => ({ ...d, certificate: abs(d.certificate), key: abs(d.key), trustedCas: d.trustedCas.map(abs) })),
+      admin: c.listeners.admin === undefined ? undefined : {
+        ...c.listeners.admin,
+        tokenFile: opt(c.listeners.admin.tokenFile),
+        certificate: opt(c.listeners.admin.certificate),
+        key: opt(c.listeners.admin.key),
+        clientCa: opt(c.listeners.admin.clientCa),
+      },
+    },
+  }
+}
