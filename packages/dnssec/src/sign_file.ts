@@ -1,0 +1,66 @@
+/**
+ * Sign a zone file: read it with @secdns/zone, sign, write the signed zone and the
+ * `dsset-<zone>.` file, each to a temp file renamed into place so a failure leaves the
+ * previous output untouched.
+ */
+import { dirname, join } from 'node:path'
+import { rrToText, type ResourceRecord } from '@secdns/wire'
+import { loadZoneFile } from '@secdns/zone'
+import { writeFileAtomic } from './bind_keys.js'
+import { DnssecError } from './errors.js'
+import { signZone, type SignZoneOptions, type SignZoneResult } from './signer.js'
+
+/** Presentation text of records, one a line. */
+export function recordsToText(records: readonly ResourceRecord[]): string {
+  let s = ''
+  for (const rr of records) s += rrToText(rr) + '\n'
+  return s
+}
+
+/**
+ * Read a zone file and every record in it (errors from the reader become one coded error
+ * naming the file and line).
+ *
+ * @throws {DnssecError} ERR_DNSSEC_SIGN_FAILED
+ */
+export function readZoneRecords(path: string, origin: SignZoneOptions['origin']): ResourceRecord[] {
+  let res
+  try { res = loadZoneFile(path, { origin }) } catch (e) {
+    throw new DnssecError('ERR_DNSSEC_SIGN_FAILED', `${path}: ${(e as Error).message}`, { cause: e })
+  }
+  if (res.errors.length > 0) {
+    const first = res.errors.slice(0, 3).map((e) => e.message).join('; ')
+    throw new DnssecError('ERR_DNSSEC_SIGN_FAILED', `${path}: ${res.errors.length} error(s) reading the zone: ${first}`)
+  }
+  return [...res.zone.records()]
+}
+
+/** Options of {@link signZoneFile}. */
+export interface SignZoneFileOptions extends Omit<SignZoneOptions, 'file'> {
+  /** Output file; default `<input>.signed`. */
+  out?: string
+  /** Directory of the dsset file; default the output's directory. */
+  dsDir?: string
+  /** Test hook: replaces the atomic writer (to simulate a full disk). */
+  writer?: (path: string, data: string) => Promise<void>
+}
+
+/**
+ * Sign a zone file and write `<out>` and `dsset-<zone>.`.
+ *
+ * @returns the signing result and the paths written
+ * @throws {DnssecError} reading, key and write errors (ERR_DNSSEC_WRITE_FAILED leaves the old output intact)
+ * @example
+ * await signZoneFile('db.example', { origin: Name.fromString('example.'), keys, now: Math.floor(Date.now() / 1000) })
+ */
+export async function signZoneFile(path: string, opts: SignZoneFileOptions): Promise<SignZoneResult & { out: string, dsset: string }> {
+  const records = readZoneRecords(path, opts.origin)
+  const res = await signZone(records, { ...opts, file: path })
+  const out = opts.out ?? `${path}.signed`
+  const write = opts.writer ?? ((p: string, d: string) => writeFileAtomic(p, d))
+  await write(out, recordsToText(res.records))
+  const zoneText = opts.origin.toString()
+  const dsset = join(opts.dsDir ?? dirname(out), `dsset-${zoneText === '.' ? '.' : zoneText}`)
+  await write(dsset, recordsToText(res.ds))
+  return { ...res, out, dsset }
+}

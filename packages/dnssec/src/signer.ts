@@ -1,0 +1,409 @@
+/**
+ * The offline zone signer: strips old DNSSEC data, adds the DNSKEY RRset, an NSEC or
+ * NSEC3 chain and RRSIGs on every authoritative RRset, reusing fresh signatures of a
+ * previously signed zone, and bumps the SOA serial.
+ */
+import { createHash } from 'node:crypto'
+import {
+  Name, RRType, canonicalRData, type Ds, type Nsec, type Nsec3, type Nsec3Param, type RData, type ResourceRecord,
+  type Rrsig, type Soa,
+} from '@secdns/wire'
+import { Zone, type ZoneNode } from '@secdns/zone'
+import { algorithmInfo, algorithmToString, signBytes, DnssecAlgorithm } from './algorithms.js'
+import { DnssecError } from './errors.js'
+import {
+  isActive, isPublished, isRevoked, keyBaseName, keyRole, normalizeZone, publishedKeyTag, type DnssecKey,
+} from './keys.js'
+import { MAX_SIGN_ITERATIONS, nsec3Hash, nsec3Owner, type Nsec3Params } from './nsec3.js'
+import { dnskeyOf, dsOf, rrsigFieldsFor, rrsigSignedData, verifyRrsig, type RrsigFields } from './rrsig.js'
+import { toRrsigTime } from './time.js'
+
+/** How the SOA serial changes when signing. */
+export type SerialPolicy = 'keep' | 'increment' | 'unixtime' | 'date'
+
+/** One signature to make: which key, over which bytes. */
+export interface SignJob { readonly keyIndex: number, readonly data: Uint8Array }
+
+/** Signs a batch of jobs; the worker pool implements it for many threads. */
+export type BatchSigner = (keys: readonly DnssecKey[], jobs: readonly SignJob[]) => Promise<Uint8Array[]>
+
+/** Options of {@link signZone}. */
+export interface SignZoneOptions {
+  /** Zone apex. */
+  origin: Name
+  /** Candidate keys (the store's keys for this zone); timing decides which are used. */
+  keys: readonly DnssecKey[]
+  /** Signing time, unix seconds. */
+  now: number
+  /** RRSIG inception (unix seconds); default now − 1 h (clock skew). */
+  inception?: number
+  /** RRSIG expiration (unix seconds); default now + 30 d. */
+  expiration?: number
+  /** Spread expirations over this many seconds before `expiration`; default (expiration − now)/8. */
+  jitter?: number
+  /** Re-sign a reused signature when less than this remains; default (expiration − now)/4. */
+  refresh?: number
+  /** NSEC3 chain parameters; NSEC when absent. */
+  nsec3?: Nsec3Params
+  serial?: SerialPolicy
+  /** DNSKEY TTL; default the input's DNSKEY TTL, else the SOA TTL. */
+  dnskeyTtl?: number
+  /** DS digest types for the dsset; default [2] (SHA-256). */
+  dsDigests?: readonly number[]
+  /** Parallel signer; default signs on this thread. */
+  signer?: BatchSigner
+  /** Called as signatures are made (done, total). */
+  progress?: (done: number, total: number) => void
+  /** File name for messages. */
+  file?: string
+}
+
+/** What {@link signZone} produced. */
+export interface SignZoneResult {
+  /** The signed zone in output order (canonical owners, SOA first, RRSIG after what it covers). */
+  records: ResourceRecord[]
+  /** DS records for the parent (one per published KSK per digest). */
+  ds: ResourceRecord<Ds>[]
+  stats: { names: number, rrsets: number, signatures: number, reused: number, nsec: number, nsec3: number, serial: number, keys: string[] }
+  warnings: string[]
+}
+
+const DNSSEC_TYPES = new Set<number>([RRType.RRSIG, RRType.NSEC, RRType.NSEC3, RRType.NSEC3PARAM, RRType.DNSKEY])
+
+/** Next SOA serial under a policy (RFC 1982 arithmetic). */
+export function nextSerial(old: number, policy: SerialPolicy, now: number): number {
+  const inc = (s: number) => (s + 1) % 2 ** 32
+  const after = (cand: number) => (((cand - old) | 0) > 0 ? cand >>> 0 : inc(old))
+  switch (policy) {
+    case 'keep': return old
+    case 'increment': return inc(old)
+    case 'unixtime': return after(now)
+    case 'date': {
+      const d = new Date(now * 1000)
+      const base = (d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate()) * 100
+      return after(base)
+    }
+  }
+}
+
+/** A stable per-RRset value in [0, span) so jitter is the same whatever the thread count. */
+function jitterFor(owner: Name, type: number, span: number): number {
+  if (span <= 0) return 0
+  const h = createHash('sha256').update(owner.canonicalWire()).update(String(type)).digest()
+  return h.readUInt32BE(0) % span
+}
+
+function fail(code: ConstructorParameters<typeof DnssecError>[0], msg: string): never {
+  throw new DnssecError(code, msg)
+}
+
+/** Which keys sign which RRsets at `now`, per algorithm (RFC 6781 §3.1, RFC 6840 §5.11). */
+function chooseKeys(opts: SignZoneOptions, file: string): { published: DnssecKey[], dnskeySigners: DnssecKey[], dataSigners: DnssecKey[], warnings: string[] } {
+  const zone = normalizeZone(opts.origin.toString())
+  const warnings: string[] = []
+  for (const k of opts.keys) {
+    if (k.zone !== zone) fail('ERR_DNSSEC_WRONG_ZONE', `key ${k.source ?? keyBaseName(k)} is for zone ${k.zone}, not ${zone}`)
+  }
+  const published = opts.keys.filter((k) => isPublished(k, opts.now))
+  if (published.length === 0) {
+    const why = opts.keys.length === 0 ? 'no keys were given' : opts.keys.map((k) => `${k.source ?? keyBaseName(k)}: ${describeTiming(k, opts.now)}`).join('; ')
+    fail(opts.keys.length > 0 && opts.keys.every((k) => k.timing.delete !== undefined && k.timing.delete <= opts.now) ? 'ERR_DNSSEC_KEY_EXPIRED' : 'ERR_DNSSEC_NO_KEYS', `${file}: no key of ${zone} is published at ${new Date(opts.now * 1000).toISOString()} (${why})`)
+  }
+  const dnskeySigners: DnssecKey[] = []
+  const dataSigners: DnssecKey[] = []
+  const algs = [...new Set(published.map((k) => k.algorithm))].sort((a, b) => a - b)
+  for (const alg of algs) {
+    const pub = published.filter((k) => k.algorithm === alg)
+    const active = pub.filter((k) => isActive(k, opts.now))
+    const ksk = active.filter((k) => keyRole(k) === 'ksk')
+    const zsk = active.filter((k) => keyRole(k) === 'zsk')
+    // RFC 4035 §2.2 / RFC 6840 §5.11: every algorithm in the DNSKEY RRset signs every RRset.
+    if (active.length === 0) {
+      const detail = pub.map((k) => `${k.source ?? keyBaseName(k)}: ${describeTiming(k, opts.now)}`).join('; ')
+      const expired = pub.every((k) => k.timing.inactive !== undefined && k.timing.inactive <= opts.now)
+      fail(expired ? 'ERR_DNSSEC_KEY_EXPIRED' : 'ERR_DNSSEC_NO_KEYS', `${file}: algorithm ${algorithmToString(alg)} is in the DNSKEY RRset but no key of it is active (${detail})`)
+    }
+    // RFC 5011 §2.1: a revoked key still signs the DNSKEY RRset that carries it.
+    const revoked = pub.filter((k) => isRevoked(k, opts.now) && k.privateKey !== null)
+    dnskeySigners.push(...(ksk.length > 0 ? ksk : zsk), ...revoked)
+    dataSigners.push(...(zsk.length > 0 ? zsk : ksk))
+    if (ksk.length === 0) warnings.push(`no active KSK for ${algorithmToString(alg)}: ZSKs sign the DNSKEY RRset`)
+  }
+  for (const k of [...dnskeySigners, ...dataSigners]) {
+    if (k.privateKey === null) fail('ERR_DNSSEC_MISSING_PRIVATE_KEY', `${file}: key ${k.source ?? keyBaseName(k)} (tag ${k.keyTag}) is active but its private key is missing`)
+  }
+  if (opts.nsec3 !== undefined) {
+    for (const k of published) {
+      // RFC 5155 §2: algorithms 5 (RSASHA1) and older cannot be used in an NSEC3 zone.
+      if (k.algorithm === DnssecAlgorithm.RSASHA1) fail('ERR_DNSSEC_UNSUPPORTED_ALGORITHM', `${file}: key ${k.source ?? keyBaseName(k)} uses RSASHA1 (5), which cannot sign an NSEC3 zone (RFC 5155 §2); use RSASHA1-NSEC3-SHA1 (7) or newer`)
+    }
+  }
+  return { published, dnskeySigners: unique(dnskeySigners), dataSigners: unique(dataSigners), warnings }
+}
+
+function unique(keys: DnssecKey[]): DnssecKey[] {
+  return [...new Set(keys)]
+}
+
+function describeTiming(k: DnssecKey, now: number): string {
+  const t = k.timing
+  const iso = (s: number) => new Date(s * 1000).toISOString()
+  if (t.delete !== undefined && t.delete <= now) return `deleted since ${iso(t.delete)}`
+  if (t.inactive !== undefined && t.inactive <= now) return `inactive since ${iso(t.inactive)}`
+  if (t.revoke !== undefined && t.revoke <= now) return `revoked since ${iso(t.revoke)}`
+  const pub = t.publish ?? t.activate
+  if (pub === undefined) return 'never published'
+  if (pub > now) return `published only from ${iso(pub)}`
+  if (t.activate === undefined) return 'never activated'
+  if (t.activate > now) return `active only from ${iso(t.activate)}`
+  return 'active'
+}
+
+/** One RRset the signer will output. */
+interface OutSet { name: Name, type: number, class: number, ttl: number, rdata: RData[], signedBy: DnssecKey[] | null }
+
+/**
+ * Sign a zone.
+ *
+ * @param input every record of the (unsigned or signed) zone
+ * @throws {DnssecError} ERR_DNSSEC_NO_SOA, ERR_DNSSEC_WRONG_ZONE, ERR_DNSSEC_NO_KEYS, ERR_DNSSEC_KEY_EXPIRED,
+ *   ERR_DNSSEC_MISSING_PRIVATE_KEY, ERR_DNSSEC_UNSUPPORTED_ALGORITHM
+ * @example
+ * const { records, ds } = await signZone(records, { origin, keys, now: Math.floor(Date.now() / 1000) })
+ */
+export async function signZone(input: Iterable<ResourceRecord>, opts: SignZoneOptions): Promise<SignZoneResult> {
+  const file = opts.file ?? 'zone'
+  const origin = opts.origin
+  const now = opts.now
+  const inception = opts.inception ?? now - 3600
+  const expiration = opts.expiration ?? now + 30 * 86400
+  if (expiration <= now) fail('ERR_DNSSEC_BAD_TIME', `signature expiration ${new Date(expiration * 1000).toISOString()} is not after the signing time`)
+  if (inception >= expiration) fail('ERR_DNSSEC_BAD_TIME', 'signature inception must be before expiration')
+  const jitter = Math.min(opts.jitter ?? Math.floor((expiration - now) / 8), Math.max(0, expiration - now - 60))
+  const refresh = opts.refresh ?? Math.floor((expiration - now) / 4)
+  if (opts.nsec3 !== undefined && (opts.nsec3.iterations < 0 || opts.nsec3.iterations > MAX_SIGN_ITERATIONS || !Number.isInteger(opts.nsec3.iterations))) {
+    fail('ERR_DNSSEC_BAD_SALT', `NSEC3 iterations ${opts.nsec3.iterations} out of range 0–${MAX_SIGN_ITERATIONS} (RFC 9276 §3.1 advises 0)`)
+  }
+
+  // Split the input: data into a fresh zone model, old signatures kept aside for reuse.
+  const zone = new Zone(origin)
+  const oldSigs = new Map<string, Rrsig[]>()
+  let inputDnskeyTtl: number | undefined
+  for (const rr of input) {
+    const t = rr.data.type
+    if (t === RRType.RRSIG) {
+      const s = rr.data as Rrsig
+      const k = `${rr.name.hashKey()}|${s.typeCovered}`
+      const list = oldSigs.get(k)
+      if (list === undefined) oldSigs.set(k, [s]); else list.push(s)
+      continue
+    }
+    if (t === RRType.DNSKEY && rr.name.equals(origin)) { inputDnskeyTtl ??= rr.ttl; continue }
+    if (DNSSEC_TYPES.has(t)) continue
+    zone.add(rr)
+  }
+  const soaRR = zone.soa
+  if (soaRR === undefined) fail('ERR_DNSSEC_NO_SOA', `${file}: the zone ${origin.toString()} has no SOA record at its apex`)
+  const chosen = chooseKeys(opts, file)
+  const warnings = [...chosen.warnings]
+  for (const k of chosen.published) {
+    const info = algorithmInfo(k.algorithm)
+    if (info.family === 'rsa' && k.privateKey !== null && (k.privateKey.asymmetricKeyDetails?.modulusLength ?? 2048) < 2048) {
+      warnings.push(`key ${keyBaseName(k)} is RSA ${k.privateKey.asymmetricKeyDetails?.modulusLength} bits: weak (RFC 8624)`)
+    }
+  }
+
+  // SOA serial.
+  const soaSet = zone.rrset(origin, RRType.SOA)!
+  const oldSoa = soaSet.rdata[0] as Soa
+  const serial = nextSerial(oldSoa.serial, opts.serial ?? 'keep', now)
+  soaSet.rdata[0] = { ...oldSoa, serial }
+  // RFC 9077 §3.2 (updating RFC 4034 §4 and RFC 5155 §3): NSEC/NSEC3 TTL = min(SOA TTL, SOA MINIMUM).
+  const negTtl = Math.min(soaSet.ttl, oldSoa.minimum)
+
+  const nodes = zone.nodes()
+  const out: OutSet[] = []
+  const dnskeyTtl = opts.dnskeyTtl ?? inputDnskeyTtl ?? soaSet.ttl
+  out.push({
+    name: origin, type: RRType.DNSKEY, class: zone.class, ttl: dnskeyTtl,
+    rdata: chosen.published.map((k) => dnskeyOf(k, now)), signedBy: chosen.dnskeySigners,
+  })
+
+  // Data RRsets: sign authoritative data; at a delegation only DS (RFC 4035 §2.2).
+  const owners: Array<{ node: ZoneNode, types: number[] }> = []
+  for (const node of nodes) {
+    if (node.kind === 'glue' || node.kind === 'occluded') continue
+    const types: number[] = []
+    for (const set of node.rrsets.values()) {
+      const signed = node.kind !== 'delegation' || set.type === RRType.DS
+      out.push({ name: node.name, type: set.type, class: set.class, ttl: set.ttl, rdata: set.rdata, signedBy: signed ? chosen.dataSigners : null })
+      // RFC 4035 §2.3: at a delegation the bitmap shows only NS and DS (other data is glue).
+      if (node.kind !== 'delegation' || set.type === RRType.NS || set.type === RRType.DS) types.push(set.type)
+    }
+    if (node.kind === 'apex') types.push(RRType.DNSKEY)
+    owners.push({ node, types })
+  }
+
+  // Denial of existence.
+  let nsecCount = 0
+  let nsec3Count = 0
+  if (opts.nsec3 === undefined) {
+    // RFC 4035 §2.3: one NSEC per authoritative owner (delegations included, glue not),
+    // in canonical order, the last pointing back to the apex.
+    const withData = owners.filter((o) => o.node.kind !== 'emptyNonTerminal')
+    for (let i = 0; i < withData.length; i++) {
+      const o = withData[i]!
+      const next = withData[(i + 1) % withData.length]!.node.name
+      // RFC 4035 §2.3: NSEC and RRSIG at every owner — even an insecure delegation has the
+      // RRSIG that covers its own NSEC.
+      const types = new Set(o.types)
+      types.add(RRType.NSEC)
+      types.add(RRType.RRSIG)
+      const data: Nsec = { type: RRType.NSEC, nextDomainName: next, types: [...types].sort((a, b) => a - b) }
+      out.push({ name: o.node.name, type: RRType.NSEC, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
+      nsecCount++
+    }
+  } else {
+    const p = opts.nsec3
+    const flags = p.optOut ? 1 : 0
+    // RFC 5155 §7.1: an NSEC3 for every authoritative name and empty non-terminal;
+    // with opt-out, insecure delegations (no DS) MAY be left out — and so are empty
+    // non-terminals that exist only above them.
+    const included: Array<{ name: Name, types: number[], kind: ZoneNode['kind'] }> = []
+    const entsNeeded = new Set<string>()
+    for (const o of owners) {
+      if (o.node.kind === 'emptyNonTerminal') continue
+      const insecure = o.node.kind === 'delegation' && !o.types.includes(RRType.DS)
+      if (insecure && p.optOut) continue
+      included.push({ name: o.node.name, types: o.types, kind: o.node.kind })
+      let a = o.node.name
+      while (a.labelCount > origin.labelCount + 1) { a = a.parent(); entsNeeded.add(a.hashKey()) }
+    }
+    for (const o of owners) {
+      if (o.node.kind === 'emptyNonTerminal' && entsNeeded.has(o.node.name.hashKey())) included.push({ name: o.node.name, types: [], kind: o.node.kind })
+    }
+    const hashed = included.map((x) => ({ ...x, hash: nsec3Hash(x.name, p.salt, p.iterations) }))
+    hashed.sort((a, b) => Buffer.compare(a.hash, b.hash))
+    for (let i = 1; i < hashed.length; i++) {
+      if (Buffer.compare(hashed[i - 1]!.hash, hashed[i]!.hash) === 0) {
+        fail('ERR_DNSSEC_SIGN_FAILED', `NSEC3 hash collision between ${hashed[i - 1]!.name.toString()} and ${hashed[i]!.name.toString()}; choose another salt (RFC 5155 §7.1)`)
+      }
+    }
+    for (let i = 0; i < hashed.length; i++) {
+      const h = hashed[i]!
+      const types = new Set(h.types)
+      if (h.kind === 'apex') types.add(RRType.NSEC3PARAM)
+      // RFC 5155 §3.2.1: RRSIG present when the name has signed RRsets.
+      if (h.kind !== 'emptyNonTerminal' && (h.kind !== 'delegation' || types.has(RRType.DS))) types.add(RRType.RRSIG)
+      const data: Nsec3 = {
+        type: RRType.NSEC3, hashAlgorithm: 1, flags, iterations: p.iterations, salt: p.salt,
+        nextHashedOwnerName: hashed[(i + 1) % hashed.length]!.hash, types: [...types].sort((a, b) => a - b),
+      }
+      out.push({ name: nsec3Owner(h.hash, origin), type: RRType.NSEC3, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
+      nsec3Count++
+    }
+    // RFC 5155 §4: NSEC3PARAM at the apex; flags 0 there (opt-out lives in the NSEC3 flags).
+    const param: Nsec3Param = { type: RRType.NSEC3PARAM, hashAlgorithm: 1, flags: 0, iterations: p.iterations, salt: p.salt }
+    out.push({ name: origin, type: RRType.NSEC3PARAM, class: zone.class, ttl: 0, rdata: [param], signedBy: chosen.dataSigners })
+  }
+
+  // Signatures: reuse fresh old ones over unchanged RRsets, make the rest.
+  const keys = unique([...chosen.dnskeySigners, ...chosen.dataSigners])
+  const keyIndex = new Map(keys.map((k, i) => [k, i]))
+  const jobs: SignJob[] = []
+  const pending: Array<{ set: OutSet, fields: RrsigFields, job: number }> = []
+  const sigsFor = new Map<OutSet, Rrsig[]>()
+  let reused = 0
+  for (const set of out) {
+    if (set.signedBy === null) continue
+    const rrs: ResourceRecord[] = set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
+    const old = oldSigs.get(`${set.name.hashKey()}|${set.type}`) ?? []
+    const sigs: Rrsig[] = []
+    sigsFor.set(set, sigs)
+    for (const k of set.signedBy) {
+      const tag = publishedKeyTag(k, now)
+      const fresh = old.find((s) => s.keyTag === tag && s.algorithm === k.algorithm &&
+        ((s.expiration - toRrsigTime(now)) | 0) > refresh && ((toRrsigTime(now) - s.inception) | 0) >= 0 &&
+        s.originalTtl === set.ttl && s.signerName.equals(origin) &&
+        verifyRrsig(rrs, s, { owner: origin, data: dnskeyOf(k, now) }, now) === null)
+      if (fresh !== undefined) { sigs.push(fresh); reused++; continue }
+      const exp = expiration - jitterFor(set.name, set.type, jitter)
+      const fields = rrsigFieldsFor(rrs, { signer: origin, algorithm: k.algorithm, keyTag: tag, inception, expiration: exp })
+      pending.push({ set, fields, job: jobs.length })
+      jobs.push({ keyIndex: keyIndex.get(k)!, data: rrsigSignedData(fields, rrs) })
+    }
+  }
+  const signatures = opts.signer !== undefined ? await opts.signer(keys, jobs) : signLocally(keys, jobs, opts.progress)
+  for (const p of pending) {
+    sigsFor.get(p.set)!.push({ type: RRType.RRSIG, ...p.fields, signature: signatures[p.job]! })
+  }
+
+  // Output order: owners canonical; SOA first at the apex, then types by number; each
+  // RRset followed by its RRSIGs (as dnssec-signzone writes them).
+  const byOwner = new Map<string, { name: Name, sets: OutSet[] }>()
+  for (const set of out) {
+    const k = set.name.hashKey()
+    let e = byOwner.get(k)
+    if (e === undefined) { e = { name: set.name, sets: [] }; byOwner.set(k, e) }
+    e.sets.push(set)
+  }
+  const ordered = [...byOwner.values()].sort((a, b) => a.name.compare(b.name))
+  const records: ResourceRecord[] = []
+  for (const o of ordered) {
+    o.sets.sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
+    for (const set of o.sets) {
+      const sorted = set.rdata.map((d) => ({ d, k: canonicalRData(d) })).sort((a, b) => Buffer.compare(a.k, b.k))
+      for (const { d } of sorted) records.push({ name: set.name, class: set.class, ttl: set.ttl, data: d })
+      const sigs = sigsFor.get(set) ?? []
+      sigs.sort((a, b) => a.algorithm - b.algorithm || a.keyTag - b.keyTag)
+      for (const s of sigs) records.push({ name: set.name, class: set.class, ttl: s.originalTtl, data: s })
+    }
+  }
+  // Glue and occluded data stay, unsigned, after the zone cut they belong to.
+  const glue: ResourceRecord[] = []
+  for (const node of nodes) {
+    if (node.kind !== 'glue' && node.kind !== 'occluded') continue
+    for (const set of node.rrsets.values()) for (const d of set.rdata) glue.push({ name: node.name, class: set.class, ttl: set.ttl, data: d })
+  }
+  const merged = mergeGlue(records, glue)
+
+  const digests = opts.dsDigests ?? [2]
+  const ds: ResourceRecord<Ds>[] = []
+  for (const k of chosen.published) {
+    if (keyRole(k) !== 'ksk' || isRevoked(k, now)) continue
+    for (const d of digests) ds.push({ name: origin, class: zone.class, ttl: dnskeyTtl, data: dsOf(k, d, now) })
+  }
+  return {
+    records: merged, ds,
+    stats: {
+      names: owners.length, rrsets: pending.length + reused, signatures: pending.length, reused, nsec: nsecCount, nsec3: nsec3Count, serial,
+      keys: chosen.published.map((k) => `${keyBaseName(k)} ${keyRole(k)}${chosen.dnskeySigners.includes(k) || chosen.dataSigners.includes(k) ? ' signing' : ' published'}`),
+    },
+    warnings,
+  }
+}
+
+function mergeGlue(records: ResourceRecord[], glue: ResourceRecord[]): ResourceRecord[] {
+  if (glue.length === 0) return records
+  const all: ResourceRecord[] = []
+  let g = 0
+  for (const rr of records) {
+    while (g < glue.length && glue[g]!.name.compare(rr.name) < 0) all.push(glue[g++]!)
+    all.push(rr)
+  }
+  while (g < glue.length) all.push(glue[g++]!)
+  return all
+}
+
+/** Sign jobs on the calling thread. */
+export function signLocally(keys: readonly DnssecKey[], jobs: readonly SignJob[], progress?: (done: number, total: number) => void): Uint8Array[] {
+  const out: Uint8Array[] = new Array(jobs.length)
+  for (let i = 0; i < jobs.length; i++) {
+    const j = jobs[i]!
+    const k = keys[j.keyIndex]!
+    out[i] = signBytes(k.algorithm, k.privateKey!, j.data)
+    if (progress !== undefined && (i & 1023) === 1023) progress(i + 1, jobs.length)
+  }
+  progress?.(jobs.length, jobs.length)
+  return out
+}
