@@ -317,6 +317,8 @@ export class Responder {
   private readonly groups: readonly GroupName[]
   private readonly prfs: readonly PrfName[]
   private keRejected = false
+  /** Payloads of the AUTH request, once opened (tests use it to stage attacks). */
+  lastAuthRequest: Payload[] | undefined
   private k: { spiI: Uint8Array; group: GroupName; prf: PrfName; transform: TransformSpec; ikeKeys: IkeKeys; ni: Uint8Array; nr: Uint8Array; realMessage1: Uint8Array; realMessage2: Uint8Array } | undefined
 
   constructor(o: ResponderOptions) {
@@ -417,6 +419,7 @@ export class Responder {
       throw new ChannelError('ERR_CHANNEL_PROTOCOL', 'expected the AUTH request for this IKE SA')
     }
     const ps = openSk(frame, m, k.ikeKeys.skEi)
+    this.lastAuthRequest = ps
     try {
       const a = readAuth(ps, PAYLOAD.IDi, 'client')
       if (Buffer.compare(a.certs[0]!, this.o.identity.certDer) === 0) {

@@ -225,9 +225,15 @@ export class ChannelServer extends EventEmitter {
         this.refuse(c, e instanceof ChannelError ? e : new ChannelError('ERR_CHANNEL_PROTOCOL', String(e), { cause: e }))
       }
     })
-    ws.on('error', () => { /* the close event follows; ws errors (e.g. 1009 too big) are counted there */ })
-    ws.on('close', (code: number) => {
-      if (code === 1009) this.count('ERR_CHANNEL_TOO_BIG')
+    ws.on('error', (e: Error & { code?: string }) => {
+      // ws refuses bad frames itself (RFC 6455 §7.4.1: 1009 too big, 1002 protocol error)
+      // and closes; count them like our own refusals.
+      const err = e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+        ? new ChannelError('ERR_CHANNEL_TOO_BIG', `message larger than ${this.limits.maxMessageOctets} octets`, { cause: e })
+        : new ChannelError('ERR_CHANNEL_PROTOCOL', e.message, { cause: e })
+      this.refuseEarly(err, address)
+    })
+    ws.on('close', () => {
       this.leaveHalfOpen(c)
       this.conns.delete(c)
       if (c.session !== undefined && !c.session.closed) c.session.end(undefined, 1000, 'closed')
