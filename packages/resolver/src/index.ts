@@ -1,2 +1,15 @@
 // Public API of @secdns/resolver: named re-exports only.
-export {}
+export { ResolverError, type ResolverErrorCode } from './errors.js'
+export {
+  MAX_CNAME_CHAIN, MAX_REFERRAL_DEPTH, MAX_QUERIES_PER_RESOLUTION, MAX_SIGNATURE_CHECKS,
+  NSEC3_SOFT_ITERATION_LIMIT, NSEC3_HARD_ITERATION_LIMIT, QUERY_TIMEOUT_MS, RETRIES_PER_SERVER,
+  MAX_CACHE_ENTRIES, MAX_CACHE_TTL, MAX_NEGATIVE_TTL, BOGUS_TTL, DEFAULT_LIMITS, resolveLimits, type ResolverLimits,
+} from './limits.js'
+export {
+  TrustAnchors, parseAnchorText, anchorKeyTag,
+  type AnchorRecord, type TrustAnchor, type AnchorFilter,
+} from './trust_anchors.js'
+export {
+  importBindAnchors, exportBindAnchors, importUnboundAnchors, exportUnboundAnchors, importAnchors,
+  type BindAnchor, type BindAnchorKind,
+} from './anchor_formats.js'
