@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { registerCaCommands } from './commands/ca.js'
+import { registerZoneCommands } from './commands/zone.js'
 
 /**
  * Build the `secdns` command tree (the dnscmd.exe counterpart).
@@ -16,5 +17,6 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
   registerCaCommands(program)
+  registerZoneCommands(program)
   return program
 }
