@@ -27,3 +27,12 @@ export {
   encodeRData, decodeRData, canonicalRData, rdataToText, rdataFromText, rdataFromString,
 } from './rdata.js'
 export { canonicalRRsetOrder, canonicalRRWire, rrToText } from './canonical.js'
+export {
+  type Edns, type ExtendedError, EdeCode, checkEdnsOption, nsidOption, cookieOption, parseCookieOption,
+  edeOption, parseEdeOption, paddingOption, paddingLength,
+} from './edns.js'
+export {
+  type Flags, type Question, type Message, type Header, type EncodeOptions, type QueryOptions, NO_FLAGS,
+  decodeHeader, decodeMessage, encodeMessage, createQuery,
+} from './message.js'
+export { frameTcp, TcpFrameReader } from './tcp.js'

@@ -993,7 +993,16 @@ export function readRData(r: WireReader, type: number): RData {
   const c = codecs.get(type)
   if (c === undefined) return { type, data: r.rest() }
   const start = r.pos
-  const d = c.decode(r, type)
+  let d: RData
+  try {
+    d = c.decode(r, type)
+  } catch (e) {
+    // r.end is the RDATA end, so a read past it means RDLENGTH is too short for the type.
+    if (e instanceof WireFormatError && e.code === 'ERR_WIRE_TRUNCATED') {
+      throw new WireFormatError('ERR_WIRE_RDLENGTH', `RDLENGTH ${r.end - start} at offset ${start - 2} is too short for the ${rrTypeToString(type)} RDATA: ${e.message}`, e.offset)
+    }
+    throw e
+  }
   // RFC 1035 §4.1.3: RDLENGTH is the length of RDATA, exactly.
   if (r.pos !== r.end) {
     throw new WireFormatError('ERR_WIRE_RDLENGTH', `RDLENGTH ${r.end - start} at offset ${start - 2} is longer than the ${rrTypeToString(type)} RDATA (${r.pos - start} octets)`, start - 2)
@@ -1014,15 +1023,7 @@ export function decodeRData(type: number, buf: Uint8Array, offset = 0, length = 
   if (offset < 0 || length < 0 || offset + length > buf.length) {
     throw new WireFormatError('ERR_WIRE_TRUNCATED', `RDATA at offset ${offset} of ${length} octets runs past the buffer (${buf.length})`, offset)
   }
-  const r = new WireReader(buf, offset, offset + length)
-  try {
-    return readRData(r, type)
-  } catch (e) {
-    if (e instanceof WireFormatError && e.code === 'ERR_WIRE_TRUNCATED' && r.end < buf.length) {
-      throw new WireFormatError('ERR_WIRE_RDLENGTH', `${rrTypeToString(type)} RDATA is longer than its length ${length}: ${e.message}`, e.offset)
-    }
-    throw e
-  }
+  return readRData(new WireReader(buf, offset, offset + length), type)
 }
 
 function genericText(b: Uint8Array): string {
