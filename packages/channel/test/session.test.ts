@@ -1,0 +1,121 @@
+// Established channels: rekeying under load, liveness checks, idle timeouts, id matching.
+import test from 'ava'
+import { connect } from '../src/client.js'
+import { pki, startServer, clientOptions, dnsQuery, goodClientAnswers } from './helpers.js'
+import { startRelay } from './relay.js'
+
+test('10,000 queries across forced rekeys arrive once each, none lost or duplicated', async (t) => {
+  const p = await pki()
+  const limits = { saMaxPackets: 300 }
+  const { server, url } = await startServer(p, { limits })
+  t.teardown(() => server.close())
+  const c = await connect(url, clientOptions(p, {}, limits))
+  const seen = new Map<number, number>()
+  let next = 0
+  const total = 10_000
+  async function worker(): Promise<void> {
+    while (next < total) {
+      const n = next++
+      const a = await c.query(dnsQuery(n & 0xffff, `q${n}.example.test`))
+      const id = (a[0]! << 8) | a[1]!
+      t.is(id, n & 0xffff)
+      // The name in the answer says which query it answers.
+      const name = Buffer.from(a.subarray(13, 13 + a[12]!)).toString()
+      t.is(name, `q${n}`)
+      seen.set(n, (seen.get(n) ?? 0) + 1)
+    }
+  }
+  await Promise.all(Array.from({ length: 64 }, worker))
+  t.is(seen.size, total)
+  t.true([...seen.values()].every((v) => v === 1))
+  t.true(c.stats.rekeys >= 30, `only ${c.stats.rekeys} rekeys`)
+  t.is(server.stats.rekeys, c.stats.rekeys)
+  t.deepEqual(server.stats.refused, {})
+  t.deepEqual(c.stats.refused, {})
+  t.is(server.stats.queries, total)
+  // After the last rekey the server dropped old inbound SAs on DELETE.
+  await c.ping()
+  t.true(server.sessions()[0]!.rekeys >= 30)
+  await c.close()
+})
+
+test('a rekey gives new SPIs and keeps queries flowing', async (t) => {
+  const p = await pki()
+  const { server, url } = await startServer(p)
+  t.teardown(() => server.close())
+  const c = await connect(url, clientOptions(p))
+  const before = c.negotiated.spis
+  const rekeyed = new Promise<{ oldSpis: unknown; newSpis: { inbound: number; outbound: number } }>((r) => c.once('rekey', r))
+  const inflight = Array.from({ length: 20 }, (_, i) => c.query(dnsQuery(i)))
+  c.rekey()
+  const after = await rekeyed
+  t.notDeepEqual(after.newSpis, before)
+  const answers = await Promise.all([...inflight, ...Array.from({ length: 20 }, (_, i) => c.query(dnsQuery(100 + i)))])
+  t.is(answers.length, 40)
+  t.deepEqual(c.negotiated.spis, after.newSpis)
+  await c.close()
+})
+
+test('queries with the same DNS id in flight get distinct wire ids and their own answers', async (t) => {
+  const p = await pki()
+  const { server, url } = await startServer(p)
+  t.teardown(() => server.close())
+  const c = await connect(url, clientOptions(p))
+  const names = ['a.test', 'b.test', 'c.test']
+  const answers = await Promise.all(names.map((n) => c.query(dnsQuery(7, n))))
+  answers.forEach((a, i) => {
+    t.is((a[0]! << 8) | a[1]!, 7)
+    t.is(Buffer.from(a.subarray(13, 14)).toString(), names[i]![0])
+  })
+  await c.close()
+})
+
+test('a peer that stops answering liveness checks ends the channel with ERR_CHANNEL_TIMEOUT', async (t) => {
+  const p = await pki()
+  const { server, url } = await startServer(p)
+  let blackhole = false
+  const relay = await startRelay(url, { toClient: (f, send) => { if (!blackhole) send(f) } })
+  t.teardown(async () => { await relay.close(); await server.close() })
+  const c = await connect(relay.url, clientOptions(p, {}, { dpdIntervalMs: 100, dpdTimeoutMs: 200 }))
+  const closed = new Promise<{ code: number; error?: { code: string } }>((r) => c.once('close', r))
+  await c.query(dnsQuery(1))
+  blackhole = true
+  const ev = await closed
+  t.is(ev.error?.code, 'ERR_CHANNEL_TIMEOUT')
+  t.is(c.stats.refused.ERR_CHANNEL_TIMEOUT, 1)
+  await t.throwsAsync(c.query(dnsQuery(2)), { code: 'ERR_CHANNEL_TIMEOUT' })
+  t.true(await goodClientAnswers(url, p))
+})
+
+test('liveness checks keep a quiet channel open', async (t) => {
+  const p = await pki()
+  const { server, url } = await startServer(p, { limits: { idleTimeoutMs: 400 } })
+  t.teardown(() => server.close())
+  const c = await connect(url, clientOptions(p, {}, { dpdIntervalMs: 100 }))
+  await new Promise((r) => setTimeout(r, 900))
+  t.is((await c.query(dnsQuery(3)))[1], 3)
+  t.deepEqual(server.stats.refused, {})
+  await c.close()
+})
+
+test('the server closes a channel idle past its limit with ERR_CHANNEL_TIMEOUT', async (t) => {
+  const p = await pki()
+  const { server, url } = await startServer(p, { limits: { idleTimeoutMs: 200 } })
+  t.teardown(() => server.close())
+  const c = await connect(url, clientOptions(p, {}, { dpdIntervalMs: 60_000 }))
+  const closed = new Promise<{ code: number; error?: { code: string } }>((r) => c.once('close', r))
+  const ev = await closed
+  t.is(ev.error?.code, 'ERR_CHANNEL_TIMEOUT')
+  t.is(server.stats.refused.ERR_CHANNEL_TIMEOUT, 1)
+})
+
+test('queries larger than a DNS message or shorter than its header are refused locally', async (t) => {
+  const p = await pki()
+  const { server, url } = await startServer(p)
+  t.teardown(() => server.close())
+  const c = await connect(url, clientOptions(p))
+  await t.throwsAsync(c.query(new Uint8Array(70_000)), { code: 'ERR_CHANNEL_TOO_BIG' })
+  await t.throwsAsync(c.query(new Uint8Array(5)), { code: 'ERR_CHANNEL_MALFORMED' })
+  await c.close()
+  await t.throwsAsync(c.query(dnsQuery(1)), { code: 'ERR_CHANNEL_CLOSED' })
+})
