@@ -1,6 +1,8 @@
 import { Command } from 'commander'
 import { registerCaCommands } from './commands/ca.js'
 import { registerZoneCommands } from './commands/zone.js'
+import { registerSignCommands } from './commands/sign.js'
+import { registerTrustAnchorCommands } from './commands/trust_anchor.js'
 
 /**
  * Build the `secdns` command tree (the dnscmd.exe counterpart).
@@ -18,5 +20,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
   registerCaCommands(program)
   registerZoneCommands(program)
+  registerSignCommands(program)
+  registerTrustAnchorCommands(program)
   return program
 }

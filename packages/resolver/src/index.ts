@@ -6,7 +6,7 @@ export {
   MAX_CACHE_ENTRIES, MAX_CACHE_TTL, MAX_NEGATIVE_TTL, BOGUS_TTL, DEFAULT_LIMITS, resolveLimits, type ResolverLimits,
 } from './limits.js'
 export {
-  TrustAnchors, parseAnchorText, anchorKeyTag,
+  TrustAnchors, parseAnchorText, anchorKeyTag, addTrustAnchors, removeTrustAnchors, listTrustAnchors,
   type AnchorRecord, type TrustAnchor, type AnchorFilter,
 } from './trust_anchors.js'
 export {

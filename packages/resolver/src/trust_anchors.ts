@@ -241,3 +241,49 @@ export class TrustAnchors {
     }
   }
 }
+
+/**
+ * Add anchors to a trust-anchor file (created if missing), as the server's admin API
+ * and `secdns trust-anchor add` do.
+ *
+ * @param path the TrustAnchors.dns file
+ * @param records DNSKEY and DS records
+ * @returns the records actually added (duplicates left out)
+ * @throws {ResolverError} as {@link TrustAnchors.load}, {@link TrustAnchors.add} and {@link TrustAnchors.save}
+ * @example
+ * await addTrustAnchors('TrustAnchors.dns', importAnchors(text, 'named.conf'))
+ */
+export async function addTrustAnchors(path: string, records: readonly ResourceRecord[]): Promise<AnchorRecord[]> {
+  const ta = TrustAnchors.load(path)
+  const added = records.filter((r) => ta.add(r)) as AnchorRecord[]
+  if (added.length > 0) await ta.save(path)
+  return added
+}
+
+/**
+ * Remove anchors from a trust-anchor file.
+ *
+ * @param path the TrustAnchors.dns file
+ * @param filter zone, and optionally key tag and type
+ * @returns the removed anchors
+ * @throws {ResolverError} ERR_RESOLVER_ANCHOR_NOT_FOUND when nothing matched
+ */
+export async function removeTrustAnchors(path: string, filter: AnchorFilter): Promise<TrustAnchor[]> {
+  const ta = TrustAnchors.load(path)
+  const gone = ta.remove(filter)
+  if (gone.length === 0) {
+    const what = [filter.type, filter.keyTag === undefined ? undefined : `key tag ${filter.keyTag}`].filter((x) => x !== undefined).join(', ')
+    throw new ResolverError('ERR_RESOLVER_ANCHOR_NOT_FOUND', `${path}: no trust anchor for ${filter.zone.toString()}${what === '' ? '' : ` (${what})`}`)
+  }
+  await ta.save(path)
+  return gone
+}
+
+/**
+ * The anchors of a trust-anchor file (an empty list when it does not exist).
+ *
+ * @param path the TrustAnchors.dns file
+ */
+export function listTrustAnchors(path: string): TrustAnchor[] {
+  return TrustAnchors.load(path).list()
+}

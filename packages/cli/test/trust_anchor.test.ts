@@ -1,0 +1,64 @@
+import test from 'ava'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const bin = fileURLToPath(new URL('../../bin/secdns.js', import.meta.url))
+const fixtures = fileURLToPath(new URL('../../../resolver/test/fixtures/anchors/', import.meta.url))
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'trust-anchor', ...args], { encoding: 'utf8' })
+const dir = mkdtempSync(join(tmpdir(), 'secdns-cli-ta-'))
+const DS = 'example.test. DS 61811 13 2 0102DFEA3A358309DF9E91A65CD3D14F0CE1F0517E4F83FE1507AECAACAD7DA5'
+
+test('add creates the file, list shows the anchor, a second add of it is skipped', (t) => {
+  const f = join(dir, 'a.dns')
+  const r = run('add', '--file', f, ...DS.split(' '))
+  t.is(r.status, 0, r.stderr)
+  t.is(r.stdout, 'added example.test.\tDS      tag 61811 alg 13 digest 2\n')
+  t.is(run('add', '--file', f, DS).stdout, '1 already present\n')
+  const l = JSON.parse(run('list', '--file', f, '--json').stdout)
+  t.deepEqual(l.anchors.map((a: { zone: string, type: string, keyTag: number }) => [a.zone, a.type, a.keyTag]), [['example.test.', 'DS', 61811]])
+})
+
+test('add --import reads a BIND clause; export writes it back for BIND and Unbound', (t) => {
+  const f = join(dir, 'b.dns')
+  const r = run('add', '--file', f, '--import', join(fixtures, 'named.conf'), '--json')
+  t.is(r.status, 0, r.stderr)
+  t.is(JSON.parse(r.stdout).added.length, 3)
+  const bind = run('export', '--file', f, '--format', 'bind')
+  t.is(bind.status, 0)
+  t.regex(bind.stdout, /^trust-anchors \{\n\t"example\.test\." static-key 257 3 13 "fX7VVl/)
+  const unbound = run('export', '--file', f, '--format', 'unbound')
+  t.is(unbound.stdout.trim().split('\n').length, 3)
+  t.is(run('export', '--file', f, '--format', 'knot').status, 2)
+})
+
+test('remove deletes the matching anchor, keeps comments, and exits 1 when nothing matches', (t) => {
+  const f = join(dir, 'c.dns')
+  copyFileSync(join(fixtures, 'TrustAnchors.dns'), f)
+  const r = run('remove', 'example.test', '--file', f, '--type', 'DS')
+  t.is(r.status, 0, r.stderr)
+  t.regex(r.stdout, /^removed example\.test\.\tDS {6}tag 61811/)
+  const text = readFileSync(f, 'utf8')
+  t.true(text.includes('; Kept by hand; do not remove this comment.'))
+  t.false(text.includes(' DS '))
+  const none = run('remove', 'nothing.test', '--file', f, '--json')
+  t.is(none.status, 1)
+  t.is(JSON.parse(none.stdout).error.code, 'ERR_RESOLVER_ANCHOR_NOT_FOUND')
+})
+
+test('bad input exits 2 with a coded message and leaves the file alone', (t) => {
+  const f = join(dir, 'd.dns')
+  writeFileSync(f, '; only a comment\n')
+  const a = run('add', '--file', f, 'example.test. A 192.0.2.1', '--json')
+  t.is(a.status, 2)
+  t.is(JSON.parse(a.stdout).error.code, 'ERR_RESOLVER_ANCHOR_TYPE')
+  t.is(readFileSync(f, 'utf8'), '; only a comment\n')
+  t.is(run('add', '--file', f).status, 2)
+  t.is(run('remove', 'example.test', '--file', f, '--key-tag', '70000').status, 2)
+  t.is(run('list').status, 2)
+  const missing = run('add', '--file', join(dir, 'e.dns'), '--import', join(dir, 'nope.conf'))
+  t.is(missing.status, 2)
+  t.false(existsSync(join(dir, 'e.dns')))
+})
