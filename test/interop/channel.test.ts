@@ -1,0 +1,86 @@
+/**
+ * The channel on the wire: tshark captures the loopback traffic of a real channel while a
+ * query carrying a distinctive name runs. With encryption required the name's bytes must
+ * never appear in the capture; with integrity only (AES-GMAC) they must — which shows the
+ * test can fail.
+ */
+import test from 'ava'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createRootCa, issueCertificate } from '@secdns/pki'
+import { connect, createChannelServer, type EncryptionLevel, type ServerEncryption } from '@secdns/channel'
+import { havePeers, which } from '../helpers/peers.js'
+
+const LABEL = 'zq7secretprobe'
+const NAME = `${LABEL}.lab.test`
+
+function query(id: number): Uint8Array {
+  const labels = NAME.split('.')
+  const q = Buffer.alloc(12 + labels.reduce((n, l) => n + 1 + l.length, 0) + 5)
+  q.writeUInt16BE(id, 0); q.writeUInt16BE(0x0100, 2); q.writeUInt16BE(1, 4)
+  let at = 12
+  for (const l of labels) { q[at++] = l.length; at += q.write(l, at, 'ascii') }
+  q[at++] = 0
+  q.writeUInt16BE(1, at); q.writeUInt16BE(1, at + 2)
+  return q
+}
+
+async function captureRun(level: EncryptionLevel, rule: ServerEncryption): Promise<{ capture: Buffer; transform: string; answered: boolean }> {
+  const t0 = new Date(Date.UTC(2025, 6, 1))
+  const now = () => new Date(Date.UTC(2026, 0, 15))
+  const root = await createRootCa({ name: 'secdns Lab Root CA', now: new Date(Date.UTC(2025, 0, 1)), days: 3650 })
+  const srv = await issueCertificate(root, { profile: 'dns-server', name: 'dns1.lab.test', dns: ['dns1.lab.test'], now: t0 })
+  const cli = await issueCertificate(root, { profile: 'client', name: 'client1.lab.test', now: t0 })
+  const server = createChannelServer({
+    identity: { certPem: srv.certPem, keyPem: srv.keyPem! }, trust: { cas: [root.certPem] }, rules: { encryption: rule }, now,
+    handler: async (m) => { const r = Buffer.from(m); r[2]! |= 0x80; return r },
+  })
+  const { port } = await server.listen({ host: '127.0.0.1', port: 0 })
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-channel-cap-'))
+  const file = join(dir, 'cap.pcapng')
+  const tshark = spawn(which('tshark')!, ['-i', 'lo', '-f', `tcp port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let err = ''
+      const timer = setTimeout(() => reject(new Error(`tshark did not start capturing: ${err}`)), 20_000)
+      tshark.stderr.on('data', (d: Buffer) => { err += d.toString(); if (err.includes('Capturing on')) { clearTimeout(timer); resolve() } })
+      tshark.once('exit', (code) => { clearTimeout(timer); reject(new Error(`tshark exited with ${code}: ${err}`)) })
+    })
+    const c = await connect(`ws://127.0.0.1:${port}/`, {
+      identity: { certPem: cli.certPem, keyPem: cli.keyPem! }, trust: { cas: [root.certPem] }, serverName: 'dns1.lab.test', policy: { encryption: level }, now,
+    })
+    const a = await c.query(query(0x5151))
+    const answered = Buffer.from(a).includes(Buffer.from(LABEL))
+    const transform = c.negotiated.transform
+    await c.close()
+    await new Promise((r) => setTimeout(r, 500))
+    const exited = new Promise((r) => tshark.once('exit', r))
+    tshark.kill('SIGINT')
+    await exited
+    return { capture: readFileSync(file), transform, answered }
+  } finally {
+    if (tshark.exitCode === null) tshark.kill('SIGKILL')
+    await server.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+test.serial('with encryption required the queried name never appears on the wire', async (t) => {
+  if (!havePeers(t, 'tshark')) return
+  const r = await captureRun('High', 'require')
+  t.is(r.transform, 'AES-256-GCM')
+  t.true(r.answered)
+  // The capture holds the traffic (handshake and records) but not the name.
+  t.true(r.capture.length > 1000)
+  t.false(r.capture.includes(Buffer.from(LABEL)))
+})
+
+test.serial('with integrity only (AES-GMAC) the queried name does appear on the wire', async (t) => {
+  if (!havePeers(t, 'tshark')) return
+  const r = await captureRun('None', 'request')
+  t.is(r.transform, 'AES-GMAC')
+  t.true(r.answered)
+  t.true(r.capture.includes(Buffer.from(LABEL)))
+})
