@@ -1,0 +1,264 @@
+/**
+ * The query path as a pure function: a decoded QUERY and the server's state in, the
+ * response message out. Authoritative answers follow RFC 1034 §4.3.2 (through
+ * `@secdns/zone`'s lookup); DNSSEC records are added when DO is set (RFC 4035 §3.1),
+ * with NSEC (RFC 4035 §3.1.3) or NSEC3 (RFC 5155 §7.2) denial proofs.
+ */
+import {
+  EdnsOption, NO_FLAGS, Name, Opcode, RRType, Rcode, nsidOption, parseCookieOption,
+  type Edns, type EdnsOptionData, type Message, type ResourceRecord,
+} from '@secdns/wire'
+import { lookup, type LookupStep, type RRset, type ZoneNode } from '@secdns/zone'
+import type { Acl, Requester } from './acl.js'
+import { responseCookie } from './cookie.js'
+import { setRecords, type ServedZone, type ZoneTable } from './served_zone.js'
+
+/** How a query reached the server. The answer never depends on it, only size limits do. */
+export type Transport = 'udp' | 'tcp' | 'dot' | 'channel'
+
+/** What {@link answer} needs besides the query. */
+export interface AnswerContext {
+  readonly zones: ZoneTable
+  readonly requester: Requester
+  readonly transport: Transport
+  /** Who may query (default: everyone). */
+  readonly queryAcl?: Acl
+  /** RFC 5001: our NSID, returned when the query asks for it. */
+  readonly nsid?: Uint8Array
+  /** Our EDNS UDP payload size, advertised in responses (RFC 6891 §6.2.5). */
+  readonly udpPayload: number
+  /** Server secret for COOKIEs (RFC 7873); no COOKIE answered without it. */
+  readonly cookieSecret?: Uint8Array
+  /** Seconds since the epoch (injected for tests). */
+  readonly now?: number
+  /** RA to report (recursion available to this requester). */
+  readonly recursionAvailable?: boolean
+}
+
+/** The answer plus why, for logs and counters. */
+export interface AnswerInfo {
+  /** The zone that answered, when one did. */
+  readonly zone?: ServedZone
+  /** True when no zone covers the name (a recursor may take over). */
+  readonly noZone: boolean
+}
+
+/**
+ * The skeleton of a response to `q`: same ID, opcode, RD and CD; QR set; the
+ * question echoed with the query's case (RFC 4343 §4.1); EDNS answered when the query
+ * had it (RFC 6891 §7), with DO copied (RFC 3225 §3), NSID on request (RFC 5001 §2.2)
+ * and COOKIE (RFC 7873 §5.2) — and no other option: unknown options are never echoed.
+ * @param q the query
+ * @param ctx the server state
+ * @param rcode the response code
+ */
+export function responseTo(q: Message, ctx: AnswerContext, rcode: number): Message {
+  const m: Message = {
+    id: q.id,
+    flags: { ...NO_FLAGS, qr: true, rd: q.flags.rd, cd: q.flags.cd, ra: ctx.recursionAvailable === true },
+    opcode: q.opcode,
+    rcode,
+    question: q.question.slice(0, 1),
+    answer: [], authority: [], additional: [],
+  }
+  if (q.edns !== undefined) m.edns = responseEdns(q.edns, ctx)
+  return m
+}
+
+function responseEdns(qe: Edns, ctx: AnswerContext): Edns {
+  const options: EdnsOptionData[] = []
+  for (const o of qe.options) {
+    if (o.code === EdnsOption.NSID && ctx.nsid !== undefined) options.push(nsidOption(ctx.nsid))
+    else if (o.code === EdnsOption.COOKIE && ctx.cookieSecret !== undefined) {
+      const c = parseCookieOption(o)
+      options.push(responseCookie(ctx.cookieSecret, c.client, c.server, ctx.requester.address, ctx.now ?? Math.floor(Date.now() / 1000)))
+    }
+  }
+  return { udpSize: ctx.udpPayload, version: 0, dnssecOk: qe.dnssecOk, options }
+}
+
+/**
+ * Answer one QUERY from the zones we serve.
+ *
+ * Checks, in order: opcode (NOTIMP), EDNS version (BADVERS, RFC 6891 §6.1.3), one
+ * question (FORMERR), meta QTYPEs, the query ACL (REFUSED), a zone for the name
+ * (REFUSED otherwise); then the lookup, and DNSSEC records when DO is set and the zone
+ * is signed. Size limits and TC are the encoder's job.
+ *
+ * @param q a decoded query (QR clear)
+ * @param ctx zones, requester and server settings
+ * @returns the response and which zone answered
+ * @example
+ * const { response } = answer(decodeMessage(packet), { zones, requester: { address }, transport: 'udp', udpPayload: 1232 })
+ */
+export function answer(q: Message, ctx: AnswerContext): { response: Message, info: AnswerInfo } {
+  const none: AnswerInfo = { noZone: false }
+  if (q.opcode !== Opcode.QUERY) return { response: responseTo(q, ctx, Rcode.NOTIMP), info: none }
+  // RFC 6891 §6.1.3: a version we do not implement gets BADVERS, version 0 advertised.
+  if (q.edns !== undefined && q.edns.version !== 0) {
+    const r = responseTo(q, ctx, Rcode.BADVERS)
+    return { response: r, info: none }
+  }
+  // RFC 1035 §4.1.2 and RFC 9619: a query carries exactly one question.
+  if (q.question.length !== 1) return { response: responseTo(q, ctx, Rcode.FORMERR), info: none }
+  const question = q.question[0]!
+  const qtype = question.type
+  // RFC 6891 §6.1.1: OPT is not a question type.
+  if (qtype === RRType.OPT) return { response: responseTo(q, ctx, Rcode.FORMERR), info: none }
+  // RFC 5936 §4.2: AXFR only over TCP; MAILA/MAILB/TSIG/TKEY are not answered from zones.
+  if (qtype === RRType.AXFR || qtype === RRType.MAILA || qtype === RRType.MAILB || qtype === RRType.TSIG || qtype === RRType.TKEY) {
+    return { response: responseTo(q, ctx, Rcode.NOTIMP), info: none }
+  }
+  if (ctx.queryAcl !== undefined && !ctx.queryAcl.allows(ctx.requester)) return { response: responseTo(q, ctx, Rcode.REFUSED), info: none }
+  const zone = ctx.zones.find(question.name, qtype === RRType.DS)
+  // RFC 1034 §4.3.2 step 2: not a zone of ours, so not ours to answer.
+  if (zone === undefined || (question.class !== zone.zone.class && question.class !== 255)) {
+    return { response: responseTo(q, ctx, Rcode.REFUSED), info: { noZone: true } }
+  }
+  const dnssec = q.edns?.dnssecOk === true && zone.signed
+  if (qtype === RRType.IXFR) {
+    // RFC 1995 §2: over UDP, an IXFR answered with the current SOA tells the client to use TCP.
+    const r = responseTo(q, ctx, Rcode.NOERROR)
+    r.flags.aa = true
+    const soa = zone.zone.rrset(zone.origin, RRType.SOA)
+    if (soa !== undefined) r.answer.push(...setRecords(soa, question.name))
+    return { response: r, info: { zone, noZone: false } }
+  }
+  return { response: authoritative(q, ctx, zone, question.name, qtype, dnssec), info: { zone, noZone: false } }
+}
+
+class Builder {
+  readonly seen = new Set<string>()
+  readonly zone: ServedZone
+  readonly out: ResourceRecord[]
+  constructor(zone: ServedZone, out: ResourceRecord[]) {
+    this.zone = zone
+    this.out = out
+  }
+
+  /** Add the NSEC or NSEC3 RRset of a node once, with its RRSIGs. */
+  denial(node: ZoneNode | undefined, type: number): void {
+    if (node === undefined) return
+    const k = node.name.hashKey()
+    if (this.seen.has(k)) return
+    this.seen.add(k)
+    const set = node.rrsets.get(type)
+    if (set === undefined) return
+    this.out.push(...setRecords(set), ...this.zone.rrsigs(node.name, type))
+  }
+}
+
+function authoritative(q: Message, ctx: AnswerContext, zone: ServedZone, qname: Name, qtype: number, dnssec: boolean): Message {
+  const r = lookup(zone.zone, qname, qtype)
+  const res = responseTo(q, ctx, r.rcode)
+  res.flags.aa = r.authoritative
+  const steps = qtype === RRType.ANY ? minimalAny(r.steps) : r.steps
+  for (const step of steps) {
+    for (const set of step.rrsets) {
+      // Case of the query name kept on the records it owns (RFC 4343 §4.1).
+      const owner = set.name.equals(qname) ? qname : set.name
+      res.answer.push(...setRecords(set, owner))
+      if (!dnssec) continue
+      // A CNAME synthesized from a DNAME carries no signature (RFC 6672 §5.3.1).
+      if (step.kind === 'dname' && set.type === RRType.CNAME) continue
+      // RFC 4035 §3.1.3.3: a wildcard answer carries the wildcard's RRSIGs, owner rewritten.
+      const source = step.synthesized && step.kind !== 'dname' ? step.wildcard! : set.name
+      res.answer.push(...zone.rrsigs(source, set.type, owner))
+    }
+  }
+  for (const set of r.authority) {
+    res.authority.push(...setRecords(set))
+    // RFC 4035 §3.1.4: NS at a delegation is not signed; DS and SOA are.
+    if (dnssec && set.type !== RRType.NS) {
+      res.authority.push(...zone.rrsigs(set.name, set.type).map((s) => ({ ...s, ttl: set.ttl })))
+    }
+  }
+  for (const set of r.additional) res.additional.push(...setRecords(set))
+  if (dnssec) {
+    const b = new Builder(zone, res.authority)
+    for (let i = 0; i < steps.length; i++) proveStep(b, zone, steps[i]!, i === steps.length - 1)
+  }
+  return res
+}
+
+/** RFC 8482 §4.1: answer ANY with one RRset (the lowest type that is not DNSSEC metadata). */
+function minimalAny(steps: readonly LookupStep[]): LookupStep[] {
+  return steps.map((s) => {
+    if (s.kind !== 'answer' || s.rrsets.length <= 1) return s
+    const pick = s.rrsets.find((x) => x.type !== RRType.RRSIG && x.type !== RRType.NSEC && x.type !== RRType.NSEC3) ?? s.rrsets[0]!
+    return { ...s, rrsets: [pick] as RRset[] }
+  })
+}
+
+function proveStep(b: Builder, zone: ServedZone, step: LookupStep, last: boolean): void {
+  const nsec3 = zone.usesNsec3
+  const kind = step.kind
+  if ((kind === 'answer' || kind === 'cname') && step.synthesized) {
+    // RFC 4035 §3.1.3.3 / RFC 5155 §7.2.6: prove the next closer name does not exist.
+    if (nsec3) b.denial(zone.nsec3For(step.nextCloser!)?.node, RRType.NSEC3)
+    else b.denial(zone.nsecFor(step.qname), RRType.NSEC)
+    return
+  }
+  if (!last) return
+  switch (kind) {
+    case 'nodata':
+      if (!step.synthesized) {
+        // RFC 4035 §3.1.3.1 / RFC 5155 §7.2.3 (and §7.2.4 for DS at a cut).
+        if (nsec3) {
+          const m = zone.nsec3For(step.qname)
+          if (m?.matches) b.denial(m.node, RRType.NSEC3)
+          else closestEncloserProof(b, zone, step.qname)
+        } else b.denial(zone.nsecFor(step.qname), RRType.NSEC)
+      } else if (nsec3) {
+        // RFC 5155 §7.2.5: closest encloser proof plus the NSEC3 matching the wildcard.
+        b.denial(zone.nsec3For(step.closestEncloser)?.node, RRType.NSEC3)
+        b.denial(zone.nsec3For(step.nextCloser!)?.node, RRType.NSEC3)
+        b.denial(zone.nsec3For(step.wildcard!)?.node, RRType.NSEC3)
+      } else {
+        // RFC 4035 §3.1.3.4: the NSEC covering the name and the one matching the wildcard.
+        b.denial(zone.nsecFor(step.qname), RRType.NSEC)
+        b.denial(zone.nsecFor(step.wildcard!), RRType.NSEC)
+      }
+      return
+    case 'nxdomain':
+      if (nsec3) {
+        // RFC 5155 §7.2.2: closest encloser proof and the wildcard at it covered.
+        b.denial(zone.nsec3For(step.closestEncloser)?.node, RRType.NSEC3)
+        b.denial(zone.nsec3For(step.nextCloser!)?.node, RRType.NSEC3)
+        b.denial(zone.nsec3For(step.wildcard!)?.node, RRType.NSEC3)
+      } else {
+        // RFC 4035 §3.1.3.2: the NSEC covering the name and the one covering the wildcard.
+        b.denial(zone.nsecFor(step.qname), RRType.NSEC)
+        b.denial(zone.nsecFor(step.wildcard!), RRType.NSEC)
+      }
+      return
+    case 'referral':
+      // RFC 4035 §3.1.4.1: no DS at the cut is proved by the NSEC/NSEC3 matching it.
+      if (step.dsExists) return
+      if (nsec3) {
+        const m = zone.nsec3For(step.delegation!)
+        // RFC 5155 §7.2.7: an opt-out span needs the closest provable encloser proof.
+        if (m?.matches) b.denial(m.node, RRType.NSEC3)
+        else closestEncloserProof(b, zone, step.delegation!)
+      } else b.denial(zone.nsecFor(step.delegation!), RRType.NSEC)
+      return
+    default:
+      return
+  }
+}
+
+/** RFC 5155 §7.2.1: the NSEC3 matching the closest provable encloser and the one covering the next closer name. */
+function closestEncloserProof(b: Builder, zone: ServedZone, name: Name): void {
+  let next = name
+  let anc = name
+  while (anc.labelCount > zone.origin.labelCount) {
+    next = anc
+    anc = anc.parent()
+    const m = zone.nsec3For(anc)
+    if (m?.matches) {
+      b.denial(m.node, RRType.NSEC3)
+      b.denial(zone.nsec3For(next)?.node, RRType.NSEC3)
+      return
+    }
+  }
+}
