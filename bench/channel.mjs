@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// Benchmark of @secdns/channel, with its reference figures from the same run:
+//   1. handshakes per second, beside node's TLS 1.3 mutual-auth handshakes with the same P-256 certificates;
+//   2. queries per second over one channel with 64 in flight, per transform, beside plain ws request/response;
+//   3. memory per idle established channel at 1,000 channels.
+// Run: npm run build && node --expose-gc bench/channel.mjs   (about a minute; SECONDS=n changes each phase's length)
+import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls'
+import { WebSocketServer, WebSocket } from 'ws'
+import { createRootCa, issueCertificate } from '@secdns/pki'
+import { connect, createChannelServer } from '@secdns/channel'
+
+const SECONDS = Number(process.env.SECONDS ?? 3)
+const IN_FLIGHT = 64
+const now = () => new Date()
+
+function query(id) {
+  // A 512-octet DNS message: header, question, padding in an OPT-sized tail.
+  const q = Buffer.alloc(512)
+  q.writeUInt16BE(id, 0); q.writeUInt16BE(0x0100, 2); q.writeUInt16BE(1, 4)
+  Buffer.from('\x03www\x07example\x04test\x00\x00\x01\x00\x01', 'latin1').copy(q, 12)
+  return q
+}
+const echo = async (m) => { const r = Buffer.from(m); r[2] |= 0x80; return r }
+
+async function pkiSetup() {
+  const t0 = new Date(Date.now() - 86_400_000)
+  const root = await createRootCa({ name: 'secdns Lab Root CA', key: 'ecdsa-p256', now: t0, days: 3650 })
+  const server = await issueCertificate(root, { profile: 'dns-server', name: 'dns1.lab.test', dns: ['dns1.lab.test'], key: 'ecdsa-p256', now: t0 })
+  const client = await issueCertificate(root, { profile: 'client', name: 'client1.lab.test', key: 'ecdsa-p256', now: t0 })
+  return { root, server, client }
+}
+
+async function forSeconds(seconds, concurrency, fn) {
+  const end = performance.now() + seconds * 1000
+  let n = 0
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < end) { await fn(); n++ }
+  }))
+  return n / seconds
+}
+
+async function channelServer(p, rule, limits = {}) {
+  const server = createChannelServer({
+    identity: { certPem: p.server.certPem, keyPem: p.server.keyPem }, trust: { cas: [p.root.certPem] }, rules: { encryption: rule }, handler: echo, now,
+    limits: { maxHalfOpenPerSource: 100_000, maxHalfOpen: 100_000, cookieThreshold: 100_000, ...limits },
+  })
+  const { port } = await server.listen({ host: '127.0.0.1', port: 0 })
+  return { server, url: `ws://127.0.0.1:${port}/` }
+}
+
+function clientOpts(p, level, extra = {}) {
+  return { identity: { certPem: p.client.certPem, keyPem: p.client.keyPem }, trust: { cas: [p.root.certPem] }, serverName: 'dns1.lab.test', policy: { encryption: level }, now, ...extra }
+}
+
+async function benchHandshakes(p) {
+  const { server, url } = await channelServer(p, 'require')
+  const ours = await forSeconds(SECONDS, 4, async () => { const c = await connect(url, clientOpts(p, 'High')); await c.close() })
+  await server.close()
+
+  const tlsServer = createTlsServer({
+    cert: p.server.certPem, key: p.server.keyPem, ca: [p.root.certPem], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3',
+  }, (s) => { s.on('error', () => {}); s.end() })
+  await new Promise((r) => tlsServer.listen(0, '127.0.0.1', r))
+  const port = tlsServer.address().port
+  const tls = await forSeconds(SECONDS, 4, () => new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, servername: 'dns1.lab.test', cert: p.client.certPem, key: p.client.keyPem, ca: [p.root.certPem], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, () => { s.end(); resolve() })
+    s.on('error', reject)
+    s.on('data', () => {})
+  }))
+  await new Promise((r) => tlsServer.close(r))
+  return { ours, tls }
+}
+
+async function pipelined(send, seconds) {
+  // Keep IN_FLIGHT queries outstanding and count answers.
+  let n = 0
+  const end = performance.now() + seconds * 1000
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, w) => {
+    while (performance.now() < end) { await send(query(w)); n++ }
+  }))
+  return n / seconds
+}
+
+async function benchPlainWs() {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
+  await new Promise((r) => wss.once('listening', r))
+  wss.on('connection', (ws) => ws.on('message', async (d) => ws.send(await echo(d))))
+  const ws = new WebSocket(`ws://127.0.0.1:${wss.address().port}/`, { perMessageDeflate: false })
+  await new Promise((r) => ws.once('open', r))
+  const waiting = new Map()
+  ws.on('message', (d) => { const id = d.readUInt16BE(0); const q = waiting.get(id); waiting.delete(id); q?.(d) })
+  const rate = await pipelined((m) => new Promise((resolve) => { waiting.set(m.readUInt16BE(0), resolve); ws.send(m) }), SECONDS)
+  ws.close()
+  await new Promise((r) => wss.close(r))
+  return rate
+}
+
+async function benchTransform(p, level, rule, transforms) {
+  const server = createChannelServer({
+    identity: { certPem: p.server.certPem, keyPem: p.server.keyPem }, trust: { cas: [p.root.certPem] }, rules: { encryption: rule, transforms }, handler: echo, now,
+  })
+  const { port } = await server.listen({ host: '127.0.0.1', port: 0 })
+  const c = await connect(`ws://127.0.0.1:${port}/`, clientOpts(p, level))
+  const rate = await pipelined((m) => c.query(m), SECONDS)
+  const name = c.negotiated.transform
+  await c.close()
+  await server.close()
+  return { name, rate }
+}
+
+async function benchMemory(p, count) {
+  const { server, url } = await channelServer(p, 'require')
+  const gc = globalThis.gc ?? (() => {})
+  gc(); gc()
+  const before = process.memoryUsage()
+  const clients = []
+  let next = 0
+  await Promise.all(Array.from({ length: 8 }, async () => { while (next++ < count) clients.push(await connect(url, clientOpts(p, 'High'))) }))
+  await new Promise((r) => setTimeout(r, 500))
+  gc(); gc()
+  const after = process.memoryUsage()
+  const perChannel = (k) => (after[k] - before[k]) / clients.length
+  const result = { channels: clients.length, rss: perChannel('rss'), heap: perChannel('heapUsed'), external: perChannel('external') + perChannel('arrayBuffers') * 0, serverSessions: server.sessions().length }
+  await Promise.all(clients.map((c) => c.close()))
+  await server.close()
+  return result
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US')
+const t0 = performance.now()
+const p = await pkiSetup()
+console.log(`secdns channel benchmark — node ${process.version}, ${SECONDS} s per figure, ${IN_FLIGHT} queries in flight, 512-octet messages`)
+
+
+const hs = await benchHandshakes(p)
+console.log('\nhandshakes/s (4 concurrent, mutual certificate auth, P-256)')
+console.log(`  secdns channel (X25519, AES-256-GCM)  ${fmt(hs.ours).padStart(8)}`)
+console.log(`  node TLS 1.3 mutual auth              ${fmt(hs.tls).padStart(8)}   ours/TLS ${(hs.ours / hs.tls * 100).toFixed(0)}%`)
+
+const plain = await benchPlainWs()
+console.log('\nqueries/s over one connection')
+console.log(`  plain ws request/response (no protection)  ${fmt(plain).padStart(8)}`)
+for (const [level, rule, prefer] of [['High', 'require', ['AES-256-GCM']], ['Medium', 'require', ['AES-128-GCM']], ['High', 'require', ['ChaCha20-Poly1305']], ['None', 'none', undefined]]) {
+  const r = await benchTransform(p, level, rule, prefer)
+  console.log(`  channel ${r.name.padEnd(34)} ${fmt(r.rate).padStart(8)}   ${(r.rate / plain * 100).toFixed(0)}% of plain ws`)
+}
+
+const mem = await benchMemory(p, 1000)
+console.log(`\nmemory per idle established channel (${mem.channels} channels, client and server ends in this one process${globalThis.gc ? '' : '; run with --expose-gc for stable figures'})`)
+console.log(`  RSS ${(mem.rss / 1024).toFixed(1)} KiB   JS heap ${(mem.heap / 1024).toFixed(1)} KiB   external ${(mem.external / 1024).toFixed(1)} KiB   (server listed ${mem.serverSessions} sessions)`)
+console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s`)
