@@ -143,11 +143,16 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>, opts: { tim
         throw new PkiError('ERR_PKI_STORE_IO', `cannot create the lock ${lockPath}: ${(e as Error).message}`, { cause: e })
       }
     }
-    const content = await fs.readFile(lockPath, 'utf8').catch(() => '')
+    const content = await fs.readFile(lockPath, 'utf8').catch(() => null)
+    if (content === null) continue  // released between our open and our read: try again at once
     const [pidText, host, timeText] = content.trim().split(' ')
     const pid = Number(pidText)
-    const age = Date.now() - Number(timeText)
-    const stale = content !== '' && ((host === hostname() && Number.isInteger(pid) && !pidAlive(pid)) || !(age < staleMs))
+    // An empty lock is one being written, or one whose writer died right after creating it:
+    // its age is the file's.
+    const mtime = content === '' ? await fs.stat(lockPath).then((st) => st.mtimeMs, () => Date.now()) : Number(timeText)
+    const age = Date.now() - mtime
+    const deadOwner = content !== '' && host === hostname() && Number.isInteger(pid) && pid > 0 && !pidAlive(pid)
+    const stale = deadOwner || !(age < staleMs)
     if (stale) {
       // Move the stale lock aside under a unique name; only if the moved file is still the one we
       // judged stale do we delete it (otherwise someone else's fresh lock was there: put it back).

@@ -1,5 +1,7 @@
 import 'reflect-metadata'
 import test from 'ava'
+import { fc, testProp } from '@fast-check/ava'
+import { PkiError } from '../src/errors.js'
 import { createCrl, parseCrl, isRevocationReason } from '../src/crl.js'
 import { createRootCa } from '../src/issue.js'
 import { NOW, DAY } from './helpers/lab.js'
@@ -40,3 +42,7 @@ test('refuses bad CRL parameters and garbage CRLs with codes', async (t) => {
   t.true(isRevocationReason('superseded'))
   t.false(isRevocationReason('removeFromCRL'))
 })
+
+testProp('parseCrl never throws anything but PkiError on random bytes', [fc.uint8Array({ maxLength: 300 })], (t, bytes) => {
+  try { parseCrl(bytes); t.pass() } catch (e) { t.true(e instanceof PkiError, String(e)) }
+}, { numRuns: 500 })

@@ -136,3 +136,12 @@ test('writeFileAtomic replaces the file whole and sets the mode', async (t) => {
   t.deepEqual(await fs.readdir(dir), ['f'])
   await t.throwsAsync(writeFileAtomic(join(dir, 'no', 'such'), 'x'), { code: 'ERR_PKI_STORE_IO' })
 })
+
+test('an empty lock file is waited on while fresh and broken once old', async (t) => {
+  const dir = await tmp(t)
+  await fs.writeFile(join(dir, '.lock'), '')
+  await t.throwsAsync(withLock(dir, async () => 0, { timeoutMs: 100 }), { code: 'ERR_PKI_STORE_LOCKED' })
+  const old = new Date(Date.now() - 10 * 60_000)
+  await fs.utimes(join(dir, '.lock'), old, old)
+  t.is(await withLock(dir, async () => 3, { timeoutMs: 2000 }), 3)
+})

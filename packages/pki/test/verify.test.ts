@@ -1,5 +1,6 @@
 import 'reflect-metadata'
 import test from 'ava'
+import { fc, testProp } from '@fast-check/ava'
 import { verifyCertificate, parseCertificate } from '../src/verify.js'
 import { createRootCa, createIntermediateCa, issueCertificate } from '../src/issue.js'
 import { createCrl } from '../src/crl.js'
@@ -213,3 +214,15 @@ test('verifies chains with RSA, P-384 and Ed25519 keys', async (t) => {
     t.is(r.path.length, 3, key)
   }
 })
+
+testProp('parseCertificate never throws anything but PkiError on random bytes', [fc.uint8Array({ maxLength: 400 })], (t, bytes) => {
+  try { parseCertificate(bytes); t.pass() } catch (e) { t.true(e instanceof PkiError, String(e)) }
+}, { numRuns: 500 })
+
+testProp('a certificate with any single byte changed is refused with a PkiError', [fc.nat(), fc.integer({ min: 1, max: 255 })], async (t, pos, xor) => {
+  const der = new Uint8Array(lab.server.certDer)
+  const i = pos % der.length
+  der[i] = (der[i] as number) ^ xor
+  const e = await t.throwsAsync(verifyCertificate(opts(lab.server, { cert: der })))
+  t.true(e instanceof PkiError, `byte ${i}: ${String(e)}`)
+}, { numRuns: 300 })
