@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { registerCaCommands } from './commands/ca.js'
 import { registerZoneCommands } from './commands/zone.js'
 import { registerSignCommands } from './commands/sign.js'
+import { registerKeyCommands } from './commands/key.js'
 import { registerTrustAnchorCommands } from './commands/trust_anchor.js'
 
 /**
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerCaCommands(program)
   registerZoneCommands(program)
   registerSignCommands(program)
+  registerKeyCommands(program)
   registerTrustAnchorCommands(program)
   return program
 }

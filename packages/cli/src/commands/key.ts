@@ -1,0 +1,233 @@
+/**
+ * `secdns key …`: create DNSSEC keys (kept in certificates), list them, show their
+ * rollover status, start rollovers, and import/export BIND key files. Exit codes: 0 ok,
+ * 2 usage or input error.
+ */
+import { Command } from 'commander'
+import { basename } from 'node:path'
+import { mkdir } from 'node:fs/promises'
+import { Name, RRType } from '@secdns/wire'
+import { loadZoneFile } from '@secdns/zone'
+import {
+  DEFAULT_TIMINGS, algorithmFromString, algorithmToString, createKey, keyRole, keyStatus, keyState, loadKeys, normalizeZone,
+  nowSeconds, parseDuration, parseTime, readBindKey, saveKey, saveKeyPkcs12, startRollover, writeBindKey, writeKeyMeta,
+  toDnssecTime, type RolloverTimings, type DnssecKey,
+} from '@secdns/dnssec'
+
+class UsageError extends Error {
+  readonly code = 'ERR_USAGE'
+}
+
+function need(v: string | undefined, flag: string, what: string): string {
+  if (v === undefined || v === '') throw new UsageError(`${flag} is required (${what})`)
+  return v
+}
+
+function report(err: unknown, json: boolean | undefined): void {
+  const e = err as { code?: string, message?: string }
+  if (json === true) process.stdout.write(JSON.stringify({ ok: false, error: { code: e.code ?? 'ERR_USAGE', message: e.message ?? String(err) } }) + '\n')
+  else process.stderr.write(`secdns: ${e.message ?? String(err)}\n`)
+  process.exitCode = 2
+}
+
+const iso = (s: number | undefined) => (s === undefined ? null : new Date(s * 1000).toISOString().replace(/\.000Z$/, 'Z'))
+const passphrase = () => process.env['SECDNS_KEY_PASSPHRASE']
+
+function describe(k: DnssecKey, now: number) {
+  return {
+    key: `K${k.zone}+${String(k.algorithm).padStart(3, '0')}+${String(k.keyTag).padStart(5, '0')}`, zone: k.zone, keyTag: k.keyTag,
+    role: keyRole(k), algorithm: algorithmToString(k.algorithm), flags: k.flags, state: keyState(k, now), hasPrivateKey: k.privateKey !== null,
+    created: iso(k.timing.created), publish: iso(k.timing.publish), activate: iso(k.timing.activate), inactive: iso(k.timing.inactive),
+    delete: iso(k.timing.delete), revoke: iso(k.timing.revoke),
+  }
+}
+
+interface TimingOpts { zoneFile?: string, dnskeyTtl?: string, maxZoneTtl?: string, dsTtl?: string, propagation?: string, parentPropagation?: string, safety?: string }
+
+/** Timings from the zone file's TTLs (DNSKEY TTL, largest TTL) and the options. */
+function timings(zone: string, o: TimingOpts): RolloverTimings {
+  const t: RolloverTimings = { ...DEFAULT_TIMINGS }
+  if (o.zoneFile !== undefined) {
+    const { zone: z, errors } = loadZoneFile(o.zoneFile, { origin: Name.fromString(zone) })
+    if (errors.length > 0) throw new UsageError(`${o.zoneFile}: ${errors[0]!.message}`)
+    let max = 0
+    for (const rr of z.records()) if (rr.data.type !== RRType.RRSIG && rr.ttl > max) max = rr.ttl
+    t.maxZoneTtl = max
+    t.dnskeyTtl = z.rrset(z.origin, RRType.DNSKEY)?.ttl ?? z.soa?.ttl ?? t.dnskeyTtl
+  }
+  const d = (v: string | undefined, f: keyof RolloverTimings) => { if (v !== undefined) t[f] = parseDuration(v) }
+  d(o.dnskeyTtl, 'dnskeyTtl'); d(o.maxZoneTtl, 'maxZoneTtl'); d(o.dsTtl, 'dsTtl'); d(o.propagation, 'propagation')
+  d(o.parentPropagation, 'parentPropagation'); d(o.safety, 'safety')
+  return t
+}
+
+function timingOptions(c: Command): Command {
+  return c
+    .option('--zone-file <file>', 'take the DNSKEY TTL and the largest TTL from this zone file')
+    .option('--dnskey-ttl <dur>', `DNSKEY TTL (default ${DEFAULT_TIMINGS.dnskeyTtl})`)
+    .option('--max-zone-ttl <dur>', `largest TTL in the zone (default ${DEFAULT_TIMINGS.maxZoneTtl})`)
+    .option('--ds-ttl <dur>', `TTL of the DS at the parent (default ${DEFAULT_TIMINGS.dsTtl})`)
+    .option('--propagation <dur>', `time to reach every secondary (default ${DEFAULT_TIMINGS.propagation})`)
+    .option('--parent-propagation <dur>', `parent registration + propagation delay (default ${DEFAULT_TIMINGS.parentPropagation})`)
+    .option('--safety <dur>', `safety margin added to each wait (default ${DEFAULT_TIMINGS.safety})`)
+}
+
+/** Register `secdns key …`. */
+export function registerKeyCommands(program: Command): void {
+  const key = program.command('key').description('DNSSEC keys kept in certificates: create, list, status, rollover, BIND import/export')
+
+  key.command('create')
+    .description('create a key: a self-signed certificate naming zone, role, algorithm and key tag, with its private key (0600)')
+    .option('--zone <zone>', 'zone apex')
+    .option('--algorithm <alg>', 'RSASHA1, NSEC3RSASHA1, RSASHA256, RSASHA512, ECDSAP256SHA256, ECDSAP384SHA384, ED25519 (or number)')
+    .option('--bits <n>', 'RSA modulus size, 512–4096 (default 2048)')
+    .option('--ksk', 'key-signing key (SEP flag, 257)')
+    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--now <time>', 'creation time (default now)')
+    .option('--json', 'JSON output')
+    .action(async (o: { zone?: string, algorithm?: string, bits?: string, ksk?: boolean, dir: string, now?: string, json?: boolean }) => {
+      try {
+        const zone = normalizeZone(need(o.zone, '--zone', 'the zone apex'))
+        const alg = algorithmFromString(need(o.algorithm, '--algorithm', 'e.g. ECDSAP256SHA256'))
+        let bits: number | undefined
+        if (o.bits !== undefined) { bits = Number(o.bits); if (!Number.isInteger(bits)) throw new UsageError(`--bits "${o.bits}" is not a number`) }
+        const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
+        const { key: k, warnings } = createKey(zone, alg, { ksk: o.ksk === true, now, ...(bits === undefined ? {} : { bits }) })
+        const base = await saveKey(o.dir, k, { passphrase: passphrase() })
+        for (const w of warnings) process.stderr.write(`secdns: warning: ${w}\n`)
+        if (o.json === true) process.stdout.write(JSON.stringify({ ok: true, ...describe(k, now), files: [`${base}.crt`, `${base}.key.pem`, `${base}.json`], warnings }) + '\n')
+        else process.stdout.write(`${basename(base)}\n`)
+      } catch (e) { report(e, o.json) }
+    })
+
+  key.command('list')
+    .description('list the keys of a key store')
+    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--zone <zone>', 'only this zone')
+    .option('--now <time>', 'state as of this time')
+    .option('--json', 'JSON output')
+    .action(async (o: { dir: string, zone?: string, now?: string, json?: boolean }) => {
+      try {
+        const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
+        const keys = await loadKeys(o.dir, { ...(o.zone === undefined ? {} : { zone: o.zone }), passphrase: passphrase() })
+        const rows = keys.map((s) => describe(s.key, now))
+        if (o.json === true) { process.stdout.write(JSON.stringify({ ok: true, keys: rows }) + '\n'); return }
+        for (const r of rows) process.stdout.write(`${r.key}  ${r.role.toUpperCase()}  ${r.algorithm}  tag ${r.keyTag}  ${r.state}\n`)
+      } catch (e) { report(e, o.json) }
+    })
+
+  timingOptions(key.command('status')
+    .description('state of each key of a zone and the next step with its earliest safe time')
+    .option('--zone <zone>', 'zone apex')
+    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--now <time>', 'as of this time')
+    .option('--json', 'JSON output'))
+    .action(async (o: TimingOpts & { zone?: string, dir: string, now?: string, json?: boolean }) => {
+      try {
+        const zone = normalizeZone(need(o.zone, '--zone', 'the zone apex'))
+        const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
+        const t = timings(zone, o)
+        const keys = (await loadKeys(o.dir, { zone, passphrase: passphrase() })).map((s) => s.key)
+        const st = keyStatus(keys, now, t)
+        if (o.json === true) {
+          process.stdout.write(JSON.stringify({ ok: true, zone, now: iso(now), timings: t, keys: st.map((s) => ({ ...s, next: s.next === null ? null : { step: s.next.step, at: iso(s.next.at) } })) }) + '\n')
+          return
+        }
+        for (const s of st) {
+          process.stdout.write(`${s.key}  ${s.role.toUpperCase()}  ${s.state}${s.next === null ? '' : `  next: ${s.next.step} — at ${toDnssecTime(s.next.at)} (${iso(s.next.at)})`}\n`)
+        }
+      } catch (e) { report(e, o.json) }
+    })
+
+  timingOptions(key.command('rollover')
+    .description('start a rollover: write the successor key with its timing and retire the current key')
+    .option('--zone <zone>', 'zone apex')
+    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--role <role>', 'zsk or ksk')
+    .option('--method <method>', 'prepublish or double-signature (default: prepublish for ZSK, double-signature for KSK)')
+    .option('--now <time>', 'start time (default now)')
+    .option('--json', 'JSON output'))
+    .action(async (o: TimingOpts & { zone?: string, dir: string, role?: string, method?: string, now?: string, json?: boolean }) => {
+      try {
+        const zone = normalizeZone(need(o.zone, '--zone', 'the zone apex'))
+        const role = need(o.role, '--role', 'zsk or ksk')
+        if (role !== 'zsk' && role !== 'ksk') throw new UsageError(`--role "${role}" must be zsk or ksk`)
+        const method = o.method ?? (role === 'zsk' ? 'prepublish' : 'double-signature')
+        if (method !== 'prepublish' && method !== 'double-signature') throw new UsageError(`--method "${method}" must be prepublish or double-signature`)
+        const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
+        const t = timings(zone, o)
+        const keys = (await loadKeys(o.dir, { zone, passphrase: passphrase() })).map((s) => s.key)
+        const plan = startRollover(keys, { zone, role, method, now, timings: t })
+        await saveKey(o.dir, plan.successor, { passphrase: passphrase() })
+        await writeKeyMeta(o.dir, plan.predecessor)
+        for (const w of plan.warnings) process.stderr.write(`secdns: warning: ${w}\n`)
+        const out = { ok: true, zone, role, method, successor: describe(plan.successor, now), predecessor: describe(plan.predecessor, now), dsSubmit: iso(plan.dsSubmit) }
+        if (o.json === true) { process.stdout.write(JSON.stringify(out) + '\n'); return }
+        process.stdout.write(`${out.successor.key}: publish ${out.successor.publish}, activate ${out.successor.activate}\n`)
+        process.stdout.write(`${out.predecessor.key}: inactive ${out.predecessor.inactive}, delete ${out.predecessor.delete}\n`)
+        if (plan.dsSubmit !== undefined) process.stdout.write(`submit the new DS to the parent at or after ${out.dsSubmit} (secdns zone ds --zone ${zone} --dir ${o.dir})\n`)
+      } catch (e) { report(e, o.json) }
+    })
+
+  key.command('import-bind')
+    .description('import BIND K<zone>+<alg>+<tag>.key/.private files into a key store')
+    .argument('<files...>', 'K….key or K….private files')
+    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--json', 'JSON output')
+    .action(async (files: string[], o: { dir: string, json?: boolean }) => {
+      try {
+        const done: string[] = []
+        const seen = new Set<string>()
+        for (const f of files) {
+          const base = f.replace(/\.(key|private)$/, '')
+          if (seen.has(base)) continue
+          seen.add(base)
+          const k = await readBindKey(f)
+          if (k.privateKey === null) throw new UsageError(`${base}.private: missing — a key store keeps keys with their private part`)
+          if (k.timing.created === 0) k.timing.created = nowSeconds()
+          done.push(basename(await saveKey(o.dir, k, { passphrase: passphrase() })))
+        }
+        if (o.json === true) process.stdout.write(JSON.stringify({ ok: true, imported: done }) + '\n')
+        else for (const d of done) process.stdout.write(`${d}\n`)
+      } catch (e) { report(e, o.json) }
+    })
+
+  key.command('export-bind')
+    .description('write the keys of a key store as BIND K-files (.private mode 0600)')
+    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--out <dir>', 'output directory')
+    .option('--zone <zone>', 'only this zone')
+    .option('--json', 'JSON output')
+    .action(async (o: { dir: string, out?: string, zone?: string, json?: boolean }) => {
+      try {
+        const out = need(o.out, '--out', 'the directory for the K-files')
+        await mkdir(out, { recursive: true })
+        const keys = await loadKeys(o.dir, { ...(o.zone === undefined ? {} : { zone: o.zone }), passphrase: passphrase(), needPrivate: true })
+        const done: string[] = []
+        for (const s of keys) done.push(basename(await writeBindKey(s.key, out)))
+        if (o.json === true) process.stdout.write(JSON.stringify({ ok: true, exported: done }) + '\n')
+        else for (const d of done) process.stdout.write(`${d}\n`)
+      } catch (e) { report(e, o.json) }
+    })
+
+  key.command('export-pkcs12')
+    .description('write one key as a PKCS#12 bundle (password from SECDNS_PKCS12_PASSWORD)')
+    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--zone <zone>', 'zone apex')
+    .option('--tag <n>', 'key tag')
+    .option('--legacy', '3DES/SHA-1 for old Windows')
+    .option('--json', 'JSON output')
+    .action(async (o: { dir: string, zone?: string, tag?: string, legacy?: boolean, json?: boolean }) => {
+      try {
+        const zone = normalizeZone(need(o.zone, '--zone', 'the zone apex'))
+        const tag = Number(need(o.tag, '--tag', 'the key tag'))
+        const password = process.env['SECDNS_PKCS12_PASSWORD']
+        if (password === undefined) throw new UsageError('set SECDNS_PKCS12_PASSWORD to the bundle password (never given on the command line)')
+        const k = (await loadKeys(o.dir, { zone, passphrase: passphrase(), needPrivate: true })).find((s) => s.key.keyTag === tag)
+        if (k === undefined) throw new UsageError(`${o.dir}: no key of ${zone} with tag ${tag}`)
+        const path = await saveKeyPkcs12(o.dir, k.key, password, { legacy: o.legacy === true })
+        if (o.json === true) process.stdout.write(JSON.stringify({ ok: true, file: path }) + '\n')
+        else process.stdout.write(`${path}\n`)
+      } catch (e) { report(e, o.json) }
+    })
+}
