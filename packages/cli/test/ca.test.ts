@@ -160,3 +160,44 @@ test('parseCsv reports the file and line of a bad row', (t) => {
   t.is(safeFileName('../etc/passwd'), '__etc_passwd')
   t.is(safeFileName('dns1.lab.test'), 'dns1.lab.test')
 })
+
+/** Run the CLI on a pseudo-terminal (util-linux `script`), answering each prompt that appears. */
+function onTty(args: string[], cwd: string, answers: string[]): Promise<{ status: number | null; out: string }> {
+  const quoted = [process.execPath, bin, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+  return new Promise((resolve) => {
+    const env: Record<string, string | undefined> = { ...process.env }
+    delete env['SECDNS_CA_PASSPHRASE']
+    const p = spawn('script', ['-qec', quoted, '/dev/null'], { cwd, env })
+    let out = ''
+    const pending = [...answers]
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      // Answer only once the prompt is shown, so the terminal is already in raw (no-echo) mode.
+      if (pending.length > 0 && /: $/.test(out)) p.stdin.write(`${pending.shift() ?? ''}\r`)
+    })
+    p.on('close', (status) => resolve({ status, out }))
+  })
+}
+
+test('on a terminal the passphrase is prompted without echo and bulk issuing shows a progress bar', async (t) => {
+  if (spawnSync('script', ['--version']).status !== 0) {
+    t.log('not run here: util-linux `script` is missing (apt-get install -y util-linux)')
+    t.pass()
+    return
+  }
+  const cwd = await tmp(t)
+  let r = await onTty(['ca', 'init', '--dir', 'ca', '--name', 'Tty Root'], cwd, ['tty-secret', 'tty-secret'])
+  t.is(r.status, 0, r.out)
+  t.regex(r.out, /Passphrase for the CA key/)
+  t.regex(r.out, /key +ecdsa-p256, encrypted/)
+  t.false(r.out.includes('tty-secret'), 'the passphrase is never echoed')
+  t.true(JSON.parse(await fs.readFile(join(cwd, 'ca', 'store.json'), 'utf8')).encrypted)
+  r = await onTty(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'tty', '--count', '3', '--out', 'out'], cwd, ['tty-secret'])
+  t.is(r.status, 0, r.out)
+  t.regex(r.out, /CA key passphrase/)
+  t.regex(r.out, /issuing \[[█░]+\] 3\/3/)
+  t.false(r.out.includes('tty-secret'))
+  r = await onTty(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'x', '--out', 'out'], cwd, ['wrong'])
+  t.is(r.status, 2)
+  t.regex(r.out, /ERR_PKI_BAD_PASSPHRASE/)
+})
