@@ -275,14 +275,17 @@ class ZoneReader {
       return
     }
     const nameFields = NAME_FIELDS.get(type)
-    const tokens: RDataToken[] = new Array(rdToks.length)
-    for (let i = 0; i < rdToks.length; i++) {
-      const t = rdToks[i]!
-      // RFC 1035 §5.1: "@" denotes the current origin, in domain-name fields only.
-      if (!t.quoted && t.value === '@' && nameFields !== undefined && nameFields.includes(i) && !(rdToks[0]!.value === '\\#')) {
-        tokens[i] = { value: this.origin.toString(), quoted: false }
-      } else {
-        tokens[i] = { value: t.value, quoted: t.quoted }
+    // Tokens go to wire as they are (a Token is an RDataToken); a copy is made only when
+    // an "@" has to become the origin.
+    let tokens: readonly RDataToken[] = rdToks
+    if (nameFields !== undefined && rdToks.length > 0 && rdToks[0]!.value !== '\\#') {
+      for (const i of nameFields) {
+        const t = rdToks[i]
+        // RFC 1035 §5.1: "@" denotes the current origin, in domain-name fields only.
+        if (t !== undefined && !t.quoted && t.value === '@') {
+          if (tokens === rdToks) tokens = rdToks.slice()
+          ;(tokens as RDataToken[])[i] = { value: this.origin.toString(), quoted: false }
+        }
       }
     }
     let data: RData

@@ -197,17 +197,30 @@ export class Zone {
     // Drop empty non-terminals from a previous pass: the data may have changed.
     for (const [k, n] of this.byKey) if (n.rrsets.size === 0) this.byKey.delete(k)
     const apexLabels = this.origin.labelCount
+    const apexKey = this.origin.hashKey()
     // RFC 4592 §2.2.2: every ancestor of a name with data, up to the apex, exists.
-    for (const n of [...this.byKey.values()]) {
-      let p = n.name
-      while (p.labelCount > apexLabels) {
-        p = p.parent()
-        const k = p.hashKey()
+    // Keys are lowercased wire form, so a parent's key is a suffix of its child's:
+    // no Name objects are made unless an empty non-terminal is found.
+    const fast = apexKey === wireKey(this.origin)
+    // Entries added while iterating a Map are visited too; their parents exist already.
+    for (const [key, n] of this.byKey) {
+      if (n.rrsets.size === 0) continue
+      if (!n.name.isSubdomainOf(this.origin)) continue
+      let k = key
+      let levels = 0
+      while (levels < n.name.labelCount - apexLabels) {
+        levels++
+        k = fast ? k.slice(k.charCodeAt(0) + 1) : n.name.parent(levels).hashKey()
         if (this.byKey.has(k)) break
-        this.byKey.set(k, { name: p, rrsets: new Map(), kind: 'emptyNonTerminal' })
+        this.byKey.set(k, { name: n.name.parent(levels), rrsets: new Map(), kind: 'emptyNonTerminal' })
       }
     }
-    const all = [...this.byKey.values()].sort((a, b) => a.name.compare(b.name))
+    // RFC 4034 §6.1 canonical order as a plain string order: labels from the right, each
+    // label's octets shifted up by one and ended by 0, so a shorter label sorts first.
+    const keyed: { k: string, n: ZoneNode }[] = []
+    for (const [key, n] of this.byKey) keyed.push({ k: sortKey(fast ? key : wireKey(n.name)), n })
+    keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    const all = keyed.map((x) => x.n)
     // Canonical order puts a name's descendants right after it, so one pass with the
     // current cut (delegation or DNAME owner) classifies every name.
     let cut: Name | null = null
@@ -249,6 +262,43 @@ export class Zone {
     }
     return undefined
   }
+}
+
+// Lowercased wire form as a latin1 string (what Name.hashKey returns today; checked
+// before relying on it).
+function wireKey(name: Name): string {
+  const w = name.wire
+  let s = ''
+  for (let i = 0; i < w.length; i++) {
+    const c = w[i]!
+    s += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c)
+  }
+  return s
+}
+
+const SORT_BUF = new Uint16Array(256)
+const SORT_STARTS = new Int32Array(128)
+
+function sortKey(hashKey: string): string {
+  const n = hashKey.length
+  if (n > SORT_BUF.length) return ''
+  const starts = SORT_STARTS
+  let count = 0
+  let i = 0
+  while (i < n) {
+    const len = hashKey.charCodeAt(i)
+    if (len === 0) break
+    starts[count++] = i
+    i += len + 1
+  }
+  let o = 0
+  for (let j = count - 1; j >= 0; j--) {
+    const st = starts[j]!
+    const len = hashKey.charCodeAt(st)
+    for (let m = st + 1; m <= st + len; m++) SORT_BUF[o++] = hashKey.charCodeAt(m) + 1
+    SORT_BUF[o++] = 0
+  }
+  return String.fromCharCode.apply(null, SORT_BUF.subarray(0, o) as unknown as number[])
 }
 
 /** RDATA in RFC 4034 §6.3 canonical order (by canonical wire form). */

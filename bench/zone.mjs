@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Zone loading benchmark: a generated 100,000-name zone (with delegations and glue),
+// loaded and checked by secdns (`secdns zone check`) and by named-checkzone, in the same
+// run on the same file. Prints wall time and peak RSS of each (GNU time's %M).
+//
+//   npm run build && node bench/zone.mjs [names=100000] [runs=3]
+import { mkdtempSync, writeFileSync, statSync, rmSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const names = Number(process.argv[2] ?? 100_000)
+const runs = Number(process.argv[3] ?? 3)
+const secdns = fileURLToPath(new URL('../packages/cli/bin/secdns.js', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'secdns-bench-zone-'))
+const file = join(dir, 'bench.test.zone')
+
+// A zone shaped like a real one: hosts with A/AAAA/TXT, some MX and CNAME, and every
+// 20th name a delegation with two in-bailiwick name servers and their glue.
+function generate() {
+  const out = []
+  out.push('$TTL 3600', '$ORIGIN bench.test.',
+    '@ IN SOA ns1 hostmaster ( 2026112501 7200 900 1209600 300 )', '  IN NS ns1', '  IN NS ns2',
+    'ns1 IN A 192.0.2.1', 'ns2 IN A 192.0.2.2', '  IN AAAA 2001:db8::2')
+  let buf = []
+  for (let i = 0; i < names; i++) {
+    const a = `${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
+    if (i % 20 === 0) {
+      buf.push(`d${i} IN NS ns1.d${i}`, `d${i} IN NS ns2.d${i}`, `ns1.d${i} IN A 10.${a}`, `ns2.d${i} IN AAAA 2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::53`)
+      if (i % 40 === 0) buf.push(`d${i} IN DS ${i % 65536} 13 2 ${'AB'.repeat(32)}`)
+    } else if (i % 10 === 5) {
+      buf.push(`alias${i} IN CNAME host${i - 1}`)
+    } else {
+      buf.push(`host${i} IN A 10.${a}`, `        IN AAAA 2001:db8:${(i >> 16).toString(16)}::${(i & 0xffff).toString(16)}`, `        IN TXT "host number ${i}; v=spf1 -all"`)
+      if (i % 7 === 0) buf.push(`        IN MX 10 mail${i % 100}.bench.test.`)
+    }
+    if (buf.length > 4096) { out.push(buf.join('\n')); buf = [] }
+  }
+  for (let i = 0; i < 100; i++) buf.push(`mail${i} IN A 192.0.2.${100 + (i % 100)}`)
+  out.push(buf.join('\n'))
+  writeFileSync(file, out.join('\n') + '\n')
+}
+
+function timed(cmd, args) {
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6
+  const rssKb = Number(r.stderr.trim().split('\n').pop())
+  return { ms, rssKb, status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function best(cmd, args) {
+  const results = []
+  for (let i = 0; i < runs; i++) results.push(timed(cmd, args))
+  const bad = results.find((r) => r.status !== 0)
+  if (bad) { console.error(`${cmd} failed:\n${(bad.stdout + bad.stderr).slice(0, 2000)}`); process.exit(1) }
+  results.sort((a, b) => a.ms - b.ms)
+  return { ms: results[0].ms, median: results[Math.floor(results.length / 2)].ms, rssKb: Math.max(...results.map((r) => r.rssKb)), stdout: results[0].stdout }
+}
+
+generate()
+const size = statSync(file).size
+console.log(`zone: ${names} names, ${(size / 1e6).toFixed(1)} MB (${file})`)
+if (!existsSync('/usr/bin/time')) { console.error('needs GNU time (/usr/bin/time, Debian package "time")'); process.exit(2) }
+const ours = best(process.execPath, [secdns, 'zone', 'check', file, '--origin', 'bench.test'])
+console.log(`secdns zone check:  best ${ours.ms.toFixed(0)} ms, median ${ours.median.toFixed(0)} ms, peak RSS ${(ours.rssKb / 1024).toFixed(0)} MiB  (${ours.stdout.split('\n')[0]})`)
+const bind = spawnSync('sh', ['-c', 'command -v named-checkzone'], { encoding: 'utf8' }).stdout.trim()
+if (bind) {
+  const theirs = best(bind, ['-i', 'local', '-k', 'ignore', 'bench.test', file])
+  console.log(`named-checkzone:    best ${theirs.ms.toFixed(0)} ms, median ${theirs.median.toFixed(0)} ms, peak RSS ${(theirs.rssKb / 1024).toFixed(0)} MiB  (${theirs.stdout.split('\n')[0]})`)
+  console.log(`ratio (secdns / named-checkzone, best): ${(ours.ms / theirs.ms).toFixed(2)}`)
+} else {
+  console.log('named-checkzone: not installed (apt-get install -y bind9-utils)')
+}
+if (process.env.KEEP) console.log(`kept ${file}`); else rmSync(dir, { recursive: true, force: true })
