@@ -3,10 +3,10 @@
  * `dsset-<zone>.` file, each to a temp file renamed into place so a failure leaves the
  * previous output untouched.
  */
+import { writeFile, rename, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { rrToText, type ResourceRecord } from '@secdns/wire'
 import { loadZoneFile } from '@secdns/zone'
-import { writeFileAtomic } from './bind_keys.js'
 import { DnssecError } from './errors.js'
 import { signZone, type SignZoneOptions, type SignZoneResult } from './signer.js'
 
@@ -57,10 +57,26 @@ export async function signZoneFile(path: string, opts: SignZoneFileOptions): Pro
   const records = readZoneRecords(path, opts.origin)
   const res = await signZone(records, { ...opts, file: path })
   const out = opts.out ?? `${path}.signed`
-  const write = opts.writer ?? ((p: string, d: string) => writeFileAtomic(p, d))
-  await write(out, recordsToText(res.records))
   const zoneText = opts.origin.toString()
   const dsset = join(opts.dsDir ?? dirname(out), `dsset-${zoneText === '.' ? '.' : zoneText}`)
-  await write(dsset, recordsToText(res.ds))
+  if (opts.writer !== undefined) {
+    await opts.writer(out, recordsToText(res.records))
+    await opts.writer(dsset, recordsToText(res.ds))
+  } else {
+    // Both files go to temp files first; only when both are written are they renamed, so
+    // a failure (full disk, read-only directory) leaves the previous pair as it was.
+    const staged: Array<{ tmp: string, path: string }> = []
+    try {
+      for (const [p, data] of [[out, recordsToText(res.records)], [dsset, recordsToText(res.ds)]] as const) {
+        const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+        staged.push({ tmp, path: p })
+        await writeFile(tmp, data, { flag: 'wx', mode: 0o644 })
+      }
+      for (const s of staged) await rename(s.tmp, s.path)
+    } catch (e) {
+      await Promise.all(staged.map((s) => unlink(s.tmp).catch(() => undefined)))
+      throw new DnssecError('ERR_DNSSEC_WRITE_FAILED', `cannot write ${staged.at(-1)?.path ?? out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e })
+    }
+  }
   return { ...res, out, dsset }
 }

@@ -1,0 +1,72 @@
+import test from 'ava'
+import { chmod, copyFile, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Name } from '@secdns/wire'
+import { signZoneFile, readZoneRecords } from '../src/sign_file.js'
+import { createKey, type DnssecKey } from '../src/keys.js'
+import { verifyZone } from '../src/verify.js'
+import { DnssecError } from '../src/errors.js'
+
+const fixture = fileURLToPath(new URL('../../../../test/fixtures/dnssec/example.test.zone', import.meta.url))
+const origin = Name.fromString('example.test.')
+const NOW = 1_800_000_000
+let keys: DnssecKey[]
+test.before(() => {
+  keys = [createKey('example.test', 13, { ksk: true, now: NOW - 10 }).key, createKey('example.test', 13, { now: NOW - 10 }).key]
+})
+
+async function setup(): Promise<{ dir: string, zone: string, out: string, before: Buffer }> {
+  const dir = await mkdtemp(join(tmpdir(), 'secdns-sf-'))
+  const zone = join(dir, 'example.test.zone')
+  await copyFile(fixture, zone)
+  const out = join(dir, 'example.test.zone.signed')
+  await signZoneFile(zone, { origin, keys, now: NOW })
+  return { dir, zone, out, before: await readFile(out) }
+}
+
+test('writes the signed zone and the dsset file, and the output verifies', async (t) => {
+  const { dir, out } = await setup()
+  t.true(verifyZone(readZoneRecords(out, origin), { origin, now: NOW }).ok)
+  t.regex(await readFile(join(dir, 'dsset-example.test.'), 'utf8'), /^example\.test\. 3600 IN DS \d+ 13 2 /)
+})
+
+test('a bad key leaves the previous output byte-identical', async (t) => {
+  const { zone, out, before } = await setup()
+  const other = createKey('other.test', 13, { now: NOW - 10 }).key
+  await t.throwsAsync(signZoneFile(zone, { origin, keys: [other], now: NOW + 60 }), { instanceOf: DnssecError, code: 'ERR_DNSSEC_WRONG_ZONE' })
+  t.deepEqual(await readFile(out), before)
+})
+
+test('a full disk (injected writer failure) leaves the previous output byte-identical', async (t) => {
+  const { zone, out, before } = await setup()
+  const writer = async () => { throw new DnssecError('ERR_DNSSEC_WRITE_FAILED', `cannot write ${out}: ENOSPC`) }
+  await t.throwsAsync(signZoneFile(zone, { origin, keys, now: NOW + 60, serial: 'increment', writer }), { code: 'ERR_DNSSEC_WRITE_FAILED' })
+  t.deepEqual(await readFile(out), before)
+})
+
+test('a read-only output directory fails cleanly and leaves no temp file', async (t) => {
+  const { dir, zone, out, before } = await setup()
+  if (process.getuid?.() === 0) {
+    // root writes into read-only directories; make the dsset directory unusable instead
+    // (a regular file), so the second of the two writes fails after the first succeeded.
+    const notDir = join(dir, 'not-a-dir')
+    await writeFile(notDir, '')
+    await t.throwsAsync(signZoneFile(zone, { origin, keys, now: NOW + 60, serial: 'increment', dsDir: notDir }), { instanceOf: DnssecError, code: 'ERR_DNSSEC_WRITE_FAILED' })
+  } else {
+    await chmod(dir, 0o555)
+    try {
+      await t.throwsAsync(signZoneFile(zone, { origin, keys, now: NOW + 60, serial: 'increment' }), { instanceOf: DnssecError, code: 'ERR_DNSSEC_WRITE_FAILED' })
+    } finally { await chmod(dir, 0o755) }
+  }
+  t.deepEqual(await readFile(out), before)
+  t.deepEqual((await readdir(dir)).filter((f) => f.includes('.tmp-')), [])
+})
+
+test('a zone file with errors is refused naming the file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'secdns-sf-'))
+  const zone = join(dir, 'bad.zone')
+  await writeFile(zone, '$TTL 3600\n@ IN SOA ns1 hostmaster 1 2 3 4 5\nwww IN A 999.1.1.1\n')
+  await t.throwsAsync(signZoneFile(zone, { origin, keys, now: NOW }), { instanceOf: DnssecError, message: /bad\.zone/ })
+})
