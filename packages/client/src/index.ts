@@ -11,3 +11,10 @@ export {
   emptyNrpt, compileNrpt, loadNrpt, parseNrptText, saveNrpt, addRule, findRule, removeRule, setGlobal,
 } from './nrpt.js'
 export { type Candidate, type NrptMatch, compareScore, matchNrpt } from './match.js'
+export {
+  type Exchanged, type Transport, type TransportSecurity, UdpTransport, StreamTransport, ChannelTransport, createTransport,
+} from './transport.js'
+export {
+  type AppliedPolicy, type ResolveResult, type StubClientOptions, type ResolveOptions, type StubClient,
+  createStubClient, isPolicyRefusal,
+} from './stub_client.js'

@@ -262,7 +262,7 @@ function entryAddress(e: NameServerEntry): ServerAddress {
  * Check a rule on its own and against the others; compile its namespaces and servers.
  * @throws {ClientError} ERR_CLIENT_NRPT_INVALID naming the rule and the field
  */
-function compileRule(rule: NrptRule, index: number, source: string): CompiledRule {
+function compileRule(rule: NrptRule, index: number, source: string, global: NrptGlobal): CompiledRule {
   const who = `${source}: rule #${index + 1} "${rule.name}"`
   const namespaces = rule.namespace.map((n, j) => {
     try { return parseNamespace(n) } catch (e) {
@@ -290,6 +290,10 @@ function compileRule(rule: NrptRule, index: number, source: string): CompiledRul
     const channelAt = servers.findIndex((s) => isChannel(s.kind))
     if (channelAt >= 0 && rule.trustAuthority.length === 0) {
       throw new ClientError('ERR_CLIENT_NRPT_INVALID', `${who}, field trustAuthority: the protected channel to "${servers[channelAt]!.text}" needs the CA certificate(s) to trust`)
+    }
+    // The channel authenticates both ends (AUTH exchange): no client certificate, no channel.
+    if (channelAt >= 0 && rule.clientCertificate === undefined && global.clientCertificate === undefined) {
+      throw new ClientError('ERR_CLIENT_NRPT_INVALID', `${who}, field clientCertificate: the protected channel to "${servers[channelAt]!.text}" needs a client certificate (in the rule or in global.clientCertificate)`)
     }
   } else if (rule.secureChannelRequired || rule.dnsSecValidationRequired) {
     throw new ClientError('ERR_CLIENT_NRPT_INVALID', `${who}, field nameServers: an exemption rule (no name servers) cannot require ${rule.secureChannelRequired ? 'a secure channel' : 'validation'}`)
@@ -327,7 +331,7 @@ export function compileNrpt(raw: unknown, source = 'NRPT', baseDir = process.cwd
       throw new ClientError('ERR_CLIENT_NRPT_INVALID', `${source}: field global.defaultServers[${j}]: ${(e as Error).message}`, { cause: e })
     }
   })
-  const rules = table.rules.map((r, i) => compileRule(r, i, source))
+  const rules = table.rules.map((r, i) => compileRule(r, i, source, global))
   const names = new Map<string, number>()
   const seen = new Map<string, { index: number; text: string }>()
   for (const c of rules) {
