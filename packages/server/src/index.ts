@@ -8,3 +8,13 @@ export { Acl, aclEntryProblem, type Requester } from './acl.js'
 export { ServedZone, ZoneTable, setRecords } from './served_zone.js'
 export { answer, responseTo, type AnswerContext, type AnswerInfo, type Transport } from './answer.js'
 export { makeServerCookie, checkServerCookie, responseCookie, COOKIE_MAX_AGE_S, COOKIE_MAX_SKEW_S } from './cookie.js'
+export {
+  DnsServer, splitHostPort, type ServerCounters, type BoundListener, type Peer, type ReloadResult, type DnsServerOptions, type ListenerPlugin,
+} from './server.js'
+export type { Recursor, RecursionResult } from './recursor.js'
+export {
+  HMAC_SHA256, DEFAULT_FUDGE, MIN_MAC_OCTETS, tsigKey, findTsig, parseTsigRData, verifyTsig, signTsig, tsigSize, withoutTsig,
+  type TsigKey, type TsigRecord, type FoundTsig, type TsigCheck, type SignOptions,
+} from './tsig.js'
+export { XFR_MESSAGE_TARGET, MAX_JOURNAL_ENTRIES, recordsWithoutSoa, diffZones, ixfrRecords, xfrMessages, type JournalEntry } from './xfr.js'
+export { applyUpdate, type UpdateOutcome } from './update.js'

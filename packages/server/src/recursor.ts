@@ -1,0 +1,31 @@
+/**
+ * The interface recursion plugs into (implemented by `@secdns/resolver`): the server
+ * hands it the question when no zone of ours covers the name, RD is set and the
+ * recursion ACL allows the client.
+ */
+import type { Question, ResourceRecord } from '@secdns/wire'
+
+/** What a recursor returns: the sections of the answer and the security status. */
+export interface RecursionResult {
+  readonly rcode: number
+  readonly answer: readonly ResourceRecord[]
+  readonly authority: readonly ResourceRecord[]
+  readonly additional: readonly ResourceRecord[]
+  /** True when the answer validated as Secure (sets AD, RFC 4035 §3.2.3). */
+  readonly authenticated: boolean
+}
+
+/**
+ * A recursive resolver the server can delegate to.
+ *
+ * @example
+ * const server = new DnsServer(config, { recursor: { resolve: async (q, o) => myResolver.lookup(q, o) } })
+ */
+export interface Recursor {
+  /**
+   * Resolve one question.
+   * @param question the question
+   * @param opts DO and CD from the query
+   */
+  resolve(question: Question, opts: { readonly dnssecOk: boolean, readonly checkingDisabled: boolean }): Promise<RecursionResult>
+}

@@ -1,0 +1,641 @@
+/**
+ * The DNS server agent: zones, listeners (UDP, TCP; DoT and the protected channel feed
+ * the same path), transfers out, NOTIFY, UPDATE policy, reload and graceful stop.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+import { createServer, isIPv6, type Server as NetServer, type Socket } from 'node:net'
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import {
+  NO_FLAGS, Opcode, RRType, Rcode, TcpFrameReader, decodeHeader, decodeMessage, encodeMessage, frameTcp,
+  type Header, type Message, type Soa,
+} from '@secdns/wire'
+import { loadZoneFile, writeZoneFile, Zone } from '@secdns/zone'
+import type { Logger } from 'pino'
+import { Acl, type Requester } from './acl.js'
+import { answer, responseTo, type AnswerContext, type Transport } from './answer.js'
+import type { ServerConfig, ZoneConfig } from './config.js'
+import { ServerError } from './errors.js'
+import type { Recursor } from './recursor.js'
+import { ServedZone, ZoneTable } from './served_zone.js'
+import { findTsig, signTsig, tsigKey, tsigSize, verifyTsig, withoutTsig, type FoundTsig, type TsigCheck, type TsigKey } from './tsig.js'
+import { applyUpdate } from './update.js'
+import { diffZones, ixfrRecords, recordsWithoutSoa, xfrMessages, MAX_JOURNAL_ENTRIES, type JournalEntry } from './xfr.js'
+
+/** Counters reported by status (and the fuzz test). */
+export interface ServerCounters {
+  received: number
+  answered: number
+  dropped: number
+  formerr: number
+  refused: number
+  errors: number
+  transfers: number
+  updates: number
+  tcpConnections: number
+  tcpRejected: number
+  tcpTimeouts: number
+}
+
+/** A socket the server listens on. */
+export interface BoundListener {
+  readonly kind: 'udp' | 'tcp' | 'dot' | 'channel' | 'admin'
+  readonly address: string
+  readonly port: number
+}
+
+/** Where a message came from. */
+export interface Peer {
+  readonly address: string
+  readonly port: number
+  readonly transport: Transport
+}
+
+interface ZoneState {
+  readonly config: ZoneConfig
+  served: ServedZone | undefined
+  journal: JournalEntry[]
+  lastError?: string
+}
+
+/** The result of one zone's reload. */
+export interface ReloadResult {
+  readonly zone: string
+  readonly ok: boolean
+  readonly serial?: number
+  readonly error?: string
+}
+
+/** Options of {@link DnsServer}. */
+export interface DnsServerOptions {
+  readonly logger?: Logger
+  readonly recursor?: Recursor
+  /** Seconds since the epoch (tests inject it for TSIG and cookies). */
+  readonly now?: () => number
+}
+
+/** Extra listeners (DoT, channel, admin) plug in with this. */
+export interface ListenerPlugin {
+  readonly kind: BoundListener['kind']
+  start(server: DnsServer): Promise<BoundListener>
+  stop(): Promise<void>
+}
+
+const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent } } as unknown as Logger
+
+/**
+ * The server.
+ *
+ * @example
+ * const server = new DnsServer(loadConfig('server.json'), { logger: pino() })
+ * await server.start()          // binds every listener or none
+ * process.on('SIGTERM', () => server.stop().then(() => process.exit(0)))
+ */
+export class DnsServer {
+  readonly config: ServerConfig
+  readonly zones = new ZoneTable()
+  readonly counters: ServerCounters = {
+    received: 0, answered: 0, dropped: 0, formerr: 0, refused: 0, errors: 0, transfers: 0, updates: 0,
+    tcpConnections: 0, tcpRejected: 0, tcpTimeouts: 0,
+  }
+  readonly log: Logger
+  readonly #states = new Map<string, ZoneState>()
+  readonly #keys = new Map<string, TsigKey>()
+  readonly #acl: { query: Acl, recursion: Acl, transfer: Acl, notify: Acl, update: Acl }
+  readonly #recursor: Recursor | undefined
+  readonly #now: () => number
+  readonly #cookieSecret: Uint8Array
+  readonly #nsid: Uint8Array | undefined
+  readonly #udp: UdpSocket[] = []
+  readonly #tcp: NetServer[] = []
+  readonly #sockets = new Set<Socket>()
+  readonly #inflight = new Set<Promise<unknown>>()
+  readonly #plugins: ListenerPlugin[] = []
+  readonly #bound: BoundListener[] = []
+  #started = false
+  #stopping = false
+
+  /**
+   * @param config a validated configuration (see loadConfig)
+   * @param opts logger, recursor, clock
+   */
+  constructor(config: ServerConfig, opts: DnsServerOptions = {}) {
+    this.config = config
+    this.log = opts.logger ?? silent
+    this.#recursor = opts.recursor
+    this.#now = opts.now ?? (() => Math.floor(Date.now() / 1000))
+    this.#cookieSecret = config.cookieSecret !== undefined ? new Uint8Array(Buffer.from(config.cookieSecret, 'hex')) : new Uint8Array(randomBytes(16))
+    this.#nsid = config.nsid !== undefined ? new Uint8Array(Buffer.from(config.nsid, 'utf8')) : undefined
+    this.#acl = {
+      query: new Acl(config.acl.query), recursion: new Acl(config.acl.recursion), transfer: new Acl(config.acl.transfer),
+      notify: new Acl(config.acl.notify), update: new Acl(config.acl.update),
+    }
+    for (const k of config.tsigKeys) this.#keys.set(k.name.toLowerCase().replace(/\.$/, ''), tsigKey(k.name, k.secret))
+  }
+
+  /** The sockets bound (ports resolved when the configuration said 0). */
+  get listeners(): readonly BoundListener[] { return this.#bound }
+
+  /** Add a listener (DoT, channel, admin) started and stopped with the server. */
+  use(plugin: ListenerPlugin): void { this.#plugins.push(plugin) }
+
+  /** The TSIG keys by lowercase name. */
+  get tsigKeys(): ReadonlyMap<string, TsigKey> { return this.#keys }
+
+  /**
+   * Load the zones, then bind every listener. Either all listeners are bound or none:
+   * on any failure everything opened so far is closed and the error thrown.
+   * @throws {ServerError} ERR_SERVER_ZONE_LOAD, ERR_SERVER_BIND
+   */
+  async start(): Promise<void> {
+    if (this.#started) return
+    for (const zc of this.config.zones) {
+      const state: ZoneState = { config: zc, served: undefined, journal: [] }
+      this.#states.set(zoneKey(zc.name), state)
+      if (zc.type === 'primary') {
+        state.served = this.#load(zc)
+      } else if (existsSync(zc.file)) {
+        // A secondary kept on disk is served at once after a restart.
+        try { state.served = this.#load(zc) } catch (e) { state.lastError = (e as Error).message }
+      }
+      if (state.served) this.zones.set(state.served)
+    }
+    try {
+      for (const l of this.config.listeners.udp) await this.#bindUdp(l.address, l.port)
+      for (const l of this.config.listeners.tcp) await this.#bindTcp(l.address, l.port)
+      for (const p of this.#plugins) this.#bound.push(await p.start(this))
+    } catch (e) {
+      await this.#closeAll()
+      throw e instanceof ServerError ? e : new ServerError('ERR_SERVER_BIND', `cannot start a listener: ${(e as Error).message}`, { cause: e })
+    }
+    this.#started = true
+    this.log.info({ listeners: this.#bound, zones: this.zones.all().map((z) => ({ zone: z.origin.toString(), serial: z.serial, signed: z.signed })) }, 'server started')
+  }
+
+  #load(zc: ZoneConfig): ServedZone {
+    let r
+    try {
+      r = loadZoneFile(zc.file, { origin: zc.name })
+    } catch (e) {
+      throw new ServerError('ERR_SERVER_ZONE_LOAD', `zone ${zc.name}: ${(e as Error).message}`, { cause: e })
+    }
+    if (r.errors.length > 0) {
+      const shown = r.errors.slice(0, 5).map((e) => e.message).join('\n')
+      throw new ServerError('ERR_SERVER_ZONE_LOAD', `zone ${zc.name}: ${r.errors.length} error(s):\n${shown}`)
+    }
+    return new ServedZone(r.zone)
+  }
+
+  async #bindUdp(address: string, port: number): Promise<void> {
+    const sock = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false })
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject)
+      sock.bind(port, address, () => { sock.off('error', reject); resolve() })
+    }).catch((e: unknown) => {
+      sock.close()
+      throw new ServerError('ERR_SERVER_BIND', `UDP ${address}:${port}: ${(e as Error).message}`, { cause: e })
+    })
+    this.#udp.push(sock)
+    const a = sock.address()
+    this.#bound.push({ kind: 'udp', address: a.address, port: a.port })
+    sock.on('error', (e) => { this.counters.errors++; this.log.warn({ err: e.message }, 'UDP socket error') })
+    sock.on('message', (msg, rinfo) => {
+      // STYLE.md §4: one bad packet never takes the server down.
+      const p = this.handle(msg, { address: rinfo.address, port: rinfo.port, transport: 'udp' }).then((out) => {
+        if (out === null || this.#stopping) return
+        for (const b of out) sock.send(b, rinfo.port, rinfo.address)
+      }).catch((e: unknown) => { this.counters.errors++; this.log.error({ err: (e as Error).message }, 'UDP handler failed') })
+      void p
+    })
+  }
+
+  async #bindTcp(address: string, port: number): Promise<void> {
+    const srv = createServer((sock) => this.serveStream(sock, 'tcp'))
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject)
+      srv.listen({ port, host: address, exclusive: true }, () => { srv.off('error', reject); resolve() })
+    }).catch((e: unknown) => {
+      srv.close()
+      throw new ServerError('ERR_SERVER_BIND', `TCP ${address}:${port}: ${(e as Error).message}`, { cause: e })
+    })
+    this.#tcp.push(srv)
+    const a = srv.address()
+    if (a !== null && typeof a === 'object') this.#bound.push({ kind: 'tcp', address: a.address, port: a.port })
+  }
+
+  /**
+   * Serve DNS over a stream (TCP, TLS): two-octet framing (RFC 1035 §4.2.2), idle and
+   * read timeouts (RFC 7766 §6.2.3), the connection limit and a per-connection query cap.
+   * @param sock an accepted connection
+   * @param transport how it came in
+   */
+  serveStream(sock: Socket, transport: Transport): void {
+    const limits = this.config.limits
+    if (this.#stopping || this.#sockets.size >= limits.tcpConnections) {
+      this.counters.tcpRejected++
+      sock.destroy()
+      return
+    }
+    this.#sockets.add(sock)
+    this.counters.tcpConnections++
+    const peer: Peer = { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0, transport }
+    const frames = new TcpFrameReader()
+    let queries = 0
+    let readTimer: NodeJS.Timeout | undefined
+    let chain: Promise<void> = Promise.resolve()
+    const drop = (why: string): void => {
+      this.log.debug({ peer: peer.address, why }, 'closing stream')
+      sock.destroy()
+    }
+    sock.setNoDelay(true)
+    sock.setTimeout(limits.tcpIdleMs, () => { this.counters.tcpTimeouts++; drop('idle') })
+    sock.on('error', () => { /* resets are normal; the close handler cleans up */ })
+    sock.on('close', () => {
+      this.#sockets.delete(sock)
+      if (readTimer) clearTimeout(readTimer)
+    })
+    sock.on('data', (chunk: Buffer) => {
+      let msgs: Uint8Array[]
+      try {
+        msgs = frames.push(chunk)
+      } catch {
+        this.counters.dropped++
+        drop('bad frame')
+        return
+      }
+      // A query that arrives slower than the read timeout is cut off (slowloris).
+      if (frames.pending > 0 && readTimer === undefined) {
+        readTimer = setTimeout(() => { this.counters.tcpTimeouts++; drop('slow read') }, limits.tcpReadMs)
+      } else if (frames.pending === 0 && readTimer !== undefined) {
+        clearTimeout(readTimer)
+        readTimer = undefined
+      }
+      for (const m of msgs) {
+        if (++queries > limits.tcpQueriesPerConnection) { drop('query limit'); return }
+        chain = chain.then(async () => {
+          const out = await this.handle(m, peer)
+          if (out === null || sock.destroyed) return
+          for (const b of out) {
+            if (!sock.write(frameTcp(b))) await new Promise<void>((r) => sock.once('drain', () => r()))
+          }
+        }).catch((e: unknown) => { this.counters.errors++; this.log.error({ err: (e as Error).message }, 'stream handler failed') })
+      }
+    })
+  }
+
+  /**
+   * Handle one message from any listener, in the order STYLE.md §4 gives: header
+   * (drop when short or QR=1), whole message (FORMERR), TSIG, access, then the opcode.
+   * @param buf the message
+   * @param peer where it came from
+   * @returns encoded responses (several for a transfer), or null to send nothing
+   */
+  async handle(buf: Uint8Array, peer: Peer): Promise<Uint8Array[] | null> {
+    this.counters.received++
+    let h: Header
+    try {
+      h = decodeHeader(buf)
+    } catch {
+      this.counters.dropped++
+      return null
+    }
+    // RFC 1035 §4.1.1 / hickory: a response is never answered (reflection loops, DoS).
+    if (h.flags.qr) { this.counters.dropped++; return null }
+    let q: Message
+    try {
+      q = decodeMessage(buf)
+    } catch {
+      // RFC 1035 §4.1.1: FORMERR, same ID; RFC 6891 §7: no OPT since we could not read theirs.
+      this.counters.formerr++
+      return [encodeMessage({ id: h.id, flags: { ...NO_FLAGS, qr: true, rd: h.flags.rd }, opcode: h.opcode, rcode: Rcode.FORMERR, question: [], answer: [], authority: [], additional: [] })]
+    }
+    let found: FoundTsig | null
+    try {
+      found = findTsig(buf)
+    } catch {
+      this.counters.formerr++
+      return [encodeMessage(responseTo(q, this.#ctx(peer, undefined), Rcode.FORMERR))]
+    }
+    let check: TsigCheck | undefined
+    if (found !== null) {
+      check = verifyTsig(buf, found, this.#keys, this.#now())
+      q = withoutTsig(q)
+      if (!check.ok) {
+        this.log.warn({ peer: peer.address, key: found.record.keyName.toString(), reason: check.reason }, 'TSIG check failed')
+        return [this.#tsigError(q, peer, found, check)]
+      }
+    }
+    const requester: Requester = check?.ok ? { address: peer.address, keyName: keyNameOf(check.key) } : { address: peer.address }
+    try {
+      switch (q.opcode) {
+        case Opcode.QUERY: {
+          const qt = q.question[0]?.type
+          if ((qt === RRType.AXFR || qt === RRType.IXFR) && peer.transport !== 'udp' && q.question.length === 1) {
+            return await this.#track(this.#transfer(q, requester, peer, check))
+          }
+          return [await this.#query(q, requester, peer, check)]
+        }
+        case Opcode.NOTIFY:
+          return [this.#sign(this.#notify(q, requester, peer), check, peer)]
+        case Opcode.UPDATE:
+          return [this.#sign(await this.#update(q, requester, peer, check), check, peer)]
+        default:
+          // RFC 1035 §4.1.1: an opcode we do not implement.
+          return [this.#sign(responseTo(q, this.#ctx(peer, requester), Rcode.NOTIMP), check, peer)]
+      }
+    } catch (e) {
+      this.counters.errors++
+      this.log.error({ err: (e as Error).message, peer: peer.address }, 'query failed')
+      return [encodeMessage(responseTo(q, this.#ctx(peer, requester), Rcode.SERVFAIL))]
+    }
+  }
+
+  #ctx(peer: Peer, requester: Requester | undefined): AnswerContext {
+    return {
+      zones: this.zones, requester: requester ?? { address: peer.address }, transport: peer.transport, queryAcl: this.#acl.query,
+      nsid: this.#nsid, udpPayload: this.config.limits.udpPayload, cookieSecret: this.#cookieSecret, now: this.#now(),
+      recursionAvailable: this.#recursor !== undefined && requester !== undefined && this.#acl.recursion.allows(requester),
+    }
+  }
+
+  /** Largest response for this query over this transport (RFC 6891 §6.2.5, RFC 1035 §4.2.1). */
+  #maxSize(q: Message, peer: Peer): number {
+    if (peer.transport !== 'udp') return 65535
+    if (q.edns === undefined) return 512
+    return Math.max(512, Math.min(q.edns.udpSize, this.config.limits.udpPayload))
+  }
+
+  #sign(m: Message, check: TsigCheck | undefined, peer: Peer, q?: Message): Uint8Array {
+    const max = this.#maxSize(q ?? m, peer)
+    if (m.rcode === Rcode.REFUSED) this.counters.refused++
+    this.counters.answered++
+    if (check === undefined || !check.ok) return encodeMessage(m, { maxSize: max })
+    // RFC 8945 §5.3: a signed request gets a signed response.
+    const bytes = encodeMessage(m, { maxSize: max - tsigSize(check.key) })
+    return signTsig(bytes, check.key, { now: this.#now(), priorMac: check.record.mac }).bytes
+  }
+
+  #tsigError(q: Message, peer: Peer, found: FoundTsig, check: Extract<TsigCheck, { ok: false }>): Uint8Array {
+    // RFC 8945 §5.2: NOTAUTH with the TSIG error; BADKEY/BADSIG responses are unsigned.
+    const m = responseTo(q, this.#ctx(peer, undefined), Rcode.NOTAUTH)
+    m.question = q.question.slice(0, 1)
+    const bytes = encodeMessage(m)
+    const key: TsigKey = check.key ?? { name: found.record.keyName, algorithm: found.record.algorithm, secret: new Uint8Array(0) }
+    const now = this.#now()
+    if (check.error === Rcode.BADTIME && check.key !== undefined) {
+      const other = new Uint8Array(6)
+      new DataView(other.buffer).setUint16(0, Math.floor(now / 2 ** 32))
+      new DataView(other.buffer).setUint32(2, now >>> 0)
+      return signTsig(bytes, key, { now: found.record.timeSigned, priorMac: found.record.mac, error: check.error, otherData: other }).bytes
+    }
+    return signTsig(bytes, key, { now: found.record.timeSigned, error: check.error, unsigned: true }).bytes
+  }
+
+  async #query(q: Message, requester: Requester, peer: Peer, check: TsigCheck | undefined): Promise<Uint8Array> {
+    const ctx = this.#ctx(peer, requester)
+    const { response, info } = answer(q, ctx)
+    if (info.noZone && q.flags.rd && this.#recursor !== undefined && this.#acl.recursion.allows(requester) && q.question.length === 1) {
+      const r = await this.#recursor.resolve(q.question[0]!, { dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.flags.cd })
+      const m = responseTo(q, ctx, r.rcode)
+      m.flags.ra = true
+      m.flags.ad = r.authenticated && (q.flags.ad || q.edns?.dnssecOk === true)
+      m.answer = [...r.answer]
+      m.authority = [...r.authority]
+      m.additional = [...r.additional]
+      return this.#sign(m, check, peer, q)
+    }
+    return this.#sign(response, check, peer, q)
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p)
+    void p.finally(() => this.#inflight.delete(p)).catch(() => {})
+    return p
+  }
+
+  async #transfer(q: Message, requester: Requester, peer: Peer, check: TsigCheck | undefined): Promise<Uint8Array[]> {
+    const question = q.question[0]!
+    const zone = this.zones.get(question.name)
+    const ctx = this.#ctx(peer, requester)
+    // RFC 5936 §2.2.1: only for the apex of a zone we serve.
+    if (zone === undefined) return [this.#sign(responseTo(q, ctx, Rcode.NOTAUTH), check, peer)]
+    if (!this.#acl.transfer.allows(requester)) {
+      this.log.info({ peer: peer.address, zone: zone.origin.toString(), key: requester.keyName }, 'transfer refused by ACL')
+      return [this.#sign(responseTo(q, ctx, Rcode.REFUSED), check, peer)]
+    }
+    const soa = zone.zone.soa!
+    let records: ReturnType<typeof recordsWithoutSoa> | undefined
+    if (question.type === RRType.IXFR) {
+      const clientSoa = q.authority.find((r) => r.data.type === RRType.SOA)
+      const state = this.#states.get(zoneKey(zone.origin.toString()))
+      if (clientSoa !== undefined && state !== undefined && !(clientSoa.data as { data?: unknown }).data) {
+        records = ixfrRecords(zone.zone, state.journal, (clientSoa.data as Soa).serial)
+      }
+    }
+    // RFC 1995 §4: when the differences are unknown, the whole zone in AXFR form.
+    records ??= [soa, ...recordsWithoutSoa(zone.zone), soa]
+    this.counters.transfers++
+    this.log.info({ peer: peer.address, zone: zone.origin.toString(), type: question.type === RRType.IXFR ? 'IXFR' : 'AXFR', records: records.length, key: requester.keyName }, 'transfer out')
+    const out: Uint8Array[] = []
+    const key = check?.ok ? check.key : undefined
+    let prior = check?.ok ? check.record.mac : undefined
+    let first = true
+    for (const msg of xfrMessages(q, records, key ? tsigSize(key) : 0)) {
+      if (key === undefined) { out.push(msg); continue }
+      // RFC 8945 §5.3.1: each message chains on the previous MAC; later ones cover the timers only.
+      const s = signTsig(msg, key, { now: this.#now(), priorMac: prior, timersOnly: !first })
+      out.push(s.bytes)
+      prior = s.mac
+      first = false
+    }
+    this.counters.answered += out.length
+    return out
+  }
+
+  #notify(q: Message, requester: Requester, peer: Peer): Message {
+    const ctx = this.#ctx(peer, requester)
+    const question = q.question[0]
+    const r = responseTo(q, ctx, Rcode.NOERROR)
+    r.flags.aa = true
+    if (question === undefined || question.type !== RRType.SOA) { r.rcode = Rcode.FORMERR; return r }
+    const state = this.#states.get(zoneKey(question.name.toString()))
+    // RFC 1996 §3.10: NOTIFY for a zone we are not a secondary of is NOTAUTH.
+    if (state === undefined || state.config.type !== 'secondary') { r.rcode = Rcode.NOTAUTH; return r }
+    if (!this.#acl.notify.allows(requester)) { r.rcode = Rcode.REFUSED; return r }
+    this.log.info({ zone: question.name.toString(), peer: peer.address }, 'NOTIFY received')
+    this.emitNotify?.(state.config.name)
+    return r
+  }
+
+  /** Called when a NOTIFY for a secondary zone is accepted (the secondary engine hooks it). */
+  emitNotify?: (zone: string) => void
+
+  async #update(q: Message, requester: Requester, peer: Peer, check: TsigCheck | undefined): Promise<Message> {
+    const ctx = this.#ctx(peer, requester)
+    const r = responseTo(q, ctx, Rcode.NOERROR)
+    this.counters.updates++
+    const zq = q.question[0]
+    // RFC 2136 §3.1.1: exactly one zone, of type SOA.
+    if (q.question.length !== 1 || zq!.type !== RRType.SOA) { r.rcode = Rcode.FORMERR; return r }
+    const state = this.#states.get(zoneKey(zq!.name.toString()))
+    const served = this.zones.get(zq!.name)
+    // RFC 2136 §3.1.2: not a zone we are primary for.
+    if (state === undefined || served === undefined) { r.rcode = Rcode.NOTAUTH; return r }
+    if (served.signed) {
+      this.log.warn({ zone: served.origin.toString(), peer: peer.address, key: requester.keyName }, 'UPDATE refused: the zone is signed; signed zones are changed only by re-signing offline')
+      r.rcode = Rcode.REFUSED
+      return r
+    }
+    if (state.config.type !== 'primary') { r.rcode = Rcode.NOTAUTH; return r }
+    if (check === undefined || !check.ok || !this.#acl.update.allows(requester)) {
+      this.log.warn({ zone: served.origin.toString(), peer: peer.address, key: requester.keyName, signed: check !== undefined }, 'UPDATE refused: a valid TSIG key allowed by the update ACL is required')
+      r.rcode = Rcode.REFUSED
+      return r
+    }
+    const outcome = applyUpdate(served.zone, q)
+    if (outcome.rcode !== 0 || !('zone' in outcome)) {
+      this.log.info({ zone: served.origin.toString(), rcode: outcome.rcode, reason: (outcome as { reason: string }).reason }, 'UPDATE not applied')
+      r.rcode = outcome.rcode
+      return r
+    }
+    if (outcome.changed) {
+      // Written first (temp file + rename), served second: a crash never loses an acknowledged update.
+      writeZoneFile(outcome.zone, state.config.file)
+      this.#replace(state, new ServedZone(outcome.zone))
+      this.log.info({ zone: served.origin.toString(), serial: outcome.zone.soa?.data.serial, key: requester.keyName }, 'UPDATE applied')
+    }
+    return r
+  }
+
+  #replace(state: ZoneState, next: ServedZone): void {
+    const prev = state.served
+    if (prev !== undefined) {
+      const d = diffZones(prev.zone, next.zone)
+      if (d !== undefined) {
+        state.journal.push(d)
+        if (state.journal.length > MAX_JOURNAL_ENTRIES) state.journal.shift()
+      } else if (prev.serial !== next.serial) state.journal = []
+    }
+    state.served = next
+    this.zones.set(next)
+  }
+
+  /**
+   * Reload primary zones from their files. A file with errors leaves the old zone
+   * served and reports the error. Secondaries listed in `notify` are sent NOTIFY.
+   * @param name one zone, or every zone when omitted
+   * @throws {ServerError} ERR_SERVER_UNKNOWN_ZONE
+   */
+  reload(name?: string): ReloadResult[] {
+    const states = name === undefined ? [...this.#states.values()] : [this.#states.get(zoneKey(name))]
+    if (states[0] === undefined) throw new ServerError('ERR_SERVER_UNKNOWN_ZONE', `zone ${name} is not served here`)
+    const out: ReloadResult[] = []
+    for (const st of states as ZoneState[]) {
+      if (st.config.type !== 'primary') { out.push({ zone: st.config.name, ok: true, serial: st.served?.serial }); continue }
+      try {
+        const next = this.#load(st.config)
+        const changed = st.served === undefined || st.served.serial !== next.serial
+        this.#replace(st, next)
+        st.lastError = undefined
+        out.push({ zone: st.config.name, ok: true, serial: next.serial })
+        this.log.info({ zone: st.config.name, serial: next.serial }, 'zone reloaded')
+        if (changed) this.#sendNotify(st)
+      } catch (e) {
+        st.lastError = (e as Error).message
+        this.log.error({ zone: st.config.name, err: st.lastError }, 'reload failed; the old zone is still served')
+        out.push({ zone: st.config.name, ok: false, serial: st.served?.serial, error: st.lastError })
+      }
+    }
+    return out
+  }
+
+  #sendNotify(st: ZoneState): void {
+    if (st.config.type !== 'primary' || st.config.notify.length === 0 || st.served === undefined) return
+    const soa = st.served.zone.soa!
+    const m: Message = {
+      id: randomBytes(2).readUInt16BE(0), flags: { ...NO_FLAGS, aa: true }, opcode: Opcode.NOTIFY, rcode: 0,
+      question: [{ name: st.served.origin, type: RRType.SOA, class: 1 }], answer: [soa], authority: [], additional: [],
+    }
+    const bytes = encodeMessage(m)
+    for (const target of st.config.notify) {
+      const { host, port } = splitHostPort(target, 53)
+      const s = createSocket(isIPv6(host) ? 'udp6' : 'udp4')
+      s.on('error', () => s.close())
+      s.send(bytes, port, host, () => s.close())
+    }
+  }
+
+  /**
+   * Replace a secondary zone's data after a transfer: checked, written to its file, served.
+   * @param name the zone
+   * @param zone the transferred zone
+   * @throws {ServerError} ERR_SERVER_UNKNOWN_ZONE, ERR_SERVER_ZONE_LOAD
+   */
+  installSecondary(name: string, zone: Zone): void {
+    const st = this.#states.get(zoneKey(name))
+    if (st === undefined || st.config.type !== 'secondary') throw new ServerError('ERR_SERVER_UNKNOWN_ZONE', `zone ${name} is not a secondary here`)
+    writeZoneFile(zone, st.config.file)
+    this.#replace(st, new ServedZone(zone))
+  }
+
+  /** What status reports: zones with serials and errors, listeners, counters. */
+  status(): { zones: { name: string, type: string, serial?: number, signed?: boolean, loadedAt?: string, error?: string }[], listeners: readonly BoundListener[], counters: ServerCounters } {
+    return {
+      zones: [...this.#states.values()].map((s) => ({
+        name: s.config.name, type: s.config.type, serial: s.served?.serial, signed: s.served?.signed,
+        loadedAt: s.served ? new Date(s.served.loadedAt).toISOString() : undefined, error: s.lastError,
+      })),
+      listeners: this.#bound,
+      counters: { ...this.counters },
+    }
+  }
+
+  /**
+   * Graceful stop: stop accepting, let transfers in flight finish (up to `graceMs`),
+   * close every connection.
+   * @param graceMs how long to wait for transfers in flight
+   */
+  async stop(graceMs = 10000): Promise<void> {
+    if (this.#stopping) return
+    this.#stopping = true
+    for (const s of this.#tcp) s.close()
+    if (this.#inflight.size > 0) {
+      await Promise.race([Promise.allSettled([...this.#inflight]), new Promise((r) => setTimeout(r, graceMs).unref())])
+    }
+    await this.#closeAll()
+    this.log.info({ counters: this.counters }, 'server stopped')
+  }
+
+  async #closeAll(): Promise<void> {
+    for (const s of this.#udp) { try { s.close() } catch { /* already closed */ } }
+    this.#udp.length = 0
+    await Promise.all(this.#tcp.map((s) => new Promise<void>((r) => s.close(() => r()))))
+    this.#tcp.length = 0
+    for (const s of this.#sockets) s.destroy()
+    this.#sockets.clear()
+    for (const p of this.#plugins) { try { await p.stop() } catch { /* best effort on the way down */ } }
+    this.#bound.length = 0
+  }
+}
+
+function zoneKey(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '')
+}
+
+function keyNameOf(k: TsigKey): string {
+  return k.name.toString().toLowerCase().replace(/\.$/, '')
+}
+
+/**
+ * Split `host`, `host:port` or `[v6]:port`.
+ * @param s the text
+ * @param defaultPort port when none is given
+ */
+export function splitHostPort(s: string, defaultPort: number): { host: string, port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
+  if (m) return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort }
+  const i = s.lastIndexOf(':')
+  if (i > 0 && s.indexOf(':') === i) return { host: s.slice(0, i), port: Number(s.slice(i + 1)) }
+  return { host: s, port: defaultPort }
+}
+
