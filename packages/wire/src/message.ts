@@ -119,8 +119,12 @@ const SECTION = ['answer', 'authority', 'additional'] as const
  * for (const rr of msg.answer) console.log(rrToText(rr))
  */
 export function decodeMessage(buf: Uint8Array): Message {
-  const h = decodeHeader(buf)
-  const { question: qd, answer: an, authority: ns, additional: ar } = h.counts
+  if (buf.length < HEADER_OCTETS) {
+    throw new WireFormatError('ERR_WIRE_TRUNCATED', `Message of ${buf.length} octets is shorter than the ${HEADER_OCTETS}-octet header`, buf.length)
+  }
+  const f = (buf[2]! << 8) | buf[3]!
+  const qd = (buf[4]! << 8) | buf[5]!, an = (buf[6]! << 8) | buf[7]!
+  const ns = (buf[8]! << 8) | buf[9]!, ar = (buf[10]! << 8) | buf[11]!
   const left = buf.length - HEADER_OCTETS
   // STYLE.md §5: a count may promise no more than the bytes left can hold
   // (each question ≥ 5 octets, each RR ≥ 11), checked before allocating.
@@ -136,7 +140,7 @@ export function decodeMessage(buf: Uint8Array): Message {
     question[i] = { name, type: r.u16(), class: r.u16() }
   }
   const msg: Message = {
-    id: h.id, flags: h.flags, opcode: h.opcode, rcode: h.rcode, question,
+    id: (buf[0]! << 8) | buf[1]!, flags: flagsOf(f), opcode: (f >> 11) & 0xf, rcode: f & 0xf, question,
     answer: [], authority: [], additional: [],
   }
   const counts = [an, ns, ar]
@@ -246,7 +250,7 @@ function writeOpt(w: WireWriter, e: Edns, rcode: number): void {
  * that happens in the answer or authority section (RFC 2181 §9). OPT is kept.
  * @param msg the message
  * @param opts size limit and compression
- * @returns a view of the encoded bytes
+ * @returns a new array holding exactly the encoded bytes
  * @throws {WireFormatError} ERR_WIRE_VALUE_RANGE, ERR_WIRE_MESSAGE_TOO_LARGE
  * @example
  * const q = encodeMessage({ id: 1, flags: { ...NO_FLAGS, rd: true }, opcode: 0, rcode: 0,
@@ -263,7 +267,28 @@ export function encodeMessage(msg: Message, opts: EncodeOptions = {}): Uint8Arra
   if (msg.rcode > 15 && msg.edns === undefined) {
     throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `Rcode ${msg.rcode} needs EDNS (an OPT record) to be sent`, -1)
   }
-  const w = new WireWriter(limit < 512 ? limit + 64 : 512, compress)
+  // One shared writer (encoding is synchronous); a nested call gets its own.
+  const w = sharedBusy ? new WireWriter(512, compress) : shared
+  if (w === shared) {
+    sharedBusy = true
+    w.reset(compress)
+  }
+  try {
+    return encodeInto(w, msg, compress, limit).slice()
+  } finally {
+    if (w === shared) {
+      sharedBusy = false
+      // do not keep a huge buffer alive after one large message
+      if (w.buf.length > SHARED_SIZE) shared = new WireWriter(SHARED_SIZE, true)
+    }
+  }
+}
+
+const SHARED_SIZE = 16384
+let shared = new WireWriter(SHARED_SIZE, true)
+let sharedBusy = false
+
+function encodeInto(w: WireWriter, msg: Message, compress: boolean, limit: number): Uint8Array {
   w.pos = HEADER_OCTETS
   let optSize = 0
   if (msg.edns !== undefined) {

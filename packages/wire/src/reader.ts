@@ -18,8 +18,6 @@ const nameScratch = new Uint8Array(MAX_NAME_OCTETS + 64)
 export class WireReader {
   /** The whole packet (a plain Uint8Array view, even when given a Buffer). */
   readonly buf: Uint8Array
-  /** DataView over `buf`. */
-  readonly view: DataView
   /** Next offset to read. */
   pos: number
   /** Reads in place may not go past this offset (the RDATA end, or the packet end). */
@@ -32,7 +30,6 @@ export class WireReader {
    */
   constructor(buf: Uint8Array, pos = 0, end = buf.length) {
     this.buf = buf.constructor === Uint8Array ? buf : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
     this.pos = pos
     this.end = end
   }
@@ -62,17 +59,17 @@ export class WireReader {
   /** A big-endian 16-bit value. @throws {WireFormatError} ERR_WIRE_TRUNCATED */
   u16(what = '16-bit field'): number {
     this.need(2, what)
-    const v = this.view.getUint16(this.pos)
-    this.pos += 2
-    return v
+    const b = this.buf, p = this.pos
+    this.pos = p + 2
+    return (b[p]! << 8) | b[p + 1]!
   }
 
   /** A big-endian 32-bit value. @throws {WireFormatError} ERR_WIRE_TRUNCATED */
   u32(what = '32-bit field'): number {
     this.need(4, what)
-    const v = this.view.getUint32(this.pos)
-    this.pos += 4
-    return v
+    const b = this.buf, p = this.pos
+    this.pos = p + 4
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
   }
 
   /**
@@ -115,7 +112,8 @@ export class WireReader {
       }
       const len = buf[p]!
       if (len === 0) {
-        nameScratch[out++] = 0
+        if (after >= 0) nameScratch[out] = 0
+        out++
         p++
         break
       }
@@ -136,7 +134,11 @@ export class WireReader {
               : `points to ${target}, inside the name that holds it (starts at ${limit})`
           throw new WireFormatError('ERR_WIRE_BAD_POINTER', `Compression pointer at offset ${p} ${how}`, p)
         }
-        if (after < 0) after = p + 2
+        if (after < 0) {
+          // first jump: from here on the name is assembled in the scratch buffer
+          after = p + 2
+          for (let i = 0; i < out; i++) nameScratch[i] = buf[start + i]!
+        }
         limit = target
         p = target
         bound = buf.length
@@ -154,8 +156,7 @@ export class WireReader {
       if (out + len + 2 > MAX_NAME_OCTETS) {
         throw new WireFormatError('ERR_WIRE_NAME_TOO_LONG', `${where} at offset ${start} is longer than ${MAX_NAME_OCTETS} octets (label at offset ${p})`, p)
       }
-      nameScratch[out] = len
-      for (let i = 1; i <= len; i++) nameScratch[out + i] = buf[p + i]!
+      if (after >= 0) for (let i = 0; i <= len; i++) nameScratch[out + i] = buf[p + i]!
       out += len + 1
       p += len + 1
     }

@@ -9,6 +9,13 @@ import type { Name } from './name.js'
 const offsScratch = new Int32Array(128)
 const hashScratch = new Int32Array(128)
 
+// Compression table: open addressing over typed arrays, keyed by a hash of
+// each name suffix, value = offset + 1 (0 = empty). Entries are undone in
+// reverse order (rollback), which is safe with linear probing.
+const TABLE_SLOTS = 4096
+const TABLE_MASK = TABLE_SLOTS - 1
+const TABLE_MAX = (TABLE_SLOTS * 3) >> 2
+
 /**
  * A growable big-endian writer.
  *
@@ -20,12 +27,13 @@ const hashScratch = new Int32Array(128)
 export class WireWriter {
   /** Output buffer; replaced when it grows. */
   buf: Uint8Array
-  /** DataView over `buf`. */
-  view: DataView
   /** Next offset to write. */
   pos = 0
-  readonly #table: Map<number, number[]> | null
-  #logHash: number[] = []
+  #compress: boolean
+  #keys: Int32Array | null = null
+  #vals: Int32Array | null = null
+  #log: Int32Array | null = null
+  #logLen = 0
 
   /**
    * @param size initial capacity
@@ -33,8 +41,25 @@ export class WireWriter {
    */
   constructor(size = 512, compress = false) {
     this.buf = new Uint8Array(size)
-    this.view = new DataView(this.buf.buffer)
-    this.#table = compress ? new Map() : null
+    this.#compress = compress
+  }
+
+  /**
+   * Start over at offset 0 with an empty compression table, keeping the buffer,
+   * so one writer can serve many messages without allocating.
+   * @param compress keep a compression table for this message
+   */
+  reset(compress: boolean): void {
+    this.pos = 0
+    this.#undo(0)
+    this.#compress = compress
+  }
+
+  #undo(to: number): void {
+    const vals = this.#vals, log = this.#log
+    if (vals === null || log === null) return
+    for (let i = this.#logLen - 1; i >= to; i--) vals[log[i]!] = 0
+    this.#logLen = to
   }
 
   /**
@@ -49,7 +74,6 @@ export class WireWriter {
     const b = new Uint8Array(size)
     b.set(this.buf.subarray(0, this.pos))
     this.buf = b
-    this.view = new DataView(b.buffer)
   }
 
   /** Write one octet. */
@@ -69,8 +93,12 @@ export class WireWriter {
   /** Write a big-endian 32-bit value. */
   u32(v: number): void {
     this.ensure(4)
-    this.view.setUint32(this.pos, v >>> 0)
-    this.pos += 4
+    const b = this.buf, p = this.pos
+    b[p] = v >>> 24
+    b[p + 1] = v >>> 16
+    b[p + 2] = v >>> 8
+    b[p + 3] = v
+    this.pos = p + 4
   }
 
   /** Write raw bytes. */
@@ -92,7 +120,7 @@ export class WireWriter {
 
   /** A point to come back to with {@link WireWriter.rollback}. */
   mark(): number {
-    return this.pos * 65536 + this.#logHash.length
+    return this.pos * 65536 + this.#logLen
   }
 
   /**
@@ -100,13 +128,8 @@ export class WireWriter {
    * @param mark a value from {@link WireWriter.mark}
    */
   rollback(mark: number): void {
-    const logLen = mark % 65536
+    this.#undo(mark % 65536)
     this.pos = Math.floor(mark / 65536)
-    const t = this.#table
-    if (t) {
-      for (let i = this.#logHash.length - 1; i >= logLen; i--) t.get(this.#logHash[i]!)!.pop()
-    }
-    this.#logHash.length = logLen
   }
 
   /**
@@ -118,11 +141,16 @@ export class WireWriter {
    */
   name(n: Name, compress: boolean): void {
     const w = n.wire
-    const table = this.#table
-    if (!compress || table === null || w.length === 1) {
+    if (!compress || !this.#compress || w.length === 1) {
       this.bytes(w)
       return
     }
+    if (this.#keys === null) {
+      this.#keys = new Int32Array(TABLE_SLOTS)
+      this.#vals = new Int32Array(TABLE_SLOTS)
+      this.#log = new Int32Array(TABLE_MAX)
+    }
+    const keys = this.#keys, vals = this.#vals!, log = this.#log!
     let k = 0
     for (let p = 0; w[p] !== 0; p += w[p]! + 1) offsScratch[k++] = p
     let h = 0x811c9dc5 | 0
@@ -137,27 +165,27 @@ export class WireWriter {
     const buf = this.buf
     for (let i = 0; i < k; i++) {
       const hi = hashScratch[i]!
-      const cands = table.get(hi)
-      if (cands !== undefined) {
-        for (let c = cands.length - 1; c >= 0; c--) {
-          const at = cands[c]!
-          if (this.#matches(w, offsScratch[i]!, at)) {
-            buf[this.pos] = 0xc0 | (at >>> 8)
-            buf[this.pos + 1] = at & 0xff
-            this.pos += 2
-            return
-          }
+      let slot = (hi ^ (hi >>> 15)) & TABLE_MASK
+      let v: number
+      while ((v = vals[slot]!) !== 0) {
+        if (keys[slot] === hi && this.#matches(w, offsScratch[i]!, v - 1)) {
+          const at = v - 1
+          buf[this.pos] = 0xc0 | (at >>> 8)
+          buf[this.pos + 1] = at & 0xff
+          this.pos += 2
+          return
         }
+        slot = (slot + 1) & TABLE_MASK
       }
       // RFC 1035 §4.1.4: pointer offsets have 14 bits.
-      if (this.pos <= MAX_POINTER_OFFSET) {
-        if (cands === undefined) table.set(hi, [this.pos])
-        else cands.push(this.pos)
-        this.#logHash.push(hi)
+      if (this.pos <= MAX_POINTER_OFFSET && this.#logLen < TABLE_MAX) {
+        keys[slot] = hi
+        vals[slot] = this.pos + 1
+        log[this.#logLen++] = slot
       }
       const o = offsScratch[i]!
       const len = w[o]! + 1
-      buf.set(w.subarray(o, o + len), this.pos)
+      for (let j = 0; j < len; j++) buf[this.pos + j] = w[o + j]!
       this.pos += len
     }
     buf[this.pos++] = 0
