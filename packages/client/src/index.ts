@@ -18,3 +18,6 @@ export {
   type AppliedPolicy, type ResolveResult, type StubClientOptions, type ResolveOptions, type StubClient,
   createStubClient, isPolicyRefusal,
 } from './stub_client.js'
+export {
+  type StubServerOptions, type StubQueryEvent, type StubServerStats, type StubServer, answerQuery, startStubServer,
+} from './stub_server.js'
