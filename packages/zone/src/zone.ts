@@ -4,7 +4,7 @@
  * non-terminal — as the signer and the authoritative server need to know.
  */
 import { Name, RRType, canonicalRData, type RData, type ResourceRecord, type Soa } from '@secdns/wire'
-import { zoneWarning, type SourceLocation, type ZoneWarning } from './errors.js'
+import { ZoneError, zoneWarning, type SourceLocation, type ZoneWarning } from './errors.js'
 
 /**
  * All records of one owner, class and type (RFC 2181 §5), with one TTL.
@@ -88,11 +88,15 @@ export class Zone {
    * (RFC 2181 §5.2; BIND does the same).
    *
    * @returns false when it was a duplicate
+   * @throws {ZoneError} `ERR_ZONE_OUT_OF_ZONE` when the owner is not at or below the origin
    */
   add(rr: ResourceRecord, source?: SourceLocation): boolean {
     const key = rr.name.hashKey()
     let node = this.byKey.get(key)
     if (node === undefined) {
+      if (!rr.name.isSubdomainOf(this.origin)) {
+        throw new ZoneError('ERR_ZONE_OUT_OF_ZONE', `${rr.name.toString()} is not in the zone ${this.origin.toString()}`, source ?? { file: '<zone>', line: 0, column: 0 })
+      }
       node = { name: rr.name, rrsets: new Map(), kind: 'authoritative' }
       this.byKey.set(key, node)
       this.sorted = null
@@ -205,7 +209,6 @@ export class Zone {
     // Entries added while iterating a Map are visited too; their parents exist already.
     for (const [key, n] of this.byKey) {
       if (n.rrsets.size === 0) continue
-      if (!n.name.isSubdomainOf(this.origin)) continue
       let k = key
       let levels = 0
       while (levels < n.name.labelCount - apexLabels) {

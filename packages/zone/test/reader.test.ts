@@ -1,6 +1,9 @@
 import test from 'ava'
 import { fc, testProp } from '@fast-check/ava'
 import { fileURLToPath } from 'node:url'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Name, rrToText, type ResourceRecord } from '@secdns/wire'
 import { readZoneText, readZoneFile } from '../src/reader.js'
 import { ZoneError } from '../src/errors.js'
@@ -205,3 +208,37 @@ testProp('random zone text never crashes the reader, only collects ZoneErrors', 
   const r = readZoneText(text, { origin: ORIGIN, file: 'fuzz' }, () => {})
   t.true(r.errors.every((e) => e instanceof ZoneError && e.file === 'fuzz'))
 }, { numRuns: 400 })
+
+test('$INCLUDE nesting stops at the depth limit', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-include-'))
+  for (let i = 0; i < 20; i++) writeFileSync(join(dir, `f${i}.inc`), `n${i} A 192.0.2.${i}\n$INCLUDE f${i + 1}.inc\n`)
+  writeFileSync(join(dir, 'f20.inc'), 'last A 192.0.2.99\n')
+  const r = readZoneText(SOA + '$INCLUDE f0.inc', { origin: ORIGIN, file: join(dir, 'top.zone') }, () => {})
+  t.is(r.errors.length, 1)
+  t.is(r.errors[0]!.code, 'ERR_ZONE_INCLUDE_DEPTH')
+  t.is(r.errors[0]!.line, 2)
+  t.is(r.errors[0]!.column, 10)
+})
+
+test('$INCLUDE with too many arguments or a bad origin is an error at that token', (t) => {
+  const r = read(SOA + '$INCLUDE a b c\n$INCLUDE a b..c')
+  t.deepEqual(r.errors.map((e) => [e.code, e.line, e.column]), [['ERR_ZONE_BAD_DIRECTIVE', 2, 14], ['ERR_ZONE_BAD_NAME', 3, 12]])
+})
+
+test('a bad $ORIGIN is reported and the old origin stays', (t) => {
+  const r = read(SOA + '$ORIGIN a..b\nwww A 192.0.2.1')
+  t.deepEqual(r.errors.map((e) => [e.code, e.line, e.column]), [['ERR_ZONE_BAD_NAME', 2, 9]])
+  t.is(r.lines[1], 'www.example.test. 3600 IN A 192.0.2.1')
+})
+
+test('TTLs above 2^31-1 become 0 with a warning (RFC 2181 §8)', (t) => {
+  const r = read('$TTL 4294967295\n' + SOA + 'www A 192.0.2.1\nx 3000000000 A 192.0.2.2')
+  t.deepEqual(r.errors, [])
+  t.deepEqual(r.warnings.map((w) => [w.code, w.line]), [['ERR_ZONE_TTL_TOO_LARGE', 1], ['ERR_ZONE_TTL_TOO_LARGE', 4]])
+  t.deepEqual(r.lines.slice(1).map((l) => l.split(' ')[1]), ['0', '0'])
+})
+
+test('$INCLUDE can be refused', (t) => {
+  const r = readZoneText(SOA + '$INCLUDE x.inc', { origin: ORIGIN, allowInclude: false }, () => {})
+  t.is(r.errors[0]!.code, 'ERR_ZONE_BAD_DIRECTIVE')
+})

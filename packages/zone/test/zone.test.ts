@@ -80,3 +80,8 @@ test('recomputes empty non-terminals after more records are added', (t) => {
   t.deepEqual(z.emptyNonTerminals().map(String), [])
   t.is(z.soa, undefined)
 })
+
+test('refuses a record whose owner is outside the zone', (t) => {
+  const z = new Zone(n('example.test.'))
+  t.throws(() => z.add({ name: n('www.example.net.'), class: 1, ttl: 1, data: { type: RRType.A, address: '192.0.2.1' } }), { code: 'ERR_ZONE_OUT_OF_ZONE' })
+})
