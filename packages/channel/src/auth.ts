@@ -104,21 +104,70 @@ const PKI_TO_CHANNEL: Readonly<Record<string, ChannelErrorCode>> = {
   ERR_PKI_NAME_MISMATCH: 'ERR_CHANNEL_PEER_NAME',
 }
 
+interface CachedChain {
+  readonly chain: VerifiedChain
+  readonly notBefore: number
+  readonly notAfter: number
+  readonly until: number
+}
+
+const verified = new WeakMap<ChannelTrust, Map<string, CachedChain>>()
+
+/** How the verification cache behaves: entries at most, and how long (real time) one lasts. */
+export interface VerifyCacheOptions {
+  readonly size: number
+  readonly ttlMs: number
+}
+
+function cacheKey(certs: Uint8Array[], trust: ChannelTrust, purpose: Purpose, name: string | undefined): string {
+  const h = createHash('sha256')
+  for (const c of certs) { h.update(c); h.update('\0') }
+  // A CRL list that changes (added, replaced) changes the key.
+  for (const c of trust.crls ?? []) h.update(typeof c === 'string' ? c : Buffer.from(c))
+  return `${purpose}|${name ?? ''}|${trust.cas.length}|${h.digest('hex')}`
+}
+
 /**
  * Verify the peer's certificate path with @secdns/pki, mapping its error to a channel code
  * (the PkiError stays as `cause`, so `err.pkiCode` shows it).
  *
+ * A successful result is cached per trust object for `cache.ttlMs` of real time and only
+ * while the injected clock stays inside every certificate's validity, so a reconnecting
+ * peer costs no path validation; refusals are never cached.
+ *
  * @throws {ChannelError} ERR_CHANNEL_UNTRUSTED_PEER, ERR_CHANNEL_PEER_EXPIRED, ERR_CHANNEL_PEER_REVOKED,
  *   ERR_CHANNEL_PEER_PURPOSE, ERR_CHANNEL_PEER_NAME
  */
-export async function verifyPeer(certs: Uint8Array[], trust: ChannelTrust, purpose: Purpose, now: Date, name?: string): Promise<VerifiedChain> {
+export async function verifyPeer(certs: Uint8Array[], trust: ChannelTrust, purpose: Purpose, now: Date, name?: string, cache: VerifyCacheOptions = { size: 0, ttlMs: 0 }): Promise<VerifiedChain> {
   const [leaf, ...chain] = certs
   if (leaf === undefined) throw new ChannelError('ERR_CHANNEL_AUTH_FAILED', 'peer sent no certificate')
+  const t = now.getTime()
+  let map: Map<string, CachedChain> | undefined
+  let key = ''
+  if (cache.size > 0) {
+    map = verified.get(trust)
+    if (map === undefined) { map = new Map(); verified.set(trust, map) }
+    key = cacheKey(certs, trust, purpose, name)
+    const hit = map.get(key)
+    if (hit !== undefined && t >= hit.notBefore && t <= hit.notAfter && Date.now() < hit.until) return hit.chain
+    if (hit !== undefined) map.delete(key)
+  }
+  let result: VerifiedChain
   try {
-    return await verifyCertificate({ cert: leaf, chain, trusted: trust.cas, crls: trust.crls, purpose, name, now })
+    result = await verifyCertificate({ cert: leaf, chain, trusted: trust.cas, crls: trust.crls, purpose, name, now })
   } catch (e) {
     const code = e instanceof PkiError ? (PKI_TO_CHANNEL[e.code] ?? 'ERR_CHANNEL_UNTRUSTED_PEER') : 'ERR_CHANNEL_UNTRUSTED_PEER'
     const pkiCode = e instanceof PkiError ? e.code : 'unknown'
     throw new ChannelError(code, `peer certificate refused (${pkiCode}): ${(e as Error).message}`, { cause: e })
   }
+  if (map !== undefined) {
+    let notBefore = -Infinity, notAfter = Infinity
+    for (const c of result.path) {
+      notBefore = Math.max(notBefore, Date.parse(c.validFrom))
+      notAfter = Math.min(notAfter, Date.parse(c.validTo))
+    }
+    if (map.size >= cache.size) map.delete(map.keys().next().value as string)
+    map.set(key, { chain: result, notBefore, notAfter, until: Date.now() + cache.ttlMs })
+  }
+  return result
 }

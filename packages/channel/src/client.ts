@@ -232,6 +232,7 @@ export function connect(url: string, opts: ConnectOptions): Promise<ChannelClien
   const limits = resolveLimits(opts.limits)
   const hs = new Initiator({
     identity, trust: opts.trust, serverName: opts.serverName, level: opts.policy.encryption, groups: opts.groups, prfs: opts.prfs, now: opts.now ?? (() => new Date()),
+    verifyCache: { size: limits.verifyCacheSize, ttlMs: limits.verifyCacheTtlMs },
   })
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: limits.maxMessageOctets, handshakeTimeout: limits.handshakeTimeoutMs })

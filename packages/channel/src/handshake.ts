@@ -30,6 +30,7 @@ import {
 } from './policy.js'
 import { checkAuthSignature, ID_KEY_ID, identityOf, signAuth, signedOctets, verifyPeer, type ChannelTrust, type LoadedIdentity } from './auth.js'
 import { CookieJar } from './cookie.js'
+import type { VerifyCacheOptions } from './auth.js'
 import { X509Certificate } from 'node:crypto'
 
 /** Octets of every nonce we send (RFC 7296 §2.10: at least half the PRF key size, ≥ 16). */
@@ -125,6 +126,8 @@ export interface InitiatorOptions {
   groups?: readonly GroupName[]
   prfs?: readonly PrfName[]
   now: () => Date
+  /** Verification cache (default: none). */
+  verifyCache?: VerifyCacheOptions
 }
 
 /**
@@ -257,7 +260,7 @@ export class Initiator {
     const err = errorFrom(ps, 'ERR_CHANNEL_AUTH_FAILED', 'server refused our authentication')
     if (err !== undefined) { this.state = 'failed'; throw err }
     const a = readAuth(ps, PAYLOAD.IDr, 'server')
-    const peer = await verifyPeer(a.certs, this.o.trust, 'dns-server', this.o.now(), this.o.serverName)
+    const peer = await verifyPeer(a.certs, this.o.trust, 'dns-server', this.o.now(), this.o.serverName, this.o.verifyCache)
     checkAuthSignature(a.cert, signedOctets(k.prf, k.realMessage2, this.ni, k.ikeKeys.skPr, ID_KEY_ID, a.idData), a.sig, 'server')
     this.state = 'done'
     return {
@@ -291,6 +294,8 @@ export interface ResponderOptions {
   cookies: CookieJar
   /** True when the server is under load and demands cookies. */
   cookieRequired: () => boolean
+  /** Verification cache (default: none). */
+  verifyCache?: VerifyCacheOptions
 }
 
 /** What the responder wants sent: a frame, and whether the handshake failed with it. */
@@ -426,7 +431,7 @@ export class Responder {
         // A reflected AUTH carries our own certificate; it can never be a client's.
         throw new ChannelError('ERR_CHANNEL_AUTH_FAILED', 'client presented this server\'s own certificate (reflection)')
       }
-      const peer = await verifyPeer(a.certs, this.o.trust, 'client', this.o.now())
+      const peer = await verifyPeer(a.certs, this.o.trust, 'client', this.o.now(), undefined, this.o.verifyCache)
       checkAuthSignature(a.cert, signedOctets(k.prf, k.realMessage1, k.nr, k.ikeKeys.skPi, ID_KEY_ID, a.idData), a.sig, 'client')
       const sig = signAuth(this.o.identity, signedOctets(k.prf, k.realMessage2, k.ni, k.ikeKeys.skPr, ID_KEY_ID, this.o.identity.id))
       this.state = 'done'

@@ -3,7 +3,7 @@ export { ChannelError, CLOSE_CODES, isChannelErrorCode, type ChannelErrorCode } 
 export {
   DEFAULT_LIMITS, resolveLimits, MAX_MESSAGE_OCTETS, MAX_DNS_MESSAGE_OCTETS, REPLAY_WINDOW, SA_MAX_PACKETS, SA_MAX_BYTES, SA_LIFETIME_MS,
   REKEY_AT, HANDSHAKE_TIMEOUT_MS, IDLE_TIMEOUT_MS, DPD_INTERVAL_MS, DPD_TIMEOUT_MS, QUERY_TIMEOUT_MS, COOKIE_THRESHOLD, MAX_HALF_OPEN,
-  MAX_HALF_OPEN_PER_SOURCE, MAX_IN_FLIGHT, type ChannelLimits,
+  MAX_HALF_OPEN_PER_SOURCE, MAX_IN_FLIGHT, VERIFY_CACHE_SIZE, VERIFY_CACHE_TTL_MS, type ChannelLimits,
 } from './limits.js'
 export { TRANSFORMS, transformById, seal, open, ICV_OCTETS, IV_OCTETS, type TransformName, type TransformSpec, type DirectionKey } from './transforms.js'
 export { createKeyShare, groupById, GROUPS, type GroupName, type KeyShare } from './key_exchange.js'
@@ -20,7 +20,7 @@ export {
   DEFAULT_GROUPS, DEFAULT_PRFS, type EncryptionLevel, type ServerEncryption,
 } from './policy.js'
 export { CookieJar, COOKIE_OCTETS } from './cookie.js'
-export { loadIdentity, signedOctets, verifyPeer, ID_KEY_ID, type ChannelIdentity, type ChannelTrust, type LoadedIdentity } from './auth.js'
+export { loadIdentity, signedOctets, verifyPeer, ID_KEY_ID, type VerifyCacheOptions, type ChannelIdentity, type ChannelTrust, type LoadedIdentity } from './auth.js'
 export { Initiator, Responder, NONCE_OCTETS, type HandshakeResult, type InitiatorOptions, type ResponderOptions, type ResponderStep } from './handshake.js'
 export { ChannelSession, type SessionTransport, type SessionHooks, type SaSpis } from './session.js'
 export {

@@ -35,6 +35,10 @@ export const MAX_HALF_OPEN = 1024
 export const MAX_HALF_OPEN_PER_SOURCE = 16
 /** Queries one client may have in flight (bounded by the 16-bit DNS id). */
 export const MAX_IN_FLIGHT = 4096
+/** Verified peer certificate paths remembered per trust configuration (0: verify every time). */
+export const VERIFY_CACHE_SIZE = 1024
+/** How long a remembered verification lasts, so a new CRL takes effect within this time. */
+export const VERIFY_CACHE_TTL_MS = 60_000
 
 /** The limits object accepted by the server and the client. */
 export interface ChannelLimits {
@@ -52,6 +56,8 @@ export interface ChannelLimits {
   maxHalfOpen: number
   maxHalfOpenPerSource: number
   maxInFlight: number
+  verifyCacheSize: number
+  verifyCacheTtlMs: number
 }
 
 /** The defaults, as one object. */
@@ -70,6 +76,8 @@ export const DEFAULT_LIMITS: Readonly<ChannelLimits> = Object.freeze({
   maxHalfOpen: MAX_HALF_OPEN,
   maxHalfOpenPerSource: MAX_HALF_OPEN_PER_SOURCE,
   maxInFlight: MAX_IN_FLIGHT,
+  verifyCacheSize: VERIFY_CACHE_SIZE,
+  verifyCacheTtlMs: VERIFY_CACHE_TTL_MS,
 })
 
 /** Merge caller overrides over the defaults. */

@@ -196,6 +196,7 @@ export class ChannelServer extends EventEmitter {
     const hs = new Responder({
       identity: this.identity, trust: this.opts.trust, encryption: rules.encryption, transforms: rules.transforms, groups: rules.groups, prfs: rules.prfs,
       now: this.now, address, cookies: this.cookies, cookieRequired: () => this.stats.halfOpen > this.limits.cookieThreshold,
+      verifyCache: { size: this.limits.verifyCacheSize, ttlMs: this.limits.verifyCacheTtlMs },
     })
     let busy = false
     ws.on('message', (data: Buffer, isBinary: boolean) => {
