@@ -4,6 +4,7 @@ import { registerZoneCommands } from './commands/zone.js'
 import { registerSignCommands } from './commands/sign.js'
 import { registerKeyCommands } from './commands/key.js'
 import { registerTrustAnchorCommands } from './commands/trust_anchor.js'
+import { registerServerCommands } from './commands/server.js'
 
 /**
  * Build the `secdns` command tree (the dnscmd.exe counterpart).
@@ -24,5 +25,6 @@ export function buildProgram(): Command {
   registerSignCommands(program)
   registerKeyCommands(program)
   registerTrustAnchorCommands(program)
+  registerServerCommands(program)
   return program
 }

@@ -18,3 +18,6 @@ export {
 } from './tsig.js'
 export { XFR_MESSAGE_TARGET, MAX_JOURNAL_ENTRIES, recordsWithoutSoa, diffZones, ixfrRecords, xfrMessages, type JournalEntry } from './xfr.js'
 export { applyUpdate, type UpdateOutcome } from './update.js'
+export { AdminApi, readTokenFile } from './admin.js'
+export { DotListener } from './dot.js'
+export { createDnsServer } from './create.js'

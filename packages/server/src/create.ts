@@ -1,0 +1,22 @@
+/**
+ * Build a server with every listener its configuration names.
+ */
+import { AdminApi } from './admin.js'
+import type { ServerConfig } from './config.js'
+import { DotListener } from './dot.js'
+import { DnsServer, type DnsServerOptions } from './server.js'
+
+/**
+ * A {@link DnsServer} with its DoT listeners and admin API added (not started).
+ * @param config a validated configuration
+ * @param opts logger, recursor, clock
+ * @example
+ * const server = createDnsServer(loadConfig('server.json'), { logger })
+ * await server.start()
+ */
+export function createDnsServer(config: ServerConfig, opts: DnsServerOptions = {}): DnsServer {
+  const server = new DnsServer(config, opts)
+  for (const d of config.listeners.dot) server.use(new DotListener(d))
+  if (config.listeners.admin !== undefined) server.use(new AdminApi(config.listeners.admin))
+  return server
+}
