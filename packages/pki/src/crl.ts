@@ -6,6 +6,7 @@ import * as x509 from '@peculiar/x509'
 import { PkiError, wrapErrors } from './errors.js'
 import { keySpecOf, toCryptoKey, webCryptoSigningAlgorithm } from './keys.js'
 import { normalizeSerial, type CertifiedKey } from './issue.js'
+import { CRL_VALIDITY_DAYS, MAX_CRL_BYTES } from './limits.js'
 import { OID_EXT } from './oids.js'
 import { toDer, toPem } from './pem.js'
 
@@ -38,7 +39,7 @@ export interface CrlOptions {
   /** cRLNumber (RFC 5280 §5.2.3): monotonically increasing. */
   number: bigint | number
   thisUpdate?: Date
-  /** Defaults to thisUpdate + 7 days. */
+  /** Defaults to thisUpdate + CRL_VALIDITY_DAYS (7). */
   nextUpdate?: Date
 }
 
@@ -48,7 +49,6 @@ export interface EncodedCrl {
   der: Uint8Array
 }
 
-const DEFAULT_CRL_DAYS = 7
 
 /** DER INTEGER for a non-negative bigint (X.690 §8.3: minimal two's complement). */
 function derInteger(n: bigint): Uint8Array {
@@ -78,7 +78,7 @@ export async function createCrl(issuer: CertifiedKey, opts: CrlOptions): Promise
   const number = BigInt(opts.number)
   if (number < 0n || number >= 1n << 159n) throw new PkiError('ERR_PKI_INVALID_PARAMS', `CRL number ${number} is out of range (RFC 5280 §5.2.3: at most 20 octets)`)
   const thisUpdate = opts.thisUpdate ?? new Date()
-  const nextUpdate = opts.nextUpdate ?? new Date(thisUpdate.getTime() + DEFAULT_CRL_DAYS * 86_400_000)
+  const nextUpdate = opts.nextUpdate ?? new Date(thisUpdate.getTime() + CRL_VALIDITY_DAYS * 86_400_000)
   if (!(nextUpdate > thisUpdate)) throw new PkiError('ERR_PKI_INVALID_PARAMS', 'nextUpdate must be after thisUpdate')
   const signingKey = issuer.privateKey
   return wrapErrors('ERR_PKI_INVALID_PARAMS', 'cannot create the CRL', async () => {
@@ -130,6 +130,7 @@ const KNOWN_CRL_EXTENSIONS = new Set<string>([OID_EXT.crlNumber, OID_EXT.authori
  */
 export function parseCrl(input: string | Uint8Array): ParsedCrl {
   const der = toDer(input, ['X509 CRL', 'CRL'], 'ERR_PKI_CRL_INVALID', 'CRL')
+  if (der.length > MAX_CRL_BYTES) throw new PkiError('ERR_PKI_CRL_INVALID', `the CRL is ${der.length} bytes, over the ${MAX_CRL_BYTES}-byte limit`)
   let crl: x509.X509Crl
   try {
     crl = new x509.X509Crl(der)

@@ -22,9 +22,13 @@ export {
 } from './crl.js'
 export { type PresentedNames, matchName, matchDnsId, ipBytes } from './names.js'
 export {
-  type Purpose, type VerifyOptions, type VerifiedChain, type ParsedCertificate, MAX_PATH_LENGTH, verifyCertificate, parseCertificate,
+  type Purpose, type VerifyOptions, type VerifiedChain, type ParsedCertificate, verifyCertificate, parseCertificate,
 } from './verify.js'
 export {
   type IndexEntry, type StoreIndex, type StoreMeta, type InitStoreOptions, type StoreIssueOptions, CaStore, STORE_VERSION,
-  STALE_LOCK_MS, LOCK_TIMEOUT_MS, initStore, openStore, withLock, writeFileAtomic, entryFor,
+  initStore, openStore, withLock, writeFileAtomic, entryFor,
 } from './store.js'
+export {
+  MAX_PATH_LENGTH, MAX_CHAIN_CERTIFICATES, MAX_CERTIFICATE_BYTES, MAX_CRL_BYTES, STALE_LOCK_MS, LOCK_TIMEOUT_MS, CRL_VALIDITY_DAYS,
+  PKCS12_ITERATIONS,
+} from './limits.js'

@@ -10,6 +10,7 @@
 import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, type KeyObject } from 'node:crypto'
 import { PkiError } from './errors.js'
 import { bmpString, explicit, implicitPrimitive, integer, nul, octets, oid, seq, set } from './der.js'
+import { PKCS12_ITERATIONS } from './limits.js'
 import { toDer } from './pem.js'
 
 const OID = {
@@ -124,7 +125,7 @@ function contentInfoData(body: Uint8Array): Uint8Array {
  * writeFileSync('dns1.pfx', exportPkcs12({ cert: srv.certPem, privateKey: srv.privateKey!, chain: [ca.certPem], password: 'pw' }))
  */
 export function exportPkcs12(opts: Pkcs12Options): Uint8Array {
-  const iterations = opts.iterations ?? 2048
+  const iterations = opts.iterations ?? PKCS12_ITERATIONS
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10_000_000) {
     throw new PkiError('ERR_PKI_INVALID_PARAMS', `PKCS#12 iterations must be 1 to 10000000, got ${iterations}`)
   }

@@ -24,6 +24,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { PkiError } from './errors.js'
+import { LOCK_TIMEOUT_MS, STALE_LOCK_MS } from './limits.js'
 import { createCrl, REVOCATION_REASONS, type RevocationReason } from './crl.js'
 import {
   createIntermediateCa, createRootCa, issueCertificate, loadCertifiedKey, normalizeSerial, randomSerial,
@@ -35,10 +36,6 @@ import { decodeExtKeyUsage, OID_DNS_SERVER_TRUST, OID_EXT, OID_SECDNS_ADMIN } fr
 
 /** Current store format version. */
 export const STORE_VERSION = 1
-/** A lock older than this is considered abandoned. */
-export const STALE_LOCK_MS = 120_000
-/** How long a command waits for the lock by default. */
-export const LOCK_TIMEOUT_MS = 30_000
 
 /** One issued certificate in the index. */
 export interface IndexEntry {

@@ -14,6 +14,7 @@ import { matchName, type PresentedNames } from './names.js'
 import {
   EKU_NAMES, decodeExtKeyUsage, OID_ANY_EKU, OID_CLIENT_AUTH, OID_DNS_SERVER_TRUST, OID_EXT, OID_SECDNS_ADMIN, OID_SERVER_AUTH,
 } from './oids.js'
+import { MAX_CERTIFICATE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_PATH_LENGTH } from './limits.js'
 import { toDer } from './pem.js'
 
 /** What a certificate is being used for. */
@@ -33,6 +34,8 @@ export interface VerifyOptions {
   crls?: (string | Uint8Array)[]
   /** The clock (defaults to the current time). */
   now?: Date
+  /** Longest path to build (default {@link MAX_PATH_LENGTH}). */
+  maxPathLength?: number
 }
 
 /** A validated path. */
@@ -46,8 +49,6 @@ export interface VerifiedChain {
   readonly anchorSubject: string
 }
 
-/** Longest path we build (leaf, intermediates, anchor). */
-export const MAX_PATH_LENGTH = 8
 
 /** A certificate parsed once, with what the checks need. */
 export interface ParsedCertificate {
@@ -86,6 +87,7 @@ const KNOWN_CRITICAL = new Set<string>([
  */
 export function parseCertificate(input: string | Uint8Array, what = 'certificate'): ParsedCertificate {
   const der = toDer(input, ['CERTIFICATE'], 'ERR_PKI_BAD_CERTIFICATE', what)
+  if (der.length > MAX_CERTIFICATE_BYTES) throw new PkiError('ERR_PKI_BAD_CERTIFICATE', `the ${what} is ${der.length} bytes, over the ${MAX_CERTIFICATE_BYTES}-byte limit`)
   try {
     const node = new X509Certificate(der)
     const px = new x509.X509Certificate(der)
@@ -147,12 +149,12 @@ function sameDer(a: ParsedCertificate, b: ParsedCertificate): boolean {
   return Buffer.compare(Buffer.from(a.der), Buffer.from(b.der)) === 0
 }
 
-function buildPath(leaf: ParsedCertificate, chain: ParsedCertificate[], trusted: ParsedCertificate[]): ParsedCertificate[] {
+function buildPath(leaf: ParsedCertificate, chain: ParsedCertificate[], trusted: ParsedCertificate[], maxLength: number): ParsedCertificate[] {
   const path = [leaf]
   let cur = leaf
   for (;;) {
-    if (path.length > MAX_PATH_LENGTH) {
-      throw new PkiError('ERR_PKI_UNTRUSTED', `no trusted CA within ${MAX_PATH_LENGTH} certificates of "${leaf.label}"`)
+    if (path.length >= maxLength) {
+      throw new PkiError('ERR_PKI_UNTRUSTED', `no trusted CA within ${maxLength} certificates of "${leaf.label}"`)
     }
     // A certificate that is itself a trust anchor ends the path.
     if (path.length > 1 && trusted.some((t) => sameDer(t, cur))) return path
@@ -287,12 +289,15 @@ export async function verifyCertificate(opts: VerifyOptions): Promise<VerifiedCh
   if (!['dns-server', 'client', 'admin', 'any'].includes(opts.purpose)) {
     throw new PkiError('ERR_PKI_INVALID_PARAMS', `unknown purpose "${String(opts.purpose)}"`)
   }
+  if ((opts.chain ?? []).length > MAX_CHAIN_CERTIFICATES) {
+    throw new PkiError('ERR_PKI_INVALID_PARAMS', `${(opts.chain ?? []).length} chain certificates given; at most ${MAX_CHAIN_CERTIFICATES} are read`)
+  }
   const leaf = parseCertificate(opts.cert)
   const chain = (opts.chain ?? []).map((c, i) => parseCertificate(c, `chain certificate ${i + 1}`))
   const trusted = opts.trusted.map((c, i) => parseCertificate(c, `trusted certificate ${i + 1}`))
   const crls = (opts.crls ?? []).map((c) => parseCrl(c))
 
-  const path = buildPath(leaf, chain, trusted)
+  const path = buildPath(leaf, chain, trusted, opts.maxPathLength ?? MAX_PATH_LENGTH)
 
   for (let i = 0; i < path.length; i++) {
     const cert = path[i] as ParsedCertificate
