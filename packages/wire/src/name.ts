@@ -13,6 +13,25 @@ function lower(b: number): number {
 
 const scratch = new Uint8Array(MAX_NAME_OCTETS + 64)
 
+function utf8Length(cp: number): number {
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4
+}
+
+function writeUtf8(cp: number, buf: Uint8Array, o: number): number {
+  if (cp < 0x800) {
+    buf[o++] = 0xc0 | (cp >> 6)
+  } else if (cp < 0x10000) {
+    buf[o++] = 0xe0 | (cp >> 12)
+    buf[o++] = 0x80 | ((cp >> 6) & 0x3f)
+  } else {
+    buf[o++] = 0xf0 | (cp >> 18)
+    buf[o++] = 0x80 | ((cp >> 12) & 0x3f)
+    buf[o++] = 0x80 | ((cp >> 6) & 0x3f)
+  }
+  buf[o++] = 0x80 | (cp & 0x3f)
+  return o
+}
+
 /** Offsets of each label's length octet, root label excluded. Wire is trusted. */
 function labelOffsets(wire: Uint8Array): number[] {
   const out: number[] = []
@@ -53,6 +72,7 @@ export class Name {
 
   /**
    * Parses presentation format (RFC 1035 §5.1) with `\X` and `\DDD` escapes.
+   * Non-ASCII characters become their UTF-8 octets (as BIND reads a UTF-8 file).
    * A name ending in an unescaped `.` is absolute; anything else is made
    * relative to `origin`. `@` is not special here.
    * @param text the name, e.g. `www.example.test.` or `a\.b\032c`
@@ -85,10 +105,16 @@ export class Name {
         }
         continue
       }
+      let octets = 1
       if (c === 0x5c) { // '\'
         if (i + 1 >= n) throw new WireFormatError('ERR_WIRE_BAD_ESCAPE', `Backslash at the end of "${text}"`, i)
         const d1 = text.charCodeAt(i + 1)
-        if (d1 >= 0x30 && d1 <= 0x39) {
+        if (d1 >= 0x80) {
+          i += 1
+          c = text.codePointAt(i)!
+          if (c > 0xffff) i++
+          octets = utf8Length(c)
+        } else if (d1 >= 0x30 && d1 <= 0x39) {
           // RFC 1035 §5.1: \DDD is exactly three decimal digits.
           const d2 = text.charCodeAt(i + 2), d3 = text.charCodeAt(i + 3)
           if (!(d2 >= 0x30 && d2 <= 0x39 && d3 >= 0x30 && d3 <= 0x39)) {
@@ -101,19 +127,22 @@ export class Name {
           c = d1
           i += 1
         }
+      } else if (c >= 0x80) {
+        // non-ASCII text is written as its UTF-8 octets, as BIND reads a UTF-8 file
+        c = text.codePointAt(i)!
+        if (c > 0xffff) i++
+        octets = utf8Length(c)
       }
-      if (c > 0xff) {
-        throw new WireFormatError('ERR_WIRE_BAD_ESCAPE', `Character U+${c.toString(16).toUpperCase()} at ${i} in a name is not an octet; use \\DDD`, i)
-      }
-      labelLen++
+      labelLen += octets
       // RFC 1035 §2.3.4: labels are 63 octets or less.
       if (labelLen > MAX_LABEL_OCTETS) {
         throw new WireFormatError('ERR_WIRE_LABEL_TOO_LONG', `Label at character ${i} in "${text.slice(0, 80)}" is longer than ${MAX_LABEL_OCTETS} octets`, i)
       }
-      if (out >= MAX_NAME_OCTETS) {
+      if (out + octets > MAX_NAME_OCTETS - 1) {
         throw new WireFormatError('ERR_WIRE_NAME_TOO_LONG', `Name "${text.slice(0, 80)}…" is longer than ${MAX_NAME_OCTETS} octets`, i)
       }
-      buf[out++] = c
+      if (octets === 1) buf[out++] = c
+      else out = writeUtf8(c, buf, out)
     }
     if (!absolute) {
       buf[lenPos] = labelLen

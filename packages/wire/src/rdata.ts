@@ -670,6 +670,8 @@ export function svcParamKeyToString(key: number): string {
 export function svcParamKeyFromString(s: string): number {
   const i = svcKeyNames.indexOf(s.toLowerCase())
   if (i >= 0) return i
+  // RFC 9461 §5: dohpath is key 7 (BIND 9.18 prints it as key7, and so do we)
+  if (s.toLowerCase() === 'dohpath') return 7
   if (s.length > 3 && s.slice(0, 3).toLowerCase() === 'key') {
     const v = parseUint(s.slice(3), 65535, 'SvcParamKey')
     // RFC 9460 §14.3.2: 65535 is the "Invalid key".
@@ -999,13 +1001,13 @@ export function readRData(r: WireReader, type: number): RData {
   } catch (e) {
     // r.end is the RDATA end, so a read past it means RDLENGTH is too short for the type.
     if (e instanceof WireFormatError && e.code === 'ERR_WIRE_TRUNCATED') {
-      throw new WireFormatError('ERR_WIRE_RDLENGTH', `RDLENGTH ${r.end - start} at offset ${start - 2} is too short for the ${rrTypeToString(type)} RDATA: ${e.message}`, e.offset)
+      throw new WireFormatError('ERR_WIRE_RDLENGTH', `RDLENGTH ${r.end - start} of the ${rrTypeToString(type)} RDATA at offset ${start} is too short: ${e.message}`, e.offset)
     }
     throw e
   }
   // RFC 1035 §4.1.3: RDLENGTH is the length of RDATA, exactly.
   if (r.pos !== r.end) {
-    throw new WireFormatError('ERR_WIRE_RDLENGTH', `RDLENGTH ${r.end - start} at offset ${start - 2} is longer than the ${rrTypeToString(type)} RDATA (${r.pos - start} octets)`, start - 2)
+    throw new WireFormatError('ERR_WIRE_RDLENGTH', `RDLENGTH ${r.end - start} of the ${rrTypeToString(type)} RDATA at offset ${start} is longer than its contents (${r.pos - start} octets)`, start)
   }
   return d
 }

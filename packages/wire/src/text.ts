@@ -301,8 +301,8 @@ export function quoteString(b: Uint8Array): string {
 }
 
 /**
- * Unescape presentation text (`\X`, `\DDD`) to octets. Characters up to U+00FF
- * are one octet each (the zone file is read as latin1); above that, UTF-8.
+ * Unescape presentation text (`\X`, `\DDD`) to octets. Non-ASCII characters
+ * become their UTF-8 octets, as BIND reads a UTF-8 zone file.
  * @throws {WireFormatError} ERR_WIRE_BAD_ESCAPE
  */
 export function unescapeText(s: string, what: string): Uint8Array {
@@ -318,13 +318,17 @@ export function unescapeText(s: string, what: string): Uint8Array {
         c = (d1 - 0x30) * 100 + (d2 - 0x30) * 10 + (d3 - 0x30)
         if (c > 255) throw new WireFormatError('ERR_WIRE_BAD_ESCAPE', `${what}: \\${s.slice(i + 1, i + 4)} is over 255`, -1)
         i += 3
+      } else if (d1 >= 0x80) {
+        const cp = s.codePointAt(i + 1)!
+        i += cp > 0xffff ? 2 : 1
+        for (const x of Buffer.from(String.fromCodePoint(cp), 'utf8')) out.push(x)
+        continue
       } else {
         c = d1
         i++
-        if (c > 0xff) { for (const x of Buffer.from(String.fromCharCode(c), 'utf8')) out.push(x); continue }
       }
       out.push(c)
-    } else if (c > 0xff) {
+    } else if (c >= 0x80) {
       const cp = s.codePointAt(i)!
       if (cp > 0xffff) i++
       for (const x of Buffer.from(String.fromCodePoint(cp), 'utf8')) out.push(x)

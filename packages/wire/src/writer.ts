@@ -3,7 +3,7 @@
  * numeric hash of each name suffix (no strings on the hot path).
  */
 import { WireFormatError } from './errors.js'
-import { MAX_POINTER_OFFSET } from './limits.js'
+import { MAX_LABEL_OCTETS, MAX_NAME_OCTETS, MAX_POINTER_OFFSET } from './limits.js'
 import type { Name } from './name.js'
 
 const offsScratch = new Int32Array(128)
@@ -141,7 +141,10 @@ export class WireWriter {
    */
   name(n: Name, compress: boolean): void {
     const w = n.wire
+    // RFC 1035 §2.3.4 on encode too: a Name built with `new Name(bytes)` is not validated.
+    if (w.length > MAX_NAME_OCTETS) throw new WireFormatError('ERR_WIRE_NAME_TOO_LONG', `Name of ${w.length} octets is longer than ${MAX_NAME_OCTETS}`, -1)
     if (!compress || !this.#compress || w.length === 1) {
+      checkLabels(w)
       this.bytes(w)
       return
     }
@@ -152,7 +155,10 @@ export class WireWriter {
     }
     const keys = this.#keys, vals = this.#vals!, log = this.#log!
     let k = 0
-    for (let p = 0; w[p] !== 0; p += w[p]! + 1) offsScratch[k++] = p
+    for (let p = 0; w[p] !== 0; p += w[p]! + 1) {
+      if (w[p]! > MAX_LABEL_OCTETS || p >= w.length) checkLabels(w)
+      offsScratch[k++] = p
+    }
     let h = 0x811c9dc5 | 0
     for (let i = k - 1; i >= 0; i--) {
       const o = offsScratch[i]!
@@ -217,6 +223,8 @@ export class WireWriter {
    */
   nameLower(n: Name): void {
     const w = n.wire
+    if (w.length > MAX_NAME_OCTETS) throw new WireFormatError('ERR_WIRE_NAME_TOO_LONG', `Name of ${w.length} octets is longer than ${MAX_NAME_OCTETS}`, -1)
+    checkLabels(w)
     this.ensure(w.length)
     for (let i = 0; i < w.length; i++) {
       const b = w[i]!
@@ -228,6 +236,19 @@ export class WireWriter {
   finish(): Uint8Array {
     return this.buf.subarray(0, this.pos)
   }
+}
+
+/** Throws unless `w` is a well-formed uncompressed name (labels ≤ 63, one root at the end). */
+function checkLabels(w: Uint8Array): void {
+  let p = 0
+  for (;;) {
+    if (p >= w.length) throw new WireFormatError('ERR_WIRE_TRUNCATED', `Name has no root label (${w.length} octets)`, -1)
+    const len = w[p]!
+    if (len === 0) break
+    if (len > MAX_LABEL_OCTETS) throw new WireFormatError('ERR_WIRE_LABEL_TOO_LONG', `Label of ${len} octets at ${p} in a name is longer than ${MAX_LABEL_OCTETS}`, -1)
+    p += len + 1
+  }
+  if (p !== w.length - 1) throw new WireFormatError('ERR_WIRE_TRAILING_DATA', `Name has ${w.length - p - 1} octets after its root label`, -1)
 }
 
 /**

@@ -29,6 +29,10 @@ test('reads \\. and \\DDD escapes and prints them as BIND does', (t) => {
   t.is(n('\\@\\$\\;\\(\\)\\"\\\\.').toString(), '\\@\\$\\;\\(\\)\\"\\\\.')
   t.is(n('\\255\\000.').toString(), '\\255\\000.')
   t.is(n('\\a.').toString(), 'a.')
+  // non-ASCII text is UTF-8, as BIND reads a UTF-8 zone file
+  t.is(n('é.').toString(), '\\195\\169.')
+  t.is(n('😀\\é.').toString(), '\\240\\159\\152\\128\\195\\169.')
+  t.throws(() => n('é'.repeat(32) + '.'), { code: 'ERR_WIRE_LABEL_TOO_LONG' })
 })
 
 test('rejects bad escapes, empty labels and empty names', (t) => {

@@ -77,6 +77,25 @@ test('prints every record of the BIND fixture exactly as named-compilezone -D do
   }
 })
 
+test('reads every record of the BIND fixture zone as named-compilezone does', (t) => {
+  const bind = new Set(fixture('bind_types.compilezone.txt').split('\n').filter((l) => l && !l.startsWith(';')).map((l) => l.replace(/\s+/g, ' ')))
+  const origin = N('example.test.')
+  let n = 0
+  for (const line of fixture('bind_types.zone').split('\n')) {
+    if (!line.trim() || line.startsWith('$')) continue
+    const toks = tokenize(line)
+    const owner = toks[0]!.value === '@' ? origin : Name.fromString(toks[0]!.value, origin)
+    let i = 1
+    if (toks[i]!.value === 'IN') i++
+    const type = rrTypeFromString(toks[i]!.value)
+    const data = rdataFromText(type, toks.slice(i + 1), origin)
+    const text = rrToText({ name: owner, ttl: 3600, class: 1, data })
+    t.true(bind.has(text), `${line} → ${text}`)
+    n++
+  }
+  t.true(n > 40)
+})
+
 test('reads relative names in RDATA against the origin', (t) => {
   const mx = from(RRType.MX, '10 mail') as { exchange: Name }
   t.is(mx.exchange.toString(), 'mail.example.test.')

@@ -54,7 +54,7 @@ test('decodes base64 and hex strictly', (t) => {
 test('quotes character-strings with BIND escapes and reads them back', (t) => {
   t.is(quoteString(Uint8Array.of(0x61, 0x22, 0x5c, 0x01, 0xff, 0x20)), '"a\\"\\\\\\001\\255 "')
   t.deepEqual([...unescapeText('a\\"\\\\\\001\\255 ', 'x')], [0x61, 0x22, 0x5c, 0x01, 0xff, 0x20])
-  t.deepEqual([...unescapeText('é€', 'x')], [0xe9, 0xe2, 0x82, 0xac])
+  t.deepEqual([...unescapeText('é€\\é😀', 'x')], [0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80])
   t.throws(() => unescapeText('\\256', 'x'), { code: 'ERR_WIRE_BAD_ESCAPE' })
 })
 

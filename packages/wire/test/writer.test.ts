@@ -39,3 +39,13 @@ test('range-checks integers', (t) => {
   t.throws(() => checkUint(1.5, 0xffff, 'Port'), { code: 'ERR_WIRE_VALUE_RANGE' })
   t.notThrows(() => checkUint(0, 0, 'Zero'))
 })
+
+test('refuses to encode a hand-built Name with a 64-octet label or over 255 octets', (t) => {
+  const long = new Name(Uint8Array.of(64, ...new Array(64).fill(0x61), 0))
+  t.throws(() => new WireWriter(8).name(long, false), { code: 'ERR_WIRE_LABEL_TOO_LONG' })
+  t.throws(() => new WireWriter(8, true).name(long, true), { code: 'ERR_WIRE_LABEL_TOO_LONG' })
+  t.throws(() => new WireWriter(8).nameLower(long), { code: 'ERR_WIRE_LABEL_TOO_LONG' })
+  const huge = new Name(Uint8Array.from([...new Array(5).fill(0).flatMap(() => [63, ...new Array(63).fill(0x61)]), 0]))
+  t.throws(() => new WireWriter(8).name(huge, true), { code: 'ERR_WIRE_NAME_TOO_LONG' })
+  t.throws(() => new WireWriter(8).name(new Name(Uint8Array.of(1, 0x61)), false), { code: 'ERR_WIRE_TRUNCATED' })
+})
