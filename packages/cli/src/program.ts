@@ -5,6 +5,9 @@ import { registerSignCommands } from './commands/sign.js'
 import { registerKeyCommands } from './commands/key.js'
 import { registerTrustAnchorCommands } from './commands/trust_anchor.js'
 import { registerServerCommands } from './commands/server.js'
+import { registerNrptCommands } from './commands/nrpt.js'
+import { registerQueryCommands } from './commands/query.js'
+import { registerClientCommands } from './commands/client.js'
 
 /**
  * Build the `secdns` command tree (the dnscmd.exe counterpart).
@@ -26,5 +29,8 @@ export function buildProgram(): Command {
   registerKeyCommands(program)
   registerTrustAnchorCommands(program)
   registerServerCommands(program)
+  registerNrptCommands(program)
+  registerQueryCommands(program)
+  registerClientCommands(program)
   return program
 }
