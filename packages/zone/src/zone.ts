@@ -67,6 +67,9 @@ export class Zone {
   private readonly dedup = new WeakMap<RRset, Set<string>>()
   private sorted: ZoneNode[] | null = null
   private dataCount = 0
+  private lastName: Name | null = null
+  private lastNode: ZoneNode | undefined = undefined
+  private readonly wireKeys: boolean
   /** Warnings from adding records (TTL mismatches inside an RRset). */
   readonly warnings: ZoneWarning[] = []
 
@@ -77,6 +80,19 @@ export class Zone {
   constructor(origin: Name, zoneClass = 1) {
     this.origin = origin
     this.class = zoneClass
+    // Name.hashKey is lowercased wire form today; keyOf makes the same string faster,
+    // and is used only while that holds.
+    this.wireKeys = origin.hashKey() === wireKey(origin)
+  }
+
+  // The index key of a name: Name.hashKey's string, made with a native latin1 decode.
+  private keyOf(name: Name): string {
+    if (!this.wireKeys) return name.hashKey()
+    const w = name.wire
+    const s = Buffer.from(w.buffer, w.byteOffset, w.length).toString('latin1')
+    // toLowerCase would also fold latin1 letters (0xC0-0xDE); DNS folds ASCII only.
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0xc0) return name.hashKey()
+    return s.toLowerCase()
   }
 
   /** Number of records held (duplicates not counted). */
@@ -91,18 +107,22 @@ export class Zone {
    * @throws {ZoneError} `ERR_ZONE_OUT_OF_ZONE` when the owner is not at or below the origin
    */
   add(rr: ResourceRecord, source?: SourceLocation): boolean {
-    const key = rr.name.hashKey()
-    let node = this.byKey.get(key)
+    let node: ZoneNode | undefined
+    // Readers hand over runs of records with one owner Name object: skip the index then.
+    if (rr.name === this.lastName) node = this.lastNode
+    else node = this.byKey.get(this.keyOf(rr.name))
     if (node === undefined) {
       if (!rr.name.isSubdomainOf(this.origin)) {
         throw new ZoneError('ERR_ZONE_OUT_OF_ZONE', `${rr.name.toString()} is not in the zone ${this.origin.toString()}`, source ?? { file: '<zone>', line: 0, column: 0 })
       }
       node = { name: rr.name, rrsets: new Map(), kind: 'authoritative' }
-      this.byKey.set(key, node)
+      this.byKey.set(this.keyOf(rr.name), node)
       this.sorted = null
     } else if (node.rrsets.size === 0) {
       this.sorted = null
     }
+    this.lastName = rr.name
+    this.lastNode = node
     const type = rr.data.type
     const set = node.rrsets.get(type)
     if (set === undefined) {
