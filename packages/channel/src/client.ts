@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events'
 import { randomInt } from 'node:crypto'
 import { WebSocket } from 'ws'
 import { ChannelError, CLOSE_CODES, isChannelErrorCode } from './errors.js'
-import { loadIdentity, type ChannelIdentity, type ChannelTrust } from './auth.js'
+import { loadIdentity, type ChannelIdentity, type ChannelTrust, type LoadedIdentity } from './auth.js'
 import { Initiator, type HandshakeResult } from './handshake.js'
 import { ChannelSession, type SaSpis } from './session.js'
 import { resolveLimits, MAX_DNS_MESSAGE_OCTETS, type ChannelLimits } from './limits.js'
@@ -18,7 +18,8 @@ import type { PrfName } from './key_schedule.js'
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
-  identity: ChannelIdentity
+  /** PEM certificate and key, or an identity made once with `loadIdentity`. */
+  identity: ChannelIdentity | LoadedIdentity
   /** The CA(s) the NRPT rule names, and CRLs. */
   trust: ChannelTrust
   /** The DNS name (or IP address) the server's certificate must carry. */

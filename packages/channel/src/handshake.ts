@@ -31,7 +31,6 @@ import {
 import { checkAuthSignature, ID_KEY_ID, identityOf, signAuth, signedOctets, verifyPeer, type ChannelTrust, type LoadedIdentity } from './auth.js'
 import { CookieJar } from './cookie.js'
 import type { VerifyCacheOptions } from './auth.js'
-import { X509Certificate } from 'node:crypto'
 
 /** Octets of every nonce we send (RFC 7296 §2.10: at least half the PRF key size, ≥ 16). */
 export const NONCE_OCTETS = 32
@@ -101,7 +100,7 @@ function authPayloads(identity: LoadedIdentity, idType: typeof PAYLOAD.IDi | typ
 }
 
 /** What the peer presented in its AUTH payloads, checked for shape and self-consistency. */
-function readAuth(ps: Payload[], idType: typeof PAYLOAD.IDi | typeof PAYLOAD.IDr, who: string): { idData: Uint8Array; certs: Uint8Array[]; cert: X509Certificate; sig: Uint8Array; spi: number } {
+function readAuth(ps: Payload[], idType: typeof PAYLOAD.IDi | typeof PAYLOAD.IDr, who: string): { idData: Uint8Array; certs: Uint8Array[]; sig: Uint8Array; spi: number } {
   const id = find(ps, idType)
   const auth = find(ps, PAYLOAD.AUTH)
   const certs = ps.filter((p) => p.type === PAYLOAD.CERT && p.encoding === CERT_X509).map((p) => (p as { data: Uint8Array }).data)
@@ -110,11 +109,7 @@ function readAuth(ps: Payload[], idType: typeof PAYLOAD.IDi | typeof PAYLOAD.IDr
     // RFC 4945 §3.1: the identity must be bound to the certificate that authenticates it.
     throw new ChannelError('ERR_CHANNEL_AUTH_FAILED', `${who}'s identity does not match its certificate`)
   }
-  let cert: X509Certificate
-  try { cert = new X509Certificate(certs[0]!) } catch (e) {
-    throw new ChannelError('ERR_CHANNEL_UNTRUSTED_PEER', `${who}'s certificate does not parse`, { cause: e })
-  }
-  return { idData: id.data, certs, cert, sig: auth.data, spi: childSpi(find(ps, PAYLOAD.SA), `${who}'s AUTH`) }
+  return { idData: id.data, certs, sig: auth.data, spi: childSpi(find(ps, PAYLOAD.SA), `${who}'s AUTH`) }
 }
 
 /** Options of the initiator state machine. */
@@ -261,7 +256,8 @@ export class Initiator {
     if (err !== undefined) { this.state = 'failed'; throw err }
     const a = readAuth(ps, PAYLOAD.IDr, 'server')
     const peer = await verifyPeer(a.certs, this.o.trust, 'dns-server', this.o.now(), this.o.serverName, this.o.verifyCache)
-    checkAuthSignature(a.cert, signedOctets(k.prf, k.realMessage2, this.ni, k.ikeKeys.skPr, ID_KEY_ID, a.idData), a.sig, 'server')
+    // The path's leaf is the certificate just verified (parsed once, by pki).
+    checkAuthSignature(peer.path[0]!, signedOctets(k.prf, k.realMessage2, this.ni, k.ikeKeys.skPr, ID_KEY_ID, a.idData), a.sig, 'server')
     this.state = 'done'
     return {
       role: 'initiator', spiI: this.spiI, spiR: k.spiR, group: k.group, prf: k.prf, transform: k.transform, ikeKeys: k.ikeKeys,
@@ -432,7 +428,7 @@ export class Responder {
         throw new ChannelError('ERR_CHANNEL_AUTH_FAILED', 'client presented this server\'s own certificate (reflection)')
       }
       const peer = await verifyPeer(a.certs, this.o.trust, 'client', this.o.now(), undefined, this.o.verifyCache)
-      checkAuthSignature(a.cert, signedOctets(k.prf, k.realMessage1, k.nr, k.ikeKeys.skPi, ID_KEY_ID, a.idData), a.sig, 'client')
+      checkAuthSignature(peer.path[0]!, signedOctets(k.prf, k.realMessage1, k.nr, k.ikeKeys.skPi, ID_KEY_ID, a.idData), a.sig, 'client')
       const sig = signAuth(this.o.identity, signedOctets(k.prf, k.realMessage2, k.ni, k.ikeKeys.skPr, ID_KEY_ID, this.o.identity.id))
       this.state = 'done'
       return {
