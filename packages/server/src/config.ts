@@ -39,11 +39,11 @@ const channelSchema = z.strictObject({
   key: z.string().min(1),
   /** CA certificates whose clients are accepted. */
   trustedCas: z.array(z.string().min(1)).min(1),
-  /** Connection security rule: `require` protection, or only `request` it. */
-  protection: z.enum(['require', 'request']).default('require'),
-  /** Require encryption (never integrity-only) on this channel. */
-  requireEncryption: z.boolean().default(true),
-  /** Also accept TLS on the WebSocket (wss) with this certificate. */
+  /** Connection security rule: `require` encryption, `request` it (integrity accepted), or `none` (integrity only). */
+  encryption: z.enum(['require', 'request', 'none']).default('require'),
+  /** WebSocket path. */
+  path: z.string().startsWith('/').default('/'),
+  /** Serve wss (TLS with `certificate`) rather than ws. */
   tls: z.boolean().default(false),
 })
 

@@ -4,10 +4,11 @@
 import { AdminApi } from './admin.js'
 import type { ServerConfig } from './config.js'
 import { DotListener } from './dot.js'
+import { ChannelListener } from './channel_listener.js'
 import { DnsServer, type DnsServerOptions } from './server.js'
 
 /**
- * A {@link DnsServer} with its DoT listeners and admin API added (not started).
+ * A {@link DnsServer} with its DoT and channel listeners and admin API added (not started).
  * @param config a validated configuration
  * @param opts logger, recursor, clock
  * @example
@@ -17,6 +18,7 @@ import { DnsServer, type DnsServerOptions } from './server.js'
 export function createDnsServer(config: ServerConfig, opts: DnsServerOptions = {}): DnsServer {
   const server = new DnsServer(config, opts)
   for (const d of config.listeners.dot) server.use(new DotListener(d))
+  for (const c of config.listeners.channel) server.use(new ChannelListener(c))
   if (config.listeners.admin !== undefined) server.use(new AdminApi(config.listeners.admin))
   return server
 }
