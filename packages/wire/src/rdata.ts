@@ -293,12 +293,13 @@ const aaaaCodec: Codec = {
   toText(d: Aaaa) { return d.address },
 }
 
-/** One-name types: NS, CNAME, PTR, DNAME. */
-function singleName(type: number, field: string, compressible: boolean, allowPointers: boolean): Codec {
+/** One-name types: NS, CNAME, PTR, DNAME. `make` builds the object with a fixed shape. */
+function singleName(type: number, field: string, compressible: boolean, allowPointers: boolean, make: (n: Name) => RData): Codec {
+  const where = `${rrTypeToString(type)} RDATA`
   return {
     encode(w, d, m) { wName(w, d[field], m, compressible, true) },
-    decode(r) { return { type, [field]: r.name(allowPointers, `${rrTypeToString(type)} RDATA`) } as unknown as RData },
-    fromText(c, origin) { return { type, [field]: textName(c, field, origin) } as unknown as RData },
+    decode(r) { return make(r.name(allowPointers, where)) },
+    fromText(c, origin) { return make(textName(c, field, origin)) },
     toText(d) { return d[field].toString() },
   }
 }
@@ -340,6 +341,7 @@ const mxCodec: Codec = {
 
 function txtCodec(type: number): Codec {
   const name = rrTypeToString(type)
+  const whatString = `${name} string`
   return {
     encode(w, d: Txt) {
       if (d.strings.length === 0) throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `${name} needs at least one string`, -1)
@@ -349,7 +351,7 @@ function txtCodec(type: number): Codec {
       // RFC 1035 §3.3.14: one or more <character-string>s.
       if (r.pos === r.end) throw badRData(r, `${name} RDATA at offset ${r.pos} holds no strings`)
       const strings: Uint8Array[] = []
-      while (r.pos < r.end) strings.push(charString(r, `${name} string`))
+      while (r.pos < r.end) strings.push(charString(r, whatString))
       return { type, strings } as Txt
     },
     fromText(c) {
@@ -410,10 +412,11 @@ const naptrCodec: Codec = {
 
 function dsCodec(type: number): Codec {
   const name = rrTypeToString(type)
+  const whatFields = `${name} fields`
   return {
     encode(w, d: Ds) { w.u16(d.keyTag); w.u8(d.algorithm); w.u8(d.digestType); w.bytes(d.digest) },
     decode(r) {
-      r.need(4, `${name} fields`)
+      r.need(4, whatFields)
       const keyTag = r.u16(), algorithm = r.u8(), digestType = r.u8()
       const digest = r.rest()
       const want = DIGEST_LENGTH[digestType]
@@ -491,10 +494,11 @@ const nsecCodec: Codec = {
 
 function dnskeyCodec(type: number): Codec {
   const name = rrTypeToString(type)
+  const whatFields = `${name} fields`
   return {
     encode(w, d: Dnskey) { w.u16(d.flags); w.u8(d.protocol); w.u8(d.algorithm); w.bytes(d.publicKey) },
     decode(r) {
-      r.need(4, `${name} fields`)
+      r.need(4, whatFields)
       const flags = r.u16(), protocol = r.u8(), algorithm = r.u8()
       return { type, flags, protocol, algorithm, publicKey: r.rest() } as Dnskey
     },
@@ -563,10 +567,11 @@ const nsec3ParamCodec: Codec = {
 
 function tlsaCodec(type: number): Codec {
   const name = rrTypeToString(type)
+  const whatFields = `${name} fields`
   return {
     encode(w, d: Tlsa) { w.u8(d.usage); w.u8(d.selector); w.u8(d.matchingType); w.bytes(d.certificateAssociationData) },
     decode(r) {
-      r.need(3, `${name} fields`)
+      r.need(3, whatFields)
       const usage = r.u8(), selector = r.u8(), matchingType = r.u8()
       return { type, usage, selector, matchingType, certificateAssociationData: r.rest() } as Tlsa
     },
@@ -811,6 +816,8 @@ function svcValueFromText(key: number, text: string | null, c: TokenCursor): Uin
 
 function svcbCodec(type: number): Codec {
   const name = rrTypeToString(type)
+  const whatPriority = `${name} priority`, whatTarget = `${name} target`
+  const whatHeader = `${name} SvcParam header`, whatValue = `${name} SvcParamValue`
   return {
     encode(w, d: Svcb) {
       w.u16(d.priority)
@@ -825,18 +832,18 @@ function svcbCodec(type: number): Codec {
       }
     },
     decode(r) {
-      const priority = r.u16(`${name} priority`)
-      const target = r.name(false, `${name} target`)
+      const priority = r.u16(whatPriority)
+      const target = r.name(false, whatTarget)
       const params: SvcParam[] = []
       let last = -1
       while (r.pos < r.end) {
         const at = r.pos
-        r.need(4, `${name} SvcParam header`)
+        r.need(4, whatHeader)
         const key = r.u16(), len = r.u16()
         // RFC 9460 §2.2: SvcParamKeys SHALL appear in strictly increasing order.
         if (key <= last) throw new WireFormatError('ERR_WIRE_BAD_RDATA', `${name} SvcParamKey ${key} at offset ${at} does not increase (after ${last})`, at)
         last = key
-        const value = r.bytes(len, `${name} SvcParamValue`)
+        const value = r.bytes(len, whatValue)
         const problem = svcValueProblem(key, value)
         if (problem !== null) throw new WireFormatError('ERR_WIRE_BAD_RDATA', `${name} ${problem} (offset ${at})`, at)
         params.push({ key, value })
@@ -889,10 +896,10 @@ function svcbCodec(type: number): Codec {
 
 const codecs = new Map<number, Codec>([
   [RRType.A, aCodec],
-  [RRType.NS, singleName(RRType.NS, 'nsdname', true, true)],
-  [RRType.CNAME, singleName(RRType.CNAME, 'target', true, true)],
+  [RRType.NS, singleName(RRType.NS, 'nsdname', true, true, (nsdname) => ({ type: 2, nsdname }))],
+  [RRType.CNAME, singleName(RRType.CNAME, 'target', true, true, (target) => ({ type: 5, target }))],
   [RRType.SOA, soaCodec],
-  [RRType.PTR, singleName(RRType.PTR, 'ptrdname', true, true)],
+  [RRType.PTR, singleName(RRType.PTR, 'ptrdname', true, true, (ptrdname) => ({ type: 12, ptrdname }))],
   [RRType.HINFO, hinfoCodec],
   [RRType.MX, mxCodec],
   [RRType.TXT, txtCodec(RRType.TXT)],
@@ -900,7 +907,7 @@ const codecs = new Map<number, Codec>([
   [RRType.SRV, srvCodec],
   [RRType.NAPTR, naptrCodec],
   // RFC 6672 §2.5: the DNAME target is never compressed.
-  [RRType.DNAME, singleName(RRType.DNAME, 'target', false, false)],
+  [RRType.DNAME, singleName(RRType.DNAME, 'target', false, false, (target) => ({ type: 39, target }))],
   [RRType.OPT, optCodec],
   [RRType.DS, dsCodec(RRType.DS)],
   [RRType.SSHFP, sshfpCodec],
