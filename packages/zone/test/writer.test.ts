@@ -1,4 +1,5 @@
 import test from 'ava'
+import { fc, testProp } from '@fast-check/ava'
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -33,3 +34,24 @@ test('writes the zone file through a temporary file and leaves no temporary behi
   t.is(readFileSync(join(dir, 'db'), 'utf8'), zoneToText(z))
   t.deepEqual(readdirSync(dir), ['db'])
 })
+
+const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/)
+const arbRecord = fc.record({
+  owner: fc.array(label, { minLength: 1, maxLength: 3 }).map((l) => l.join('.')),
+  ttl: fc.integer({ min: 0, max: 0x7fffffff }),
+  rdata: fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })).map(([a, b]) => `A 192.0.${a}.${b}`),
+    fc.integer({ min: 0, max: 0xffff }).map((x) => `AAAA 2001:db8::${x.toString(16)}`),
+    fc.tuple(fc.integer({ min: 0, max: 0xffff }), label).map(([p, l]) => `MX ${p} ${l}`),
+    fc.array(fc.stringMatching(/^[ -~]{0,30}$/), { minLength: 1, maxLength: 3 }).map((ss) => 'TXT ' + ss.map((s) => `"${s.replace(/[\\"]/g, (c) => '\\' + c)}"`).join(' ')),
+  ),
+})
+testProp('printing a zone and reading it back gives the same text', [fc.array(arbRecord, { maxLength: 25 })], (t, recs) => {
+  const text = '$TTL 60\n@ SOA ns h 1 2 3 4 5\n NS ns\nns A 192.0.2.1\n' + recs.map((r) => `${r.owner} ${r.ttl} IN ${r.rdata}`).join('\n')
+  const first = loadZoneText(text, { origin: 'example.test' })
+  t.deepEqual(first.errors.map((e) => e.message), [])
+  const printed = zoneToText(first.zone)
+  const again = loadZoneText(printed, { origin: 'example.test' })
+  t.deepEqual(again.errors.map((e) => e.message), [])
+  t.is(zoneToText(again.zone), printed)
+}, { numRuns: 200 })
