@@ -123,5 +123,8 @@ for (const f of readdirSync(join(corpus, 'bad')).filter((x) => x.endsWith('.zone
     const r = loadZoneFile(path, { origin: ORIGIN })
     t.true(r.errors.length > 0)
     t.true(r.errors.every((e) => typeof e.code === 'string' && e.code.startsWith('ERR_ZONE_')))
+    // Where BIND names a line, we name the same one.
+    const m = new RegExp(`${f.replace('.', '\\.')}:(\\d+):`).exec(bind.stdout + bind.stderr)
+    if (m) t.is(r.errors[0]!.line, Number(m[1]), `BIND said: ${bind.stdout}`)
   })
 }
