@@ -3,7 +3,7 @@
  * and `.private` (Private-key-format v1.3 with the key fields and timing metadata).
  */
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto'
-import { readFile, writeFile, rename, unlink, chmod } from 'node:fs/promises'
+import { readFile, writeFile, rename, unlink, chmod, mkdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { algorithmInfo, algorithmToString, privateKeyFromRaw, privateKeyToRaw } from './algorithms.js'
 import { DnssecError } from './errors.js'
@@ -184,6 +184,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
  */
 export async function writeBindKey(key: DnssecKey, dir: string): Promise<string> {
   const base = join(dir, keyBaseName(key))
+  await mkdir(dir, { recursive: true })
   await writeFileAtomic(`${base}.key`, formatBindPublicKey(key))
   if (key.privateKey !== null) await writeFileAtomic(`${base}.private`, formatBindPrivateKey(key), 0o600)
   return base
