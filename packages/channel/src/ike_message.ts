@@ -45,6 +45,8 @@ export const NOTIFY = {
   COOKIE: 16390,
   /** Private use: a secdns error code and message, "CODE\0message". */
   SECDNS_ERROR: 40960,
+  /** Private use: the responder's SA budget is spent; the initiator should rekey now. */
+  SECDNS_REKEY_REQUEST: 40961,
 } as const
 
 /** ID types, RFC 7296 §3.5. */

@@ -139,9 +139,19 @@ export class ChannelSession {
     return false
   }
 
+  private rekeyRequested = false
+
   private maybeRekey(force: boolean): void {
-    // Only the initiator starts rekeys (the client); the responder waits with a full queue.
-    if (this.hs.role !== 'initiator' || this.rekeying || this.closed) return
+    if (this.rekeying || this.closed) return
+    if (this.hs.role !== 'initiator') {
+      // Only the initiator starts CREATE_CHILD_SA (the client); a responder whose own
+      // budget is spent asks it to, once per SA, and holds its answers until the new SA.
+      if ((force || this.softLimitReached()) && !this.rekeyRequested) {
+        this.rekeyRequested = true
+        this.request(EXCHANGE.INFORMATIONAL, [{ type: PAYLOAD.NOTIFY, notifyType: NOTIFY.SECDNS_REKEY_REQUEST, data: new Uint8Array(0) }], () => {})
+      }
+      return
+    }
     if (force || this.softLimitReached()) this.rekey()
   }
 
@@ -247,6 +257,11 @@ export class ChannelSession {
         this.end(undefined, 1000, 'peer refused')
         return
       }
+      if (ps.some((p) => p.type === PAYLOAD.NOTIFY && p.notifyType === NOTIFY.SECDNS_REKEY_REQUEST)) {
+        reply([])
+        if (this.hs.role === 'initiator') this.rekey()
+        return
+      }
       const del = ps.find((p) => p.type === PAYLOAD.DELETE) as { spis: Uint8Array[] } | undefined
       const gone: Uint8Array[] = []
       if (del !== undefined) {
@@ -282,6 +297,7 @@ export class ChannelSession {
       // Everything we send from now on uses the new SA; the old inbound SA stays until the
       // initiator's DELETE.
       this.outbound = next
+      this.rekeyRequested = false
       this.rekeys++
       this.hooks.onRekey?.({ oldSpis: old, newSpis: { inbound: newIn, outbound: peerIn } })
       this.flush()

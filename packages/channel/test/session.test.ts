@@ -119,3 +119,30 @@ test('queries larger than a DNS message or shorter than its header are refused l
   await c.close()
   await t.throwsAsync(c.query(dnsQuery(1)), { code: 'ERR_CHANNEL_CLOSED' })
 })
+
+test('a server with a smaller packet budget than the client asks it to rekey and loses nothing', async (t) => {
+  const p = await pki()
+  const { server, url } = await startServer(p, { limits: { saMaxPackets: 40 } })
+  t.teardown(() => server.close())
+  const c = await connect(url, clientOptions(p))
+  const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => c.query(dnsQuery(i))))
+  answers.forEach((a, i) => t.is((a[0]! << 8) | a[1]!, i))
+  t.true(server.stats.rekeys >= 5)
+  t.deepEqual(server.stats.refused, {})
+  await c.close()
+})
+
+test('a byte budget and a lifetime each trigger a rekey', async (t) => {
+  const p = await pki()
+  const { server, url } = await startServer(p)
+  t.teardown(() => server.close())
+  const bytes = await connect(url, clientOptions(p, {}, { saMaxBytes: 4000 }))
+  const big = Buffer.alloc(500); big.writeUInt16BE(0x0100, 2)
+  for (let i = 0; i < 20; i++) { big.writeUInt16BE(i, 0); await bytes.query(big) }
+  t.true(bytes.stats.rekeys >= 2)
+  await bytes.close()
+  const life = await connect(url, clientOptions(p, {}, { saLifetimeMs: 300, dpdIntervalMs: 100 }))
+  await new Promise((r) => life.once('rekey', r))
+  t.is((await life.query(dnsQuery(9)))[1], 9)
+  await life.close()
+})
