@@ -249,6 +249,11 @@ function algorithm(c: TokenCursor, field = 'algorithm'): number {
   return v
 }
 
+/** A hex field after the fixed ones: ` HEX…` grouped as BIND does, or nothing when empty. */
+function hexField(b: Uint8Array): string {
+  return b.length === 0 ? '' : ' ' + group(toHex(b))
+}
+
 function badRData(r: WireReader, msg: string): WireFormatError {
   return new WireFormatError('ERR_WIRE_BAD_RDATA', msg, r.pos)
 }
@@ -425,20 +430,20 @@ function dsCodec(type: number): Codec {
     },
     fromText(c) {
       const keyTag = c.int('key tag', 0xffff), alg = algorithm(c), digestType = c.int('digest type', 255)
-      const digest = fromHex(c.joinRest('digest'), `${name} digest`)
+      const digest = fromHex(c.joinRest('digest', true), `${name} digest`)
       const want = DIGEST_LENGTH[digestType]
       if (want !== undefined && digest.length !== want) throw c.error(`digest type ${digestType} needs ${want} octets, got ${digest.length}`)
       return { type, keyTag, algorithm: alg, digestType, digest } as unknown as Ds
     },
-    toText(d: Ds) { return `${d.keyTag} ${d.algorithm} ${d.digestType} ${group(toHex(d.digest))}` },
+    toText(d: Ds) { return `${d.keyTag} ${d.algorithm} ${d.digestType}${hexField(d.digest)}` },
   }
 }
 
 const sshfpCodec: Codec = {
   encode(w, d: Sshfp) { w.u8(d.algorithm); w.u8(d.fpType); w.bytes(d.fingerprint) },
   decode(r) { r.need(2, 'SSHFP fields'); const algorithm = r.u8(), fpType = r.u8(); return { type: 44, algorithm, fpType, fingerprint: r.rest() } },
-  fromText(c) { return { type: 44, algorithm: c.int('algorithm', 255), fpType: c.int('fingerprint type', 255), fingerprint: fromHex(c.joinRest('fingerprint'), 'SSHFP fingerprint') } },
-  toText(d: Sshfp) { return `${d.algorithm} ${d.fpType} ${group(toHex(d.fingerprint))}` },
+  fromText(c) { return { type: 44, algorithm: c.int('algorithm', 255), fpType: c.int('fingerprint type', 255), fingerprint: fromHex(c.joinRest('fingerprint', true), 'SSHFP fingerprint') } },
+  toText(d: Sshfp) { return `${d.algorithm} ${d.fpType}${hexField(d.fingerprint)}` },
 }
 
 const rrsigCodec: Codec = {
@@ -467,11 +472,11 @@ const rrsigCodec: Codec = {
       expiration: timeFromText(c.next('expiration'), 'RRSIG expiration'),
       inception: timeFromText(c.next('inception'), 'RRSIG inception'),
       keyTag: c.int('key tag', 0xffff), signerName: textName(c, 'signer name', origin),
-      signature: fromBase64(c.joinRest('signature'), 'RRSIG signature'),
+      signature: fromBase64(c.joinRest('signature', true), 'RRSIG signature'),
     }
   },
   toText(d: Rrsig) {
-    return `${rrTypeToString(d.typeCovered)} ${d.algorithm} ${d.labels} ${d.originalTtl} ${timeToText(d.expiration)} ${timeToText(d.inception)} ${d.keyTag} ${d.signerName} ${group(toBase64(d.signature))}`
+    return `${rrTypeToString(d.typeCovered)} ${d.algorithm} ${d.labels} ${d.originalTtl} ${timeToText(d.expiration)} ${timeToText(d.inception)} ${d.keyTag} ${d.signerName}${d.signature.length ? ' ' + group(toBase64(d.signature)) : ''}`
   },
 }
 
@@ -578,10 +583,10 @@ function tlsaCodec(type: number): Codec {
     fromText(c) {
       return {
         type, usage: c.int('usage', 255), selector: c.int('selector', 255), matchingType: c.int('matching type', 255),
-        certificateAssociationData: fromHex(c.joinRest('certificate association data'), `${name} data`),
+        certificateAssociationData: fromHex(c.joinRest('certificate association data', true), `${name} data`),
       } as unknown as Tlsa
     },
-    toText(d: Tlsa) { return `${d.usage} ${d.selector} ${d.matchingType} ${group(toHex(d.certificateAssociationData))}` },
+    toText(d: Tlsa) { return `${d.usage} ${d.selector} ${d.matchingType}${hexField(d.certificateAssociationData)}` },
   }
 }
 

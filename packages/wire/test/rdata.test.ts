@@ -10,6 +10,8 @@ import { rrToText } from '../src/canonical.js'
 import { tokenize } from '../src/text.js'
 import { RRType, rrClassFromString, rrTypeFromString } from '../src/types.js'
 import { roundTripRData } from './round_trip.js'
+import { testProp } from '@fast-check/ava'
+import { arbRData } from './arbitraries.js'
 
 const fixture = (f: string): string => readFileSync(fileURLToPath(new URL(`../../test/fixtures/${f}`, import.meta.url)), 'utf8')
 const N = (s: string): Name => Name.fromString(s)
@@ -33,6 +35,7 @@ const samples: Array<[number, string]> = [
   [RRType.DNAME, 'other.test.'],
   [RRType.DS, '12345 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237 C7F8EC8D'],
   [RRType.CDS, '0 0 0 00'],
+  [RRType.DS, '1 8 200'],
   [RRType.SSHFP, '1 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF01234567 89ABCDEF'],
   [RRType.RRSIG, 'A 8 3 3600 20300101000000 20251201000000 12345 example.test. AwEAAaz/tAm8yTn4Mfeh5eyI96WSVexTBAvkMgJzkKTOiW1vkIbzxeF3 +/4RgWOq7HrxRixHlFlExOLAJr5emLvN7SWXgnLh4+B5xQlNVz8Og8kv'],
   [RRType.NSEC, 'next.example.test. A NS SOA MX TXT AAAA RRSIG NSEC DNSKEY TYPE65280'],
@@ -189,3 +192,17 @@ test('keeps decoded keys, signatures and unknown data as views into the packet',
   const u = decodeRData(65280, key) as { data: Uint8Array }
   t.is(u.data.buffer, key.buffer)
 })
+
+testProp('any RDATA survives text: rdataFromText(rdataToText(d)) encodes as d does', [arbRData], (t, d) => {
+  const text = rdataToText(d)
+  const back = rdataFromText(d.type, tokenize(text), null)
+  t.deepEqual(encodeRData(back), encodeRData(d))
+  t.is(rdataToText(back), text)
+}, { numRuns: 1000 })
+
+testProp('any RDATA round-trips through wire at an offset', [arbRData], (t, d) => {
+  const wire = encodeRData(d)
+  const big = new Uint8Array(wire.length + 20)
+  big.set(wire, 10)
+  t.deepEqual(encodeRData(decodeRData(d.type, big, 10, wire.length)), wire)
+}, { numRuns: 500 })
