@@ -1,0 +1,178 @@
+/**
+ * The secdns DNS server against real peers: dig, kdig and delv (UDP, TCP, DoT) with
+ * NSEC and NSEC3 signed zones and our trust anchor; AXFR with TSIG; nsupdate against
+ * signed and unsigned zones.
+ *
+ * The server runs in this process, so peers are run asynchronously (a synchronous
+ * spawn would stop the server from answering).
+ */
+import test, { type ExecutionContext } from 'ava'
+import { execFile } from 'node:child_process'
+import { createSocket } from 'node:dgram'
+import { createServer } from 'node:net'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createDnsServer, parseConfig, type DnsServer } from '@secdns/server'
+import { havePeers, which } from '../helpers/peers.js'
+
+const fixtures = fileURLToPath(new URL('../../../packages/server/test/fixtures/', import.meta.url))
+const TSIG_SECRET = Buffer.alloc(32, 0x5a).toString('base64')
+
+function run(tool: string, args: readonly string[], input?: string): Promise<{ code: number, stdout: string, stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(which(tool) ?? tool, args, { timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
+    })
+    if (input !== undefined) child.stdin!.end(input)
+  })
+}
+
+interface Running { server: DnsServer, dir: string, port: number, dot: number, anchors: string, cert: string }
+
+async function serve(t: ExecutionContext, zones: { file: string, name?: string, copyAs?: string }[], extra: Record<string, unknown> = {}): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-server-interop-'))
+  const cert = join(dir, 'ns.pem'), key = join(dir, 'ns.key')
+  const ssl = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '2', '-subj', '/CN=ns1.example.test', '-addext', 'subjectAltName=DNS:ns1.example.test'])
+  if (ssl.code !== 0) throw new Error(ssl.stderr)
+  const zoneConfigs = zones.map((z) => {
+    const file = join(dir, z.copyAs ?? z.file)
+    copyFileSync(join(fixtures, z.file), file)
+    return { name: z.name ?? 'example.test', type: 'primary', file }
+  })
+  const port = await freePort()
+  const config = parseConfig({
+    listeners: {
+      udp: [{ address: '127.0.0.1', port }], tcp: [{ address: '127.0.0.1', port }],
+      dot: [{ address: '127.0.0.1', port: 0, certificate: cert, key }],
+    },
+    zones: zoneConfigs,
+    tsigKeys: [{ name: 'xfr-key', secret: TSIG_SECRET }],
+    ...extra,
+  })
+  const server = createDnsServer(config)
+  await server.start()
+  t.teardown(async () => { await server.stop(); rmSync(dir, { recursive: true, force: true }) })
+  const dot = server.listeners.find((l) => l.kind === 'dot')!.port
+  return { server, dir, port, dot, anchors: join(dir, 'anchors.conf'), cert }
+}
+
+/** A port free for both TCP and UDP on 127.0.0.1 (DNS tools expect both on one port). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const srv = createServer()
+    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as { port: number }).port)))
+    await new Promise<void>((r) => srv.close(() => r()))
+    const free = await new Promise<boolean>((r) => {
+      const u = createSocket('udp4')
+      u.once('error', () => { u.close(); r(false) })
+      u.bind(port, '127.0.0.1', () => { u.close(); r(true) })
+    })
+    if (free) return port
+  }
+}
+
+/** Our trust anchor: the KSK served at the apex, in delv's trust-anchors form. */
+async function writeAnchors(r: Running): Promise<void> {
+  const d = await run('dig', ['+short', '+norec', '@127.0.0.1', '-p', String(r.port), 'example.test', 'DNSKEY'])
+  const ksk = d.stdout.split('\n').find((l) => l.startsWith('257 '))!
+  const [flags, proto, alg, ...key] = ksk.split(' ')
+  writeFileSync(r.anchors, `trust-anchors { example.test. static-key ${flags} ${proto} ${alg} "${key.join('')}"; };\n`)
+}
+
+async function delv(r: Running, name: string, type: string, tcp = false): Promise<string> {
+  const port = r.port
+  const out = await run('delv', ['@127.0.0.1', '-p', String(port), '-a', r.anchors, '+root=example.test', ...(tcp ? ['+tcp'] : []), name, type])
+  return out.stdout + out.stderr
+}
+
+for (const chain of ['nsec', 'nsec3'] as const) {
+  test.serial(`delv fully validates answers, NXDOMAIN, NODATA and wildcards from our ${chain.toUpperCase()}-signed zone over UDP and TCP`, async (t) => {
+    if (!havePeers(t, 'dig', 'delv', 'openssl')) return
+    const r = await serve(t, [{ file: `example.test.${chain}.signed` }])
+    await writeAnchors(r)
+    for (const tcp of [false, true]) {
+      const pos = await delv(r, 'www.example.test', 'A', tcp)
+      t.regex(pos, /; fully validated/)
+      t.regex(pos, /192\.0\.2\.80/)
+      t.regex(await delv(r, 'nope.example.test', 'A', tcp), /; negative response, fully validated[\s\S]*NXDOMAIN/)
+      t.regex(await delv(r, 'www.example.test', 'TXT', tcp), /; negative response, fully validated[\s\S]*NXRRSET/)
+      t.regex(await delv(r, 'a.b.wild.example.test', 'TXT', tcp), /; fully validated[\s\S]*"wildcard"/)
+      t.regex(await delv(r, 'x.wild.example.test', 'MX', tcp), /; negative response, fully validated/)
+      t.regex(await delv(r, 'b.c.example.test', 'A', tcp), /; negative response, fully validated/)
+      t.regex(await delv(r, 'chain.example.test', 'A', tcp), /; fully validated[\s\S]*192\.0\.2\.80/)
+      t.regex(await delv(r, 'sub.example.test', 'DS', tcp), /; fully validated[\s\S]*DS\s+12345/)
+    }
+  })
+}
+
+test.serial('dig and kdig get the same answers over UDP, TCP and DoT', async (t) => {
+  if (!havePeers(t, 'dig', 'kdig', 'openssl')) return
+  const r = await serve(t, [{ file: 'example.test.nsec3.signed' }])
+  const udp = await run('dig', ['+norec', '+dnssec', '+noall', '+answer', '+comments', '@127.0.0.1', '-p', String(r.port), 'www.example.test', 'A'])
+  t.regex(udp.stdout, /flags: qr aa;/)
+  t.regex(udp.stdout, /www\.example\.test\.\s+3600\s+IN\s+A\s+192\.0\.2\.80/)
+  t.regex(udp.stdout, /RRSIG\s+A 13 3 3600/)
+  const tcp = await run('kdig', ['+tcp', '+norec', '+dnssec', '+short', '@127.0.0.1', '-p', String(r.port), 'www.example.test', 'A'])
+  t.regex(tcp.stdout, /^192\.0\.2\.80$/m)
+  const dot = await run('kdig', [`+tls-ca=${r.cert}`, '+tls-hostname=ns1.example.test', '+norec', '@127.0.0.1', '-p', String(r.dot), 'www.example.test', 'A'])
+  t.regex(dot.stdout, /status: NOERROR/)
+  t.regex(dot.stdout, /192\.0\.2\.80/)
+  t.regex(dot.stdout, /TLS/)
+  const nx = await run('kdig', [`+tls-ca=${r.cert}`, '+tls-hostname=ns1.example.test', '+dnssec', '@127.0.0.1', '-p', String(r.dot), 'nope.example.test', 'A'])
+  t.regex(nx.stdout, /status: NXDOMAIN/)
+  t.regex(nx.stdout, /NSEC3/)
+  const bad = await run('kdig', ['+tls-ca=/etc/ssl/certs/ca-certificates.crt', '+tls-hostname=ns1.example.test', '@127.0.0.1', '-p', String(r.dot), 'www.example.test', 'A'])
+  t.notRegex(bad.stdout, /192\.0\.2\.80/)
+  const refused = await run('dig', ['+norec', '@127.0.0.1', '-p', String(r.port), 'www.other.test', 'A'])
+  t.regex(refused.stdout, /status: REFUSED/)
+  const nsid = await run('dig', ['+norec', '+nsid', '+cookie', '@127.0.0.1', '-p', String(r.port), 'www.example.test', 'A'])
+  t.regex(nsid.stdout, /COOKIE: [0-9a-f]{48} \(good\)/)
+})
+
+test.serial('AXFR with the TSIG key in the transfer ACL is signed and complete; without it the transfer is refused', async (t) => {
+  if (!havePeers(t, 'dig', 'openssl')) return
+  const r = await serve(t, [{ file: 'example.test.nsec.signed' }], { acl: { transfer: ['key:xfr-key'] } })
+  const ok = await run('dig', ['-y', `hmac-sha256:xfr-key:${TSIG_SECRET}`, '@127.0.0.1', '-p', String(r.port), 'example.test', 'AXFR'])
+  t.notRegex(ok.stdout, /Transfer failed|tsig verify failure/i)
+  t.regex(ok.stdout, /XFR size: \d+ records/)
+  const soas = ok.stdout.split('\n').filter((l) => /^example\.test\.\s+\d+\s+IN\s+SOA/.test(l))
+  t.is(soas.length, 2)
+  t.regex(ok.stdout, /NSEC\s/)
+  const plain = await run('dig', ['@127.0.0.1', '-p', String(r.port), 'example.test', 'AXFR'])
+  t.regex(plain.stdout, /Transfer failed/)
+  const wrong = await run('dig', ['-y', `hmac-sha256:xfr-key:${Buffer.alloc(32, 1).toString('base64')}`, '@127.0.0.1', '-p', String(r.port), 'example.test', 'AXFR'])
+  t.notRegex(wrong.stdout, /XFR size/)
+})
+
+test.serial('nsupdate: a signed zone refuses updates even with the key; an unsigned zone applies and persists them with the key and refuses them without', async (t) => {
+  if (!havePeers(t, 'nsupdate', 'dig', 'openssl')) return
+  const r = await serve(t, [
+    { file: 'example.test.nsec.signed' },
+    { file: 'plain.test.zone', name: 'plain.test' },
+  ], { acl: { update: ['key:xfr-key'] } })
+  const key = ['-y', `hmac-sha256:xfr-key:${TSIG_SECRET}`]
+  const signedBefore = readFileSync(join(r.dir, 'example.test.nsec.signed'), 'utf8')
+  const s = await run('nsupdate', key, `server 127.0.0.1 ${r.port}\nzone example.test\nupdate add new.example.test 300 A 192.0.2.200\nsend\n`)
+  t.regex(s.stdout + s.stderr, /REFUSED/)
+  t.is(readFileSync(join(r.dir, 'example.test.nsec.signed'), 'utf8'), signedBefore)
+  const still = await run('dig', ['+short', '+norec', '@127.0.0.1', '-p', String(r.port), 'new.example.test', 'A'])
+  t.is(still.stdout.trim(), '')
+  const no = await run('nsupdate', [], `server 127.0.0.1 ${r.port}\nzone plain.test\nupdate add new.plain.test 300 A 192.0.2.201\nsend\n`)
+  t.regex(no.stdout + no.stderr, /REFUSED/)
+  const yes = await run('nsupdate', key, `server 127.0.0.1 ${r.port}\nzone plain.test\nupdate add new.plain.test 300 A 192.0.2.201\nupdate delete www.plain.test AAAA\nsend\n`)
+  t.is(yes.code, 0, yes.stderr)
+  const a = await run('dig', ['+short', '+norec', '@127.0.0.1', '-p', String(r.port), 'new.plain.test', 'A'])
+  t.is(a.stdout.trim(), '192.0.2.201')
+  const aaaa = await run('dig', ['+short', '+norec', '@127.0.0.1', '-p', String(r.port), 'www.plain.test', 'AAAA'])
+  t.is(aaaa.stdout.trim(), '')
+  const soa = await run('dig', ['+short', '+norec', '@127.0.0.1', '-p', String(r.port), 'plain.test', 'SOA'])
+  t.regex(soa.stdout, / 2026112502 /)
+  const file = readFileSync(join(r.dir, 'plain.test.zone'), 'utf8')
+  t.regex(file, /new\.plain\.test\.\s+300\s+IN\s+A\s+192\.0\.2\.201|new\s+300\s+IN\s+A\s+192\.0\.2\.201/)
+  t.regex(file, /2026112502/)
+  const pre = await run('nsupdate', key, `server 127.0.0.1 ${r.port}\nzone plain.test\nprereq nxdomain www.plain.test\nupdate add other.plain.test 300 A 192.0.2.202\nsend\n`)
+  t.regex(pre.stdout + pre.stderr, /YXDOMAIN/)
+})
