@@ -45,6 +45,15 @@ ns.sub    A     192.0.2.53
 sub       DS    12345 13 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D
 `
 
+const NSEC3_ZONE = `$ORIGIN nsec3.test.
+$TTL 300
+@         SOA   ns1 hostmaster 1 7200 3600 1209600 300
+@         NS    ns1
+ns1       A     127.0.0.1
+www       A     192.0.2.80
+*.wild    TXT   "wildcard"
+`
+
 interface Bind { dir: string, port: number, proc: ChildProcess }
 let bind: Bind | null = null
 let setupError: unknown = null
@@ -97,6 +106,14 @@ async function startBind(): Promise<Bind> {
   }
   const s = runPeer('dnssec-signzone', ['-S', '-K', dir, '-o', 'example.test', '-f', join(dir, 'signed.zone'), join(dir, 'example.test.zone')], { cwd: dir })
   if (s.status !== 0) throw new Error(`dnssec-signzone: ${s.stderr}${s.stdout}`)
+  // a second zone with NSEC3 (RFC 5155), no salt, no extra iterations (RFC 9276)
+  writeFileSync(join(dir, 'nsec3.test.zone'), NSEC3_ZONE)
+  for (const args of [['-a', 'ECDSAP256SHA256', '-f', 'KSK'], ['-a', 'ECDSAP256SHA256']]) {
+    const r = runPeer('dnssec-keygen', ['-q', ...args, '-K', dir, 'nsec3.test'], { cwd: dir })
+    if (r.status !== 0) throw new Error(`dnssec-keygen: ${r.stderr}`)
+  }
+  const s3 = runPeer('dnssec-signzone', ['-S', '-3', '-', '-H', '0', '-K', dir, '-o', 'nsec3.test', '-f', join(dir, 'nsec3.signed'), join(dir, 'nsec3.test.zone')], { cwd: dir })
+  if (s3.status !== 0) throw new Error(`dnssec-signzone -3: ${s3.stderr}${s3.stdout}`)
   const port = await freePort()
   writeFileSync(join(dir, 'named.conf'), `options {
   directory "${dir}";
@@ -111,6 +128,7 @@ async function startBind(): Promise<Bind> {
 };
 controls { };
 zone "example.test" { type primary; file "${dir}/signed.zone"; };
+zone "nsec3.test" { type primary; file "${dir}/nsec3.signed"; };
 `)
   const proc = spawn(which('named') ?? 'named', ['-g', '-c', join(dir, 'named.conf')], { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
@@ -164,6 +182,7 @@ function query(name: string, type: string, udpSize = 1232): Uint8Array {
 }
 
 const CASES: Array<[string, string]> = [
+  ['nsec3.test.', 'NSEC3PARAM'], ['nsec3.test.', 'DNSKEY'], ['www.nsec3.test.', 'TXT'], ['a.wild.nsec3.test.', 'TXT'],
   ['example.test.', 'SOA'], ['example.test.', 'NS'], ['example.test.', 'MX'], ['www.example.test.', 'A'],
   ['www.example.test.', 'AAAA'], ['txt.example.test.', 'TXT'], ['_sip._tcp.example.test.', 'SRV'],
   ['naptr.example.test.', 'NAPTR'], ['caa.example.test.', 'CAA'], ['ssh.example.test.', 'SSHFP'],
@@ -201,6 +220,16 @@ test.serial('decodes an NXDOMAIN with its NSEC proof as dig prints it', async (t
   t.true(types.includes(RRType.RRSIG))
   t.true(types.includes(RRType.SOA))
   t.deepEqual(ourLines(m), digLines(b, 'nx.example.test.', 'A'))
+})
+
+test.serial('decodes an NXDOMAIN with its NSEC3 proof as dig prints it', async (t) => {
+  const b = ready(t)
+  if (!b) return
+  const m = decodeMessage(await udpQuery(query('nx.nsec3.test.', 'A'), b.port))
+  t.is(m.rcode, Rcode.NXDOMAIN)
+  const nsec3 = m.authority.filter((r) => r.data.type === RRType.NSEC3)
+  t.true(nsec3.length >= 2, 'closest encloser and next closer proofs')
+  t.deepEqual(ourLines(m), digLines(b, 'nx.nsec3.test.', 'A'))
 })
 
 test.serial('gets TC for DNSKEY with a 512-octet buffer, then the whole RRset over TCP', async (t) => {
