@@ -13,3 +13,10 @@ export {
   importBindAnchors, exportBindAnchors, importUnboundAnchors, exportUnboundAnchors, importAnchors,
   type BindAnchor, type BindAnchorKind,
 } from './anchor_formats.js'
+export { Cache, type CacheKind } from './cache.js'
+export { NetTransport, queryServers, parseServer, type Server, type Transport } from './transport.js'
+export {
+  groupRRsets, validateRRset, verifyDnskeysWithDs, verifyDnskeysWithAnchor, nsecCovers, checkNsecDenial, checkNsec3Denial,
+  SignatureBudget, type SecurityState, type Verdict, type SignedRRset, type ZoneKeys, type RRsetVerdict, type DenialKind, type DenialVerdict,
+} from './validator.js'
+export { Resolver, type ResolverOptions, type ResolveOptions, type ResolveResult, type ZoneForwarder } from './resolver.js'

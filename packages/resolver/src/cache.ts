@@ -1,0 +1,81 @@
+/**
+ * The resolver's cache: entries expire by TTL against the injected clock, and the least
+ * recently used go first once `maxEntries` is reached. Validated and unvalidated data
+ * live under different keys, so an answer fetched with CD=1 never passes for a
+ * validated one (RFC 4035 §4.7).
+ */
+
+/** Which kind of data an entry holds. */
+export type CacheKind = 'upstream' | 'validated' | 'keys'
+
+/**
+ * A TTL + LRU cache on a Map (insertion order is recency order).
+ *
+ * @example
+ * const c = new Cache<Message>(1000, () => Date.now() / 1000)
+ * c.set('upstream', 'www.example.test./1', msg, 300)
+ */
+export class Cache<V> {
+  private readonly map = new Map<string, { value: V, expires: number }>()
+  private readonly maxEntries: number
+  private readonly now: () => number
+  /** Hits and misses, for status output and tests. */
+  readonly stats = { hits: 0, misses: 0, evictions: 0 }
+
+  /**
+   * @param maxEntries memory bound, in entries
+   * @param now the clock, seconds since the epoch
+   */
+  constructor(maxEntries: number, now: () => number) {
+    this.maxEntries = maxEntries
+    this.now = now
+  }
+
+  /** Entries held (expired ones included until touched). */
+  get size(): number {
+    return this.map.size
+  }
+
+  /**
+   * The live value under a key, or undefined.
+   *
+   * @param kind upstream, validated or keys
+   * @param key the key within the kind
+   */
+  get(kind: CacheKind, key: string): V | undefined {
+    const k = `${kind}|${key}`
+    const e = this.map.get(k)
+    if (e === undefined) { this.stats.misses++; return undefined }
+    if (e.expires <= this.now()) { this.map.delete(k); this.stats.misses++; return undefined }
+    // Touch: move to the most recent end.
+    this.map.delete(k)
+    this.map.set(k, e)
+    this.stats.hits++
+    return e.value
+  }
+
+  /**
+   * Store a value for `ttl` seconds; a TTL of 0 stores nothing (RFC 1035 §3.2.1).
+   *
+   * @param kind upstream, validated or keys
+   * @param key the key within the kind
+   * @param value the value
+   * @param ttl seconds
+   */
+  set(kind: CacheKind, key: string, value: V, ttl: number): void {
+    if (ttl <= 0) return
+    const k = `${kind}|${key}`
+    this.map.delete(k)
+    this.map.set(k, { value, expires: this.now() + ttl })
+    while (this.map.size > this.maxEntries) {
+      const oldest = this.map.keys().next().value as string
+      this.map.delete(oldest)
+      this.stats.evictions++
+    }
+  }
+
+  /** Drop everything. */
+  clear(): void {
+    this.map.clear()
+  }
+}

@@ -1,0 +1,449 @@
+/**
+ * The validating resolver: forwarding (per zone and default) or iterative resolution
+ * from root hints, a cache, and chain-of-trust validation from the closest trust anchor
+ * for every answer a trust anchor covers, whether or not the client asked for DNSSEC
+ * (issue 7 §3). The server agent calls {@link Resolver.resolve} from its query path.
+ */
+import { Name, RRType, Rcode, EdeCode, createQuery, type Message, type ResourceRecord, type Ds, type Soa, type Nsec, type Nsec3 } from '@secdns/wire'
+import { nowSeconds } from '@secdns/dnssec'
+import { ResolverError } from './errors.js'
+import { resolveLimits, type ResolverLimits } from './limits.js'
+import { TrustAnchors } from './trust_anchors.js'
+import { Cache } from './cache.js'
+import { NetTransport, queryServers, type Server, type Transport } from './transport.js'
+import {
+  groupRRsets, validateRRset, verifyDnskeysWithDs, verifyDnskeysWithAnchor, checkNsecDenial, checkNsec3Denial,
+  SignatureBudget, type SecurityState, type SignedRRset, type ZoneKeys, type DenialVerdict, type Verdict,
+} from './validator.js'
+
+/** Forwarders for one zone and the names below it. */
+export interface ZoneForwarder {
+  readonly zone: Name | string
+  readonly servers: readonly Server[]
+}
+
+/** How a {@link Resolver} is set up. */
+export interface ResolverOptions {
+  /** Trust anchors; names no anchor covers are Indeterminate. */
+  readonly trustAnchors?: TrustAnchors
+  /** Default forwarders: every name no zone forwarder matches goes here. */
+  readonly forwarders?: readonly Server[]
+  /** Conditional forwarders, by zone (the longest match wins). */
+  readonly zoneForwarders?: readonly ZoneForwarder[]
+  /** Root hints for iterative resolution of names no forwarder takes. */
+  readonly rootHints?: readonly Server[]
+  /** Port used for servers found by referral (glue addresses). Default 53; labs use a random one. */
+  readonly iterativePort?: number
+  /** The network, or recorded answers in tests. */
+  readonly transport?: Transport
+  /** The clock, seconds since the epoch (signature validity and cache expiry). */
+  readonly now?: () => number
+  /** Limits to override (limits.ts). */
+  readonly limits?: Partial<ResolverLimits>
+  /** Receives one line per Bogus answer (which record failed and why) and per anchor problem. */
+  readonly log?: (line: string) => void
+}
+
+/** Flags of a client query that matter to validation. */
+export interface ResolveOptions {
+  /** The query had DO: DNSSEC records are kept in the answer. */
+  readonly dnssecOk?: boolean
+  /** The query had CD: the answer is returned without validation (RFC 4035 §3.2.2). */
+  readonly checkingDisabled?: boolean
+  /** The query had AD: the client wants the AD bit even without DO (RFC 6840 §5.7). */
+  readonly authenticatedData?: boolean
+}
+
+/** What {@link Resolver.resolve} returns: never throws for Bogus (STYLE.md §3). */
+export interface ResolveResult {
+  readonly rcode: number
+  readonly answer: ResourceRecord[]
+  readonly authority: ResourceRecord[]
+  readonly additional: ResourceRecord[]
+  readonly state: SecurityState
+  /** Set AD in the response (Secure, and the query had DO or AD). */
+  readonly ad: boolean
+  readonly reason?: string
+  /** RFC 8914 INFO-CODE to attach as an Extended DNS Error. */
+  readonly ede?: number
+}
+
+interface Work { queries: number, readonly budget: SignatureBudget, cnames: number }
+
+const DNSSEC_TYPES: ReadonlySet<number> = new Set([RRType.RRSIG, RRType.NSEC, RRType.NSEC3])
+
+function worst(a: Verdict, b: Verdict): Verdict {
+  const rank: Record<SecurityState, number> = { secure: 0, indeterminate: 1, insecure: 2, bogus: 3 }
+  return rank[b.state] > rank[a.state] ? b : a
+}
+
+/**
+ * A validating recursive resolver.
+ *
+ * @example
+ * const r = new Resolver({ trustAnchors: TrustAnchors.load('TrustAnchors.dns'), forwarders: [{ address: '127.0.0.1', port: 5353 }] })
+ * const res = await r.resolve(Name.fromString('www.example.test.'), RRType.A, { dnssecOk: true })
+ * if (res.state === 'bogus') console.log(res.reason, res.ede)
+ */
+export class Resolver {
+  private readonly anchors: TrustAnchors
+  private readonly forwarders: readonly Server[]
+  private readonly zoneForwarders: { zone: Name, servers: readonly Server[] }[]
+  private readonly rootHints: readonly Server[]
+  private readonly iterativePort: number
+  private readonly transport: Transport
+  private readonly now: () => number
+  private readonly log: (line: string) => void
+  /** The limits in force. */
+  readonly limits: ResolverLimits
+  /** Upstream answers, proven zone keys and validated results, under separate kinds. */
+  readonly cache: Cache<unknown>
+
+  /**
+   * @param opts forwarders and/or root hints, trust anchors, clock, limits
+   * @throws {ResolverError} ERR_RESOLVER_BAD_OPTION when there is nowhere to send queries
+   */
+  constructor(opts: ResolverOptions) {
+    this.anchors = opts.trustAnchors ?? TrustAnchors.empty()
+    this.forwarders = opts.forwarders ?? []
+    this.zoneForwarders = (opts.zoneForwarders ?? []).map((z) => ({ zone: typeof z.zone === 'string' ? Name.fromString(z.zone.endsWith('.') ? z.zone : z.zone + '.') : z.zone, servers: z.servers }))
+    this.rootHints = opts.rootHints ?? []
+    if (this.forwarders.length === 0 && this.zoneForwarders.length === 0 && this.rootHints.length === 0) {
+      throw new ResolverError('ERR_RESOLVER_BAD_OPTION', 'a resolver needs forwarders or root hints')
+    }
+    this.iterativePort = opts.iterativePort ?? 53
+    this.transport = opts.transport ?? new NetTransport()
+    this.now = opts.now ?? nowSeconds
+    this.log = opts.log ?? (() => {})
+    this.limits = resolveLimits(opts.limits)
+    this.cache = new Cache<unknown>(this.limits.maxCacheEntries, this.now)
+  }
+
+  /**
+   * Resolve and validate one question.
+   *
+   * @param name the query name (its case is kept in the question sent upstream)
+   * @param type the query type
+   * @param opts the client's DO, CD and AD bits
+   * @returns rcode, sections and the security state; Bogus gives SERVFAIL with an EDE
+   * @example
+   * const { rcode, answer, state, ad } = await resolver.resolve(Name.fromString('example.test.'), RRType.SOA, { dnssecOk: true })
+   */
+  async resolve(name: Name, type: number, opts: ResolveOptions = {}): Promise<ResolveResult> {
+    const work: Work = { queries: 0, budget: new SignatureBudget(this.limits.maxSignatureChecks), cnames: 0 }
+    const strip = (rrs: ResourceRecord[]): ResourceRecord[] =>
+      // RFC 4035 §3.2.1: DNSSEC records go only to clients that set DO (or asked for them).
+      opts.dnssecOk === true ? rrs : rrs.filter((r) => !DNSSEC_TYPES.has(r.data.type) || r.data.type === type)
+    let msg: Message
+    try {
+      msg = await this.fetch(name, type, work)
+    } catch (e) {
+      const err = e as Error
+      this.log(`resolve ${name.toString()}/${type}: ${err.message}`)
+      const ede = e instanceof ResolverError && e.code === 'ERR_RESOLVER_LIMIT' ? EdeCode.OTHER : EdeCode.NO_REACHABLE_AUTHORITY
+      return { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [], state: 'indeterminate', ad: false, reason: err.message, ede }
+    }
+    if (opts.checkingDisabled === true) {
+      // RFC 4035 §3.2.2: with CD the client validates; hand it the data as it came.
+      return { rcode: msg.rcode, answer: strip(msg.answer), authority: strip(msg.authority), additional: strip(msg.additional), state: 'indeterminate', ad: false, reason: 'checking disabled by the client' }
+    }
+    const key = `${name.toLowerCase().toString()}|${type}`
+    let v = this.cache.get('validated', key) as Verdict | undefined
+    if (v === undefined) {
+      let ttl: number
+      try {
+        const r = await this.validate(name, type, msg, work)
+        v = r.verdict
+        ttl = v.state === 'bogus' ? this.limits.bogusTtl : r.ttl
+      } catch (e) {
+        v = { state: 'bogus', ede: EdeCode.DNSSEC_BOGUS, reason: `validation stopped: ${(e as Error).message}` }
+        ttl = 0
+      }
+      this.cache.set('validated', key, v, ttl)
+    }
+    if (v.state === 'bogus') {
+      this.log(`bogus ${name.toString()}/${typeText(type)}: ${v.reason ?? ''} (EDE ${v.ede ?? EdeCode.DNSSEC_BOGUS})`)
+      // RFC 4035 §5.5: Bogus data is not returned; the client gets SERVFAIL.
+      return { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [], state: 'bogus', ad: false, reason: v.reason ?? 'bogus', ede: v.ede ?? EdeCode.DNSSEC_BOGUS }
+    }
+    // RFC 4035 §3.2.3, RFC 6840 §5.7: AD only for Secure data, and only to a client that signalled it understands it.
+    const ad = v.state === 'secure' && (opts.dnssecOk === true || opts.authenticatedData === true)
+    return {
+      rcode: msg.rcode, answer: strip(msg.answer), authority: strip(msg.authority), additional: strip(msg.additional), state: v.state, ad,
+      ...(v.reason === undefined ? {} : { reason: v.reason }), ...(v.ede === undefined ? {} : { ede: v.ede }),
+    }
+  }
+
+  // ------------------------------------------------------------------ fetching
+
+  private async fetch(name: Name, type: number, work: Work): Promise<Message> {
+    const key = `${name.toLowerCase().toString()}|${type}`
+    const hit = this.cache.get('upstream', key) as Message | undefined
+    if (hit !== undefined) return hit
+    const fwd = this.forwardersFor(name)
+    let msg: Message
+    if (fwd !== null) msg = await this.ask(fwd, name, type, true, work)
+    else msg = await this.iterate(name, type, work)
+    this.cache.set('upstream', key, msg, this.ttlOf(msg))
+    return msg
+  }
+
+  private forwardersFor(name: Name): readonly Server[] | null {
+    let best: { zone: Name, servers: readonly Server[] } | null = null
+    for (const z of this.zoneForwarders) if (name.isSubdomainOf(z.zone) && (best === null || z.zone.labelCount > best.zone.labelCount)) best = z
+    if (best !== null) return best.servers
+    if (this.forwarders.length > 0) return this.forwarders
+    return null
+  }
+
+  private ask(servers: readonly Server[], name: Name, type: number, rd: boolean, work: Work): Promise<Message> {
+    // We validate ourselves, so ask for everything (DO) and for unvalidated data (CD).
+    const q = createQuery(name, type, { rd, dnssecOk: true, cd: true, udpSize: 1232 })
+    return queryServers(this.transport, servers, q, {
+      timeoutMs: this.limits.queryTimeoutMs,
+      retries: this.limits.retriesPerServer,
+      onSend: () => {
+        if (++work.queries > this.limits.maxQueriesPerResolution) throw new ResolverError('ERR_RESOLVER_LIMIT', `more than ${this.limits.maxQueriesPerResolution} upstream queries for one resolution`)
+      },
+    })
+  }
+
+  private async iterate(name: Name, type: number, work: Work): Promise<Message> {
+    let servers: readonly Server[] = this.rootHints
+    let zone = Name.ROOT
+    // A DS lives in the parent zone (RFC 4035 §3.1.4.1): start above the name.
+    const start = type === RRType.DS && !name.isRoot() ? name.parent() : name
+    for (let n = start; ; n = n.parent()) {
+      const s = this.cache.get('upstream', `ns|${n.toLowerCase().toString()}`) as Server[] | undefined
+      if (s !== undefined) { servers = s; zone = n; break }
+      if (n.isRoot()) break
+    }
+    for (let hop = 0; hop < this.limits.maxReferralDepth; hop++) {
+      const resp = await this.ask(servers, name, type, false, work)
+      if (resp.rcode !== Rcode.NOERROR) return resp
+      if (resp.answer.length > 0) return this.chase(name, type, resp, work)
+      const ns = resp.authority.filter((r) => r.data.type === RRType.NS)
+      if (resp.flags.aa || ns.length === 0 || resp.authority.some((r) => r.data.type === RRType.SOA)) return resp
+      const cut = ns[0]!.name
+      // A referral must lead down, towards the name (RFC 1034 §5.3.3); anything else is lame.
+      if (!name.isSubdomainOf(cut) || cut.labelCount <= zone.labelCount) return { ...resp, rcode: Rcode.SERVFAIL }
+      const targets = ns.map((r) => (r.data as { nsdname: Name }).nsdname)
+      let addrs = resp.additional.filter((r) => r.data.type === RRType.A && targets.some((t) => t.equals(r.name))).map((r) => (r.data as { address: string }).address)
+      if (addrs.length === 0) {
+        for (const t of targets) {
+          if (t.isSubdomainOf(cut)) continue // glue was needed and missing
+          const a = await this.fetch(t, RRType.A, work)
+          addrs = addrs.concat(a.answer.filter((r) => r.data.type === RRType.A).map((r) => (r.data as { address: string }).address))
+          if (addrs.length > 0) break
+        }
+      }
+      if (addrs.length === 0) return { ...resp, rcode: Rcode.SERVFAIL }
+      servers = addrs.map((address) => ({ address, port: this.iterativePort }))
+      this.cache.set('upstream', `ns|${cut.toLowerCase().toString()}`, servers, Math.min(ns[0]!.ttl, this.limits.maxCacheTtl))
+      zone = cut
+    }
+    throw new ResolverError('ERR_RESOLVER_LIMIT', `more than ${this.limits.maxReferralDepth} referrals for ${name.toString()}`)
+  }
+
+  private async chase(name: Name, type: number, resp: Message, work: Work): Promise<Message> {
+    if (type === RRType.CNAME) return resp
+    let cur = name
+    for (;;) {
+      if (resp.answer.some((r) => r.data.type === type && r.name.equals(cur))) return resp
+      const c = resp.answer.find((r) => r.data.type === RRType.CNAME && r.name.equals(cur))
+      if (c === undefined) return resp
+      cur = (c.data as { target: Name }).target
+      if (++work.cnames > this.limits.maxCnameChain) throw new ResolverError('ERR_RESOLVER_LIMIT', `CNAME chain from ${name.toString()} longer than ${this.limits.maxCnameChain}`)
+      if (!resp.answer.some((r) => r.name.equals(cur))) {
+        const sub = await this.fetch(cur, type, work)
+        return { ...sub, answer: [...resp.answer, ...sub.answer] }
+      }
+    }
+  }
+
+  private ttlOf(msg: Message): number {
+    const soa = msg.authority.find((r) => r.data.type === RRType.SOA) as ResourceRecord<Soa> | undefined
+    if (msg.answer.length === 0 && soa !== undefined) {
+      // RFC 2308 §5: a negative answer lives min(SOA TTL, SOA MINIMUM).
+      return Math.min(soa.ttl, soa.data.minimum, this.limits.maxNegativeTtl)
+    }
+    if (msg.rcode !== Rcode.NOERROR && msg.rcode !== Rcode.NXDOMAIN) return 0
+    const all = [...msg.answer, ...msg.authority]
+    if (all.length === 0) return 0
+    return Math.min(this.limits.maxCacheTtl, ...all.map((r) => r.ttl))
+  }
+
+  // ------------------------------------------------------------------ validation
+
+  private async validate(qname: Name, qtype: number, msg: Message, work: Work): Promise<{ verdict: Verdict, ttl: number }> {
+    let ttl = this.ttlOf(msg)
+    if (this.anchors.closest(qname) === null) {
+      return { verdict: { state: 'indeterminate', reason: `no trust anchor covers ${qname.toString()}` }, ttl }
+    }
+    if (msg.rcode !== Rcode.NOERROR && msg.rcode !== Rcode.NXDOMAIN) return { verdict: { state: 'indeterminate', reason: `upstream rcode ${msg.rcode}` }, ttl: 0 }
+    let verdict: Verdict = { state: 'secure' }
+    const sets = groupRRsets(msg.answer)
+    const dnames = new Set<string>()
+    // Follow the chain from the query name: every RRset on it must validate.
+    let cur = qname
+    const seen = new Set<SignedRRset>()
+    for (let hops = 0; hops <= this.limits.maxCnameChain; hops++) {
+      const here = sets.filter((s) => s.name.equals(cur) && (s.type === qtype || s.type === RRType.CNAME || qtype === RRType.ANY))
+      const dname = sets.find((s) => s.type === RRType.DNAME && cur.isSubdomainOf(s.name) && !cur.equals(s.name))
+      if (dname !== undefined && !seen.has(dname)) {
+        seen.add(dname)
+        const v = await this.validateSet(dname, msg, work)
+        verdict = worst(verdict, v.verdict)
+        ttl = Math.min(ttl, v.ttl)
+        if (v.verdict.state === 'secure') dnames.add(cur.toLowerCase().toString())
+      }
+      if (here.length === 0) break
+      let next: Name | null = null
+      for (const s of here) {
+        seen.add(s)
+        // RFC 6672 §5.3.3: a CNAME synthesized from a validated DNAME carries no RRSIG.
+        if (s.type === RRType.CNAME && s.sigs.length === 0 && dnames.has(cur.toLowerCase().toString())) {
+          next = (s.records[0]!.data as { target: Name }).target
+          continue
+        }
+        const v = await this.validateSet(s, msg, work)
+        verdict = worst(verdict, v.verdict)
+        ttl = Math.min(ttl, v.ttl)
+        if (s.type === RRType.CNAME && qtype !== RRType.CNAME) next = (s.records[0]!.data as { target: Name }).target
+      }
+      if (next === null || here.some((s) => s.type === qtype)) break
+      cur = next
+    }
+    // Records outside the chain are not part of the answer we vouch for; the data on it is.
+    const answered = sets.some((s) => s.name.equals(cur) && (s.type === qtype || qtype === RRType.ANY))
+    if (!answered || msg.rcode === Rcode.NXDOMAIN) {
+      const zk = await this.zoneOf(cur, work)
+      if (zk.state === 'secure') {
+        const d = this.checkDenial(cur, qtype, msg, zk, work)
+        verdict = worst(verdict, d)
+      } else {
+        verdict = worst(verdict, zk.state === 'bogus' ? zk : { state: zk.state, ...(zk.reason === undefined ? {} : { reason: zk.reason }) })
+      }
+    }
+    return { verdict, ttl }
+  }
+
+  /** Validate one RRset of an answer: with its signer's keys, or prove its zone Insecure. */
+  private async validateSet(set: SignedRRset, msg: Message, work: Work): Promise<{ verdict: Verdict, ttl: number }> {
+    const minTtl = Math.min(...set.records.map((r) => r.ttl))
+    const anchor = this.anchors.closest(set.name)
+    if (anchor === null) return { verdict: { state: 'indeterminate', reason: `no trust anchor covers ${set.name.toString()}` }, ttl: minTtl }
+    const sig = set.sigs.find((s) => set.name.isSubdomainOf(s.data.signerName))
+    if (sig === undefined) {
+      const zk = await this.zoneOf(set.name, work)
+      if (zk.state !== 'secure') return { verdict: zk, ttl: minTtl }
+      const v = validateRRset(set, zk, this.now(), work.budget)
+      return { verdict: v, ttl: minTtl }
+    }
+    const signer = sig.data.signerName
+    const zk = await this.zoneOf(signer, work)
+    if (zk.state !== 'secure') return { verdict: zk, ttl: minTtl }
+    if (!zk.zone.equals(signer)) {
+      return { verdict: { state: 'bogus', ede: EdeCode.DNSKEY_MISSING, reason: `${set.name.toString()}: signed by ${signer.toString()}, which is not a zone proven under ${zk.zone.toString()}` }, ttl: minTtl }
+    }
+    const v = validateRRset(set, zk, this.now(), work.budget)
+    if (v.state !== 'secure') return { verdict: v, ttl: minTtl }
+    if (v.wildcardEncloser !== undefined) {
+      // RFC 4035 §5.3.4: a wildcard expansion needs proof that the name itself does not exist.
+      const d = this.checkDenial(set.name, set.type, msg, zk, work, v.wildcardEncloser)
+      if (d.state !== 'secure') return { verdict: { ...d, reason: `wildcard answer ${set.name.toString()}: ${d.reason ?? ''}` }, ttl: minTtl }
+    }
+    return { verdict: v, ttl: Math.min(v.ttl, zk.ttl > 0 ? zk.ttl : v.ttl) }
+  }
+
+  /** Check the denial of existence in a negative answer (or the next-closer proof of a wildcard answer). */
+  private checkDenial(qname: Name, qtype: number, msg: Message, zk: ZoneKeys, work: Work, wildcardEncloser?: Name): DenialVerdict {
+    const auth = groupRRsets(msg.authority).filter((s) => s.name.isSubdomainOf(zk.zone))
+    const proofSets = auth.filter((s) => s.type === RRType.NSEC || s.type === RRType.NSEC3 || s.type === RRType.SOA)
+    for (const s of proofSets) {
+      const v = validateRRset(s, zk, this.now(), work.budget)
+      if (v.state !== 'secure') return v
+    }
+    const nsecs = auth.filter((s) => s.type === RRType.NSEC).flatMap((s) => s.records) as ResourceRecord<Nsec>[]
+    const nsec3s = auth.filter((s) => s.type === RRType.NSEC3).flatMap((s) => s.records) as ResourceRecord<Nsec3>[]
+    const kind = wildcardEncloser !== undefined ? 'wildcard-answer' : msg.rcode === Rcode.NXDOMAIN ? 'nxdomain' : qtype === RRType.DS ? 'no-ds' : 'nodata'
+    if (nsecs.length > 0) return checkNsecDenial(kind, qname, qtype, nsecs, zk.zone, wildcardEncloser)
+    if (nsec3s.length > 0) return checkNsec3Denial(kind, qname, qtype, nsec3s, zk.zone, this.limits, wildcardEncloser)
+    return { state: 'bogus', ede: EdeCode.NSEC_MISSING, reason: `${qname.toString()}/${typeText(qtype)}: ${kind} answer from signed zone ${zk.zone.toString()} without NSEC or NSEC3` }
+  }
+
+  /** The proven keys of the anchored zone itself. */
+  private async anchorKeys(zone: Name, work: Work): Promise<ZoneKeys> {
+    const key = `anchor|${zone.toLowerCase().toString()}`
+    const hit = this.cache.get('keys', key) as ZoneKeys | undefined
+    if (hit !== undefined) return hit
+    const a = this.anchors.closest(zone)!
+    const resp = await this.fetch(zone, RRType.DNSKEY, work)
+    const set = groupRRsets(resp.answer).find((s) => s.type === RRType.DNSKEY && s.name.equals(zone)) ?? null
+    const zk = verifyDnskeysWithAnchor(zone, set, a, this.now(), work.budget)
+    if (zk.state === 'bogus') this.log(`trust anchor for ${zone.toString()}: ${zk.reason ?? ''}`)
+    this.cache.set('keys', key, zk, zk.state === 'bogus' ? this.limits.bogusTtl : Math.min(zk.ttl || this.limits.maxCacheTtl, this.limits.maxCacheTtl))
+    return zk
+  }
+
+  /**
+   * The deepest zone enclosing a name, proven from the closest trust anchor downwards
+   * through DS and DNSKEY (RFC 4035 §5.1–5.2): Secure with its keys, Insecure below an
+   * unsigned delegation, or Bogus where the chain breaks.
+   */
+  private async zoneOf(name: Name, work: Work): Promise<ZoneKeys> {
+    const anchor = this.anchors.closest(name)
+    if (anchor === null) return { zone: name, keys: [], state: 'indeterminate', ttl: 0, reason: `no trust anchor covers ${name.toString()}` }
+    let cur = await this.anchorKeys(anchor.zone, work)
+    for (let i = anchor.zone.labelCount + 1; i <= name.labelCount; i++) {
+      if (cur.state !== 'secure') return cur
+      const n = name.parent(name.labelCount - i)
+      const ck = `cut|${n.toLowerCase().toString()}`
+      const cached = this.cache.get('keys', ck) as { next: ZoneKeys | null, stop: boolean } | undefined
+      if (cached !== undefined) {
+        if (cached.next !== null) cur = cached.next
+        if (cached.stop) return cur
+        continue
+      }
+      const step = await this.stepDown(n, cur, work)
+      this.cache.set('keys', ck, step, step.next?.state === 'bogus' ? this.limits.bogusTtl : Math.max(1, Math.min(step.ttl, this.limits.maxCacheTtl)))
+      if (step.next !== null) cur = step.next
+      if (step.stop) return cur
+    }
+    return cur
+  }
+
+  /** One step down the chain: is `n` a zone cut below the secure zone `parent`, and is it signed? */
+  private async stepDown(n: Name, parent: ZoneKeys, work: Work): Promise<{ next: ZoneKeys | null, stop: boolean, ttl: number }> {
+    const resp = await this.fetch(n, RRType.DS, work)
+    const now = this.now()
+    const sets = groupRRsets(resp.answer)
+    const ds = sets.find((s) => s.type === RRType.DS && s.name.equals(n))
+    if (ds !== undefined) {
+      const v = validateRRset(ds, parent, now, work.budget)
+      if (v.state !== 'secure') return { next: { zone: n, keys: [], state: 'bogus', ttl: 0, ede: v.ede ?? EdeCode.DNSSEC_BOGUS, reason: `DS of ${n.toString()}: ${v.reason ?? ''}` }, stop: true, ttl: 0 }
+      const dk = await this.fetch(n, RRType.DNSKEY, work)
+      const dkset = groupRRsets(dk.answer).find((s) => s.type === RRType.DNSKEY && s.name.equals(n)) ?? null
+      const zk = verifyDnskeysWithDs(n, dkset, ds.records.map((r) => r.data as Ds), now, work.budget)
+      return { next: zk, stop: zk.state !== 'secure', ttl: Math.min(v.ttl, zk.ttl || v.ttl) }
+    }
+    if (resp.rcode !== Rcode.NOERROR && resp.rcode !== Rcode.NXDOMAIN) {
+      return { next: { zone: n, keys: [], state: 'bogus', ttl: 0, ede: EdeCode.DNSSEC_BOGUS, reason: `DS query for ${n.toString()} failed with rcode ${resp.rcode}` }, stop: true, ttl: 0 }
+    }
+    // A CNAME at the name: no zone cut here.
+    if (sets.some((s) => s.type === RRType.CNAME && s.name.equals(n))) return { next: null, stop: false, ttl: this.ttlOf(resp) }
+    const d = this.checkDenial(n, RRType.DS, resp, parent, work)
+    if (d.state === 'bogus') return { next: { zone: n, keys: [], state: 'bogus', ttl: 0, ede: d.ede ?? EdeCode.DNSSEC_BOGUS, reason: `no DS for ${n.toString()} and no valid proof of that: ${d.reason ?? ''}` }, stop: true, ttl: 0 }
+    if (d.state === 'insecure' || d.delegation === true) {
+      // RFC 4035 §5.2: a proven unsigned delegation; everything below is Insecure.
+      return { next: { zone: n, keys: [], state: 'insecure', ttl: 0, reason: d.reason ?? `${n.toString()} is an unsigned delegation (no DS in ${parent.zone.toString()})` }, stop: true, ttl: this.ttlOf(resp) }
+    }
+    // Not a zone cut (or NXDOMAIN: nothing below exists); stay in the parent's zone.
+    return { next: null, stop: resp.rcode === Rcode.NXDOMAIN, ttl: this.ttlOf(resp) }
+  }
+}
+
+function typeText(t: number): string {
+  for (const [k, v] of Object.entries(RRType)) if (v === t) return k
+  return `TYPE${t}`
+}

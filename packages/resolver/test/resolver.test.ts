@@ -1,0 +1,125 @@
+import test from 'ava'
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Name, RRType, Rcode, rcodeToString, rrTypeToString } from '@secdns/wire'
+import { Resolver } from '../src/resolver.js'
+import { TrustAnchors } from '../src/trust_anchors.js'
+import { ResolverError } from '../src/errors.js'
+import { parseScenario, ReplayTransport, type Scenario } from './replay.js'
+
+const dir = fileURLToPath(new URL('../../test/fixtures/replay/', import.meta.url))
+const files = readdirSync(dir).filter((f) => f.endsWith('.rpl')).sort()
+const load = (f: string): Scenario => parseScenario(readFileSync(dir + f, 'utf8'), f)
+const UPSTREAM = [{ address: '192.0.2.53', port: 53 }]
+
+function resolverFor(s: Scenario, log?: (l: string) => void): { r: Resolver, tx: ReplayTransport } {
+  const tx = new ReplayTransport(s.steps)
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n') + '\n'), forwarders: UPSTREAM, transport: tx, now: () => s.now, ...(log === undefined ? {} : { log }) })
+  return { r, tx }
+}
+
+test('the replay scenarios cover every case issue 7 lists', (t) => {
+  for (const f of ['secure_a', 'nsec_nxdomain', 'nsec3_nxdomain', 'optout_insecure_delegation', 'nsec_wildcard', 'nsec3_wildcard', 'rsa', 'ed25519',
+    'unsigned_delegation', 'island_of_trust', 'signature_expired', 'signature_not_yet_valid', 'ds_matches_no_key', 'dnskey_without_rrsig',
+    'changed_a', 'nsec_removed', 'nsec_not_covering', 'bad_wildcard_proof', 'changed_a_cd', 'secure_a_no_do']) t.true(files.includes(`${f}.rpl`), f)
+})
+
+for (const f of files) {
+  const s = load(f)
+  const want = `${s.expect.state}, ${rcodeToString(s.expect.rcode)}, AD ${s.expect.ad ? 1 : 0}, EDE ${s.expect.ede ?? '-'}`
+  test(`${f.replace(/\.rpl$/, '')}: ${s.name.toString()} ${rrTypeToString(s.type)} gives ${want}`, async (t) => {
+    const { r } = resolverFor(s)
+    const res = await r.resolve(s.name, s.type, s.flags)
+    t.is(res.state as string, s.expect.state, res.reason)
+    t.is(res.rcode, s.expect.rcode)
+    t.is(res.ad, s.expect.ad)
+    t.is(res.ede ?? null, s.expect.ede)
+    if (res.state === 'bogus') {
+      t.deepEqual([res.answer.length, res.authority.length], [0, 0])
+      t.truthy(res.reason)
+    }
+  })
+}
+
+test('a warm cache answers again without asking upstream', async (t) => {
+  const s = load('secure_a.rpl')
+  const { r, tx } = resolverFor(s)
+  const cold = await r.resolve(s.name, s.type, { dnssecOk: true })
+  const asked = tx.asked.length
+  t.true(asked >= 3)
+  const warm = await r.resolve(s.name, s.type, { dnssecOk: true })
+  t.is(tx.asked.length, asked)
+  t.deepEqual([warm.state, warm.ad, warm.answer.length], [cold.state, cold.ad, cold.answer.length])
+})
+
+test('the cache expires entries by the injected clock', async (t) => {
+  const s = load('secure_a.rpl')
+  let now = s.now
+  const tx = new ReplayTransport(s.steps)
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: tx, now: () => now })
+  await r.resolve(s.name, s.type, { dnssecOk: true })
+  const asked = tx.asked.length
+  now += 301 // the lab's TTLs are 300
+  await r.resolve(s.name, s.type, { dnssecOk: true })
+  t.true(tx.asked.length > asked)
+})
+
+test('a client without DO gets no RRSIGs, yet the answer is validated', async (t) => {
+  const s = load('secure_a_no_do.rpl')
+  const { r } = resolverFor(s)
+  const res = await r.resolve(s.name, s.type, {})
+  t.is(res.state, 'secure')
+  t.false(res.answer.some((x) => x.data.type === RRType.RRSIG))
+  const withDo = await r.resolve(s.name, s.type, { dnssecOk: true })
+  t.true(withDo.answer.some((x) => x.data.type === RRType.RRSIG))
+})
+
+test('a bogus answer is logged with the record that failed and why', async (t) => {
+  const s = load('changed_a.rpl')
+  const lines: string[] = []
+  const { r } = resolverFor(s, (l) => lines.push(l))
+  await r.resolve(s.name, s.type, { dnssecOk: true })
+  t.is(lines.length, 1)
+  t.regex(lines[0]!, /^bogus changed\.example\.test\.\/A: changed\.example\.test\.\/A: no valid RRSIG \(tag \d+: bad-signature\) \(EDE 6\)$/)
+})
+
+test('the same scenario validated an hour after its signatures expire is bogus with EDE 7', async (t) => {
+  const s = load('secure_a.rpl')
+  const tx = new ReplayTransport(s.steps)
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: tx, now: () => Date.UTC(2036, 0, 1, 1) / 1000 })
+  const res = await r.resolve(s.name, s.type, { dnssecOk: true })
+  t.deepEqual([res.state, res.rcode, res.ede], ['bogus', Rcode.SERVFAIL, 7])
+})
+
+test('a trust anchor that no longer matches the zone is reported and makes answers bogus', async (t) => {
+  const s = load('island_of_trust.rpl')
+  // Replace the island's anchor with the root's key: the anchor matches no island key.
+  const anchors = s.anchors.map((a) => a.startsWith('island.test.') ? a.replace(/^island\.test\./, 'island.test.').replace(/DNSKEY .*/, s.anchors[0]!.slice(s.anchors[0]!.indexOf('DNSKEY'))) : a)
+  const lines: string[] = []
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(anchors.join('\n')), forwarders: UPSTREAM, transport: new ReplayTransport(s.steps), now: () => s.now, log: (l) => lines.push(l) })
+  const res = await r.resolve(s.name, s.type, { dnssecOk: true })
+  t.deepEqual([res.state, res.ede], ['bogus', 9])
+  t.true(lines.some((l) => /^trust anchor for island\.test\.: .*no longer in the zone's DNSKEY RRset/.test(l)))
+})
+
+test('an upstream that never answers gives SERVFAIL, state indeterminate, EDE 22', async (t) => {
+  const s = load('secure_a.rpl')
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: new ReplayTransport([]), now: () => s.now })
+  const res = await r.resolve(s.name, s.type, { dnssecOk: true })
+  t.deepEqual([res.rcode, res.state, res.ede], [Rcode.SERVFAIL, 'indeterminate', 22])
+})
+
+test('a resolver needs forwarders or root hints', (t) => {
+  t.throws(() => new Resolver({}), { instanceOf: ResolverError, code: 'ERR_RESOLVER_BAD_OPTION' })
+})
+
+test('a zone forwarder takes the names below its zone, the default the rest', async (t) => {
+  const s = load('secure_a.rpl')
+  const seen: string[] = []
+  const tx = new ReplayTransport(s.steps)
+  const spy = { query: async (srv: { address: string, port: number }, q: Parameters<ReplayTransport['query']>[1]) => { seen.push(`${srv.address} ${q.question[0]!.name.toString()}`); return tx.query(srv, q) } }
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, zoneForwarders: [{ zone: 'example.test', servers: [{ address: '192.0.2.99', port: 53 }] }], transport: spy, now: () => s.now })
+  await r.resolve(Name.fromString('www.example.test.'), RRType.A, { dnssecOk: true })
+  t.true(seen.includes('192.0.2.99 www.example.test.'))
+  t.true(seen.includes('192.0.2.53 .'))
+})

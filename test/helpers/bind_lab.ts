@@ -1,0 +1,122 @@
+/**
+ * The resolver lab (issue 7 §4): one BIND `named` process, started in a temp dir on a
+ * random port of 127.0.0.1, authoritative for every zone that
+ * test/fixtures/resolver/make_lab.sh signed (the root, test. and the leaf zones).
+ * named binds only the addresses the interface has, so the lab keeps to 127.0.0.1.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readdirSync, writeFileSync, copyFileSync, rmSync, readFileSync } from 'node:fs'
+import { createSocket } from 'node:dgram'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { which } from './peers.js'
+
+/** Where make_lab.sh put the signed zones and the anchors. */
+export const LAB_DIR = fileURLToPath(new URL('../../../test/fixtures/resolver/', import.meta.url))
+
+/** A running lab. */
+export interface BindLab {
+  /** The port every view listens on. */
+  readonly port: number
+  /** The temp dir (named.conf, zones, anchors). */
+  readonly dir: string
+  /** TrustAnchors.dns of the lab (root KSK and the island). */
+  readonly anchorsFile: string
+  /** The same anchors as a BIND trust-anchors clause file, for delv -a. */
+  readonly bindAnchorsFile: string
+  /** Stop named (idempotent). */
+  stop(): Promise<void>
+}
+
+/** A free port on 127.0.0.1 for both UDP and TCP (the kernel picks one, we check UDP too). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createServer()
+      s.once('error', reject)
+      s.listen(0, '127.0.0.1', () => {
+        const a = s.address()
+        s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0))
+      })
+    })
+    const ok = await new Promise<boolean>((resolve) => {
+      const u = createSocket('udp4')
+      u.once('error', () => resolve(false))
+      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)))
+    })
+    if (ok) return port
+  }
+}
+
+function zoneName(file: string): string {
+  const base = file.replace(/\.signed$/, '')
+  return base === 'root' ? '.' : base
+}
+
+/**
+ * Start the lab. Resolves once named answers on every view.
+ *
+ * @example
+ * const lab = await startBindLab()
+ * t.teardown(() => lab.stop())
+ */
+export async function startBindLab(): Promise<BindLab> {
+  const named = which('named')
+  if (named === null) throw new Error('named is not installed (apt-get install -y bind9)')
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-lab-'))
+  const zones = readdirSync(join(LAB_DIR, 'zones')).filter((f) => f.endsWith('.signed'))
+  for (const z of zones) copyFileSync(join(LAB_DIR, 'zones', z), join(dir, z))
+  const port = await freePort()
+  const conf = [
+    'options {',
+    `  directory "${dir}";`,
+    `  pid-file "${join(dir, 'named.pid')}";`,
+    `  listen-on port ${port} { 127.0.0.1; };`,
+    '  listen-on-v6 { none; };',
+    '  recursion no;',
+    '  dnssec-validation no;',
+    '  notify no;',
+    '  minimal-responses no;',
+    '};',
+    'controls { };',
+    ...zones.map((f) => `zone "${zoneName(f)}" { type primary; file "${join(dir, f)}"; };`),
+  ].join('\n') + '\n'
+  writeFileSync(join(dir, 'named.conf'), conf)
+  const anchorsFile = join(dir, 'TrustAnchors.dns')
+  copyFileSync(join(LAB_DIR, 'anchors', 'TrustAnchors.dns'), anchorsFile)
+  const bindAnchorsFile = join(dir, 'anchors.conf')
+  const keys = readFileSync(anchorsFile, 'utf8').split('\n').filter((l) => / DNSKEY /.test(l) && !l.startsWith(';'))
+  writeFileSync(bindAnchorsFile, 'trust-anchors {\n' + keys.map((l) => {
+    const f = l.trim().split(/\s+/)
+    const i = f.indexOf('DNSKEY')
+    return `  "${f[0]}" static-key ${f[i + 1]} ${f[i + 2]} ${f[i + 3]} "${f.slice(i + 4).join('')}";`
+  }).join('\n') + '\n};\n')
+  const child: ChildProcess = spawn(named, ['-g', '-c', join(dir, 'named.conf'), '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  child.stderr?.on('data', (d: Buffer) => { log += d.toString() })
+  let exited = false
+  child.on('exit', () => { exited = true })
+  const stop = async (): Promise<void> => {
+    if (!exited) {
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      child.kill('SIGTERM')
+      await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 3000))])
+      if (!exited) child.kill('SIGKILL')
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+  // Wait until named answers.
+  const deadline = Date.now() + 20_000
+  for (const [addr, zone] of [['127.0.0.1', 'example.test.']] as const) {
+    for (;;) {
+      if (exited) { await stop(); throw new Error(`named exited:\n${log}`) }
+      const r = spawnSync(which('dig') ?? 'dig', [`@${addr}`, '-p', String(port), '+norec', '+time=1', '+tries=1', '+short', zone, 'SOA'], { encoding: 'utf8' })
+      if (r.status === 0 && r.stdout.trim() !== '') break
+      if (Date.now() > deadline) { await stop(); throw new Error(`named did not answer on ${addr}:${port}:\n${log}`) }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  return { port, dir, anchorsFile, bindAnchorsFile, stop }
+}
