@@ -201,3 +201,35 @@ test('on a terminal the passphrase is prompted without echo and bulk issuing sho
   t.is(r.status, 2)
   t.regex(r.out, /ERR_PKI_BAD_PASSPHRASE/)
 })
+
+test('a ca issue killed mid-way loses nothing: the next command recovers every issued certificate', async (t) => {
+  const cwd = await tmp(t)
+  t.is(run(['ca', 'init', '--dir', 'ca', '--name', 'Root'], { cwd }).status, 0)
+  let killedMidway = 0
+  for (const round of [1, 2, 3]) {
+    await new Promise<void>((resolve) => {
+      const p = spawn(process.execPath, [bin, 'ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', `k${round}`, '--count', '200', '--out', 'out'], { cwd, stdio: 'ignore' })
+      // Kill once this round has issued a few certificates: in the middle of the run.
+      const poll = setInterval(() => {
+        void fs.readdir(join(cwd, 'out')).then((fl) => {
+          if (fl.filter((f) => f.startsWith(`k${round}-`) && f.endsWith('.crt')).length >= round * 2) { killedMidway++; p.kill('SIGKILL') }
+        }, () => undefined)
+      }, 5)
+      p.on('close', () => { clearInterval(poll); resolve() })
+    })
+  }
+  t.true(killedMidway > 0, 'at least one run was killed in the middle')
+  // The index is always whole JSON, whatever moment the kill hit.
+  const before = JSON.parse(await fs.readFile(join(cwd, 'ca', 'index.json'), 'utf8')) as { entries: { serial: string }[] }
+  t.true(Array.isArray(before.entries))
+  // The next command breaks the dead process's lock, recovers orphans and sweeps temporary files.
+  const r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'after', '--out', 'out', '--json'], { cwd })
+  t.is(r.status, 0, r.stderr)
+  const files = (await fs.readdir(join(cwd, 'ca', 'issued'))).filter((f) => f.endsWith('.crt')).map((f) => f.slice(0, -4)).sort()
+  const index = JSON.parse(await fs.readFile(join(cwd, 'ca', 'index.json'), 'utf8')) as { entries: { serial: string }[] }
+  t.deepEqual(index.entries.map((e) => e.serial).sort(), files)
+  t.is(new Set(files).size, files.length)
+  t.true(files.length > 1)
+  const litter = [...await fs.readdir(join(cwd, 'ca')), ...await fs.readdir(join(cwd, 'ca', 'issued'))].filter((f) => f.includes('.tmp-') || f === '.lock')
+  t.deepEqual(litter, [])
+})

@@ -219,12 +219,16 @@ function issuerWindow(issuer: CertifiedKey): { notBefore: Date; notAfter: Date; 
 function boundedValidity(issuer: CertifiedKey | null, notBefore: Date, notAfter: Date): { notBefore: Date; notAfter: Date } {
   let nb = notBefore
   let na = notAfter
+  let window = ''
   if (issuer !== null) {
     const w = issuerWindow(issuer)
     if (nb < w.notBefore) nb = w.notBefore
     if (na > w.notAfter) na = w.notAfter
+    window = ` (the issuer is valid from ${w.notBefore.toISOString()} to ${w.notAfter.toISOString()})`
   }
-  if (!(na > nb)) throw new PkiError('ERR_PKI_INVALID_PARAMS', `empty validity window: ${nb.toISOString()} to ${na.toISOString()} (the issuer expires ${na.toISOString()}?)`)
+  if (!(na > nb)) {
+    throw new PkiError('ERR_PKI_INVALID_PARAMS', `no validity left: ${notBefore.toISOString()} to ${notAfter.toISOString()} was asked${window}`)
+  }
   return { notBefore: nb, notAfter: na }
 }
 

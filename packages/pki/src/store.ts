@@ -350,6 +350,13 @@ export class CaStore {
    * certificate and the index) are added back, so nothing issued is ever lost.
    */
   private async reconcile(index: StoreIndex): Promise<boolean> {
+    // Temporary files of a killed writer (we hold the lock, so no live writer owns any).
+    for (const sub of [this.dir, join(this.dir, 'issued')]) {
+      for (const f of await fs.readdir(sub).catch(() => [] as string[])) {
+        const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(f)
+        if (m !== null && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) await fs.rm(join(sub, f), { force: true })
+      }
+    }
     const known = new Set(index.entries.map((e) => e.serial))
     const files = await fs.readdir(join(this.dir, 'issued')).catch(() => [] as string[])
     let changed = false
