@@ -295,7 +295,11 @@ export class ChannelServer extends EventEmitter {
   attach(server: HttpServer | HttpsServer, path = '/'): void {
     const listener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
       const url = new URL(req.url ?? '/', 'http://x')
-      if (url.pathname !== path) return
+      if (url.pathname !== path) {
+        // Another upgrade listener may own this path; when we are the only one, refuse it.
+        if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+        return
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req))
     }
     server.on('upgrade', listener)

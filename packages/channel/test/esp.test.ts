@@ -1,4 +1,6 @@
 import test from 'ava'
+import { fc, testProp } from '@fast-check/ava'
+import { ChannelError } from '../src/errors.js'
 import { randomBytes } from 'node:crypto'
 import { InboundSa, OutboundSa, RECORD_OVERHEAD, recordSpi } from '../src/esp.js'
 import { TRANSFORMS } from '../src/transforms.js'
@@ -61,3 +63,9 @@ test('a record under another key does not open', (t) => {
   const a = pair(), b = pair()
   t.throws(() => b.inb.open(a.out.seal(randomBytes(10))), { code: 'ERR_CHANNEL_INTEGRITY' })
 })
+
+testProp('opening arbitrary bytes throws only ChannelError', [fc.uint8Array({ maxLength: 200 })], (t, bytes) => {
+  const { inb } = pair()
+  const frame = Uint8Array.from([0, 0x12, 0x34, 0xab, 0xcd, ...bytes])
+  try { inb.open(frame); t.fail('opened random bytes') } catch (e) { t.true(e instanceof ChannelError) }
+}, { numRuns: 300 })

@@ -2,11 +2,14 @@
 // the exact refusal code, a counter, and a good client that still gets answers.
 import test from 'ava'
 import { WebSocket } from 'ws'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createChannelServer } from '../src/server.js'
 import { connect } from '../src/client.js'
 import { Initiator } from '../src/handshake.js'
 import { loadIdentity } from '../src/auth.js'
 import { ChannelError } from '../src/errors.js'
-import { pki, startServer, clientOptions, dnsQuery, goodClientAnswers, ident, now } from './helpers.js'
+import { pki, startServer, clientOptions, dnsQuery, goodClientAnswers, ident, now, echo } from './helpers.js'
 import { startRelay, type Send } from './relay.js'
 
 const isRecord = (f: Buffer) => f[0] === 0
@@ -236,5 +239,29 @@ test('a handler that throws gets a SERVFAIL answer and the server goes on', asyn
   t.is(a[1], 77)
   t.is(a[3]! & 0x0f, 2)
   t.is(server.stats.handlerErrors, 1)
+  await c.close()
+})
+
+test('a server attached to an existing http server answers on its path only', async (t) => {
+  const p = await pki()
+  const http = createServer((_q, r) => { r.end('hello') })
+  const server = createChannelServer({ identity: ident(p.server), trust: { cas: [p.root.certPem] }, rules: { encryption: 'require' }, handler: echo, now })
+  server.attach(http, '/dns')
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
+  t.teardown(async () => { await server.close(); http.closeAllConnections(); await new Promise((r) => http.close(r)) })
+  const port = (http.address() as AddressInfo).port
+  t.true(await goodClientAnswers(`ws://127.0.0.1:${port}/dns`, p))
+  await t.throwsAsync(connect(`ws://127.0.0.1:${port}/other`, clientOptions(p)), { code: 'ERR_CHANNEL_PROTOCOL' })
+})
+
+test('random frames sent on an established channel are refused and counted, and the channel goes on', async (t) => {
+  let inject: ((f: Uint8Array) => void) | undefined
+  const { p, server, relay } = await setup(t, {}, { toServer: (f, send) => { inject = send; send(f) } })
+  const c = await connect(relay.url, clientOptions(p))
+  const junk = [Buffer.from([0]), Buffer.from([0, 1, 2, 3, 4, 5]), Buffer.from([1, 2, 3]), Buffer.from([9, 9, 9]), Buffer.alloc(0), Buffer.alloc(60, 0xff)]
+  for (const j of junk) inject!(j)
+  t.is((await c.query(dnsQuery(5)))[1], 5)
+  const refused = Object.values(server.stats.refused).reduce((a, b) => a + (b ?? 0), 0)
+  t.is(refused, junk.length)
   await c.close()
 })
