@@ -36,3 +36,4 @@ export {
   decodeHeader, decodeMessage, encodeMessage, createQuery,
 } from './message.js'
 export { frameTcp, TcpFrameReader } from './tcp.js'
+export { messageToText } from './message_text.js'
