@@ -257,7 +257,9 @@ export async function initStore(dir: string, opts: InitStoreOptions): Promise<Ca
     let issuing = root
     if (opts.intermediate === true) {
       issuing = await createIntermediateCa(root, {
-        name: opts.intermediateName ?? `${opts.name} Issuing CA`.slice(0, 64), key,
+        // The issuing CA signs end entities only: pathLen 0 (RFC 5280 §4.2.1.9) means a stolen
+        // issuing key cannot mint further CAs that chain to the root.
+        name: opts.intermediateName ?? `${opts.name} Issuing CA`.slice(0, 64), key, pathLen: 0,
         ...(opts.days !== undefined ? { days: opts.days } : {}), ...(opts.now ? { now: opts.now } : {}),
       })
       await writeFileAtomic(join(dir, 'root.key'), exportPrivateKeyPem(root.privateKey as KeyObject, pass), 0o600)

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs'
 import { tmpdir, hostname } from 'node:os'
 import { join } from 'node:path'
 import { initStore, openStore, withLock, writeFileAtomic } from '../src/store.js'
-import { verifyCertificate } from '../src/verify.js'
+import { verifyCertificate, parseCertificate } from '../src/verify.js'
 import { parseCrl } from '../src/crl.js'
 import { issueCertificate } from '../src/issue.js'
 
@@ -31,6 +31,9 @@ test('init writes the CA files, keys mode 0600 and encrypted with a passphrase',
   const list = await store.list()
   t.is(list.length, 1)
   t.is(list[0]!.profile, 'ca')
+  // The issuing CA may sign end entities only.
+  t.is(parseCertificate(store.ca.certPem).pathLen, 0)
+  t.is(parseCertificate(store.root.certPem).pathLen, undefined)
 })
 
 test('an unencrypted store keeps a plain key, still mode 0600', async (t) => {
