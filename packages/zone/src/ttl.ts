@@ -60,6 +60,9 @@ export function looksLikeTtl(text: string): boolean {
  * or RFC 3597 `CLASSnnn`. Returns null for anything else.
  */
 export function parseClass(text: string): number | null {
+  // Fast refusal: every class mnemonic starts with C, H or I (types mostly do not).
+  const c0 = text.charCodeAt(0) | 0x20
+  if (c0 !== 0x63 && c0 !== 0x68 && c0 !== 0x69) return null
   const u = text.toUpperCase()
   switch (u) {
     case 'IN': return 1
