@@ -33,7 +33,7 @@ export {
 } from './edns.js'
 export {
   type Flags, type Question, type Message, type Header, type EncodeOptions, type QueryOptions, NO_FLAGS,
-  decodeHeader, decodeMessage, encodeMessage, createQuery,
+  decodeHeader, decodeQuestionSection, decodeMessage, encodeMessage, createQuery,
 } from './message.js'
 export { frameTcp, TcpFrameReader } from './tcp.js'
 export { messageToText } from './message_text.js'

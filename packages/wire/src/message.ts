@@ -92,6 +92,29 @@ export function decodeHeader(buf: Uint8Array): Header {
   }
 }
 
+/**
+ * Decode the header and the question section only, for a server's second step
+ * (a failure here is answered with FORMERR and the same ID; STYLE.md §4).
+ * @param buf the message
+ * @returns the header and the questions
+ * @throws {WireFormatError} ERR_WIRE_TRUNCATED, ERR_WIRE_COUNT, ERR_WIRE_BAD_POINTER, …
+ */
+export function decodeQuestionSection(buf: Uint8Array): { header: Header, question: Question[] } {
+  const header = decodeHeader(buf)
+  const qd = header.counts.question
+  if (qd * MIN_QUESTION_OCTETS > buf.length - HEADER_OCTETS) {
+    throw new WireFormatError('ERR_WIRE_COUNT', `QDCOUNT ${qd} needs at least ${qd * MIN_QUESTION_OCTETS} octets, only ${buf.length - HEADER_OCTETS} follow the header`, 4)
+  }
+  const r = new WireReader(buf, HEADER_OCTETS)
+  const question: Question[] = []
+  for (let i = 0; i < qd; i++) {
+    const name = r.name(true, 'Question name')
+    r.need(4, 'Question type and class')
+    question.push({ name, type: r.u16(), class: r.u16() })
+  }
+  return { header, question }
+}
+
 function flagsOf(f: number): Flags {
   return {
     qr: (f & 0x8000) !== 0, aa: (f & 0x0400) !== 0, tc: (f & 0x0200) !== 0, rd: (f & 0x0100) !== 0,

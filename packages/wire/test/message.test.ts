@@ -2,7 +2,7 @@ import test from 'ava'
 import { testProp, fc } from '@fast-check/ava'
 import { Name } from '../src/name.js'
 import { WireFormatError } from '../src/errors.js'
-import { NO_FLAGS, createQuery, decodeHeader, decodeMessage, encodeMessage, type Message } from '../src/message.js'
+import { NO_FLAGS, createQuery, decodeHeader, decodeMessage, decodeQuestionSection, encodeMessage, type Message } from '../src/message.js'
 import { decodeRData, rdataFromString, type ResourceRecord } from '../src/rdata.js'
 import { rrToText } from '../src/canonical.js'
 import { RRType, Rcode } from '../src/types.js'
@@ -121,6 +121,17 @@ test('drops additional RRsets that do not fit without setting TC', (t) => {
   t.is(d.answer.length, 1)
   t.is(d.additional.length, 0)
   t.false(d.flags.tc)
+})
+
+test('decodes the question section alone, before the records', (t) => {
+  // the answer record is broken (RDLENGTH past the end), the question is fine
+  const bytes = packet([1, 1, 0, 0], ...Q, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 9, 192)
+  const { header, question } = decodeQuestionSection(bytes)
+  t.is(header.id, 0x1234)
+  t.is(question[0]!.name.toString(), 'www.example.test.')
+  t.throws(() => decodeMessage(bytes), { code: 'ERR_WIRE_RDLENGTH' })
+  t.throws(() => decodeQuestionSection(packet([1, 0, 0, 0], 0xc0, 12, 0, 1, 0, 1)), { code: 'ERR_WIRE_BAD_POINTER' })
+  t.throws(() => decodeQuestionSection(packet([9, 0, 0, 0], ...Q)), { code: 'ERR_WIRE_COUNT' })
 })
 
 test('builds queries with EDNS and DO', (t) => {
