@@ -196,6 +196,13 @@ export class Zone {
   /** Delegation points (zone cuts below the apex), canonical order. */
   delegations(): Name[] { return [...this.names(['delegation'])] }
 
+  /** Wildcard owners (`*.…`, RFC 4592) holding authoritative data, canonical order. */
+  wildcards(): Name[] {
+    const out: Name[] = []
+    for (const n of this.nodes()) if (n.kind === 'authoritative' && n.name.isWildcard()) out.push(n.name)
+    return out
+  }
+
   /** Empty non-terminals above authoritative data, canonical order. */
   emptyNonTerminals(): Name[] { return [...this.names(['emptyNonTerminal'])] }
 

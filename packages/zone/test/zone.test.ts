@@ -44,6 +44,10 @@ test('lists delegations and empty non-terminals', (t) => {
   t.deepEqual(zone.emptyNonTerminals().map(String), ['c.example.test.', 'b.c.example.test.', 'w.example.test.'])
 })
 
+test('lists wildcard owners', (t) => {
+  t.deepEqual(zone.wildcards().map(String), ['*.w.example.test.'])
+})
+
 test('finds the cut above a name', (t) => {
   t.is(zone.cutAbove(n('a.b.x.sub.example.test.'))!.name.toString(), 'sub.example.test.')
   t.is(zone.cutAbove(n('a.b.c.example.test.')), undefined)
