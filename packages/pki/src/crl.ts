@@ -115,6 +115,8 @@ export interface ParsedCrl {
   readonly der: Uint8Array
   readonly crl: x509.X509Crl
   readonly issuerDer: string
+  /** authorityKeyIdentifier (lowercase hex), when the CRL has one. */
+  readonly aki: string | undefined
   readonly number: bigint | undefined
   readonly thisUpdate: Date
   readonly nextUpdate: Date | undefined
@@ -159,6 +161,7 @@ export function parseCrl(input: string | Uint8Array): ParsedCrl {
     der,
     crl,
     issuerDer: Buffer.from(crl.issuerName.toArrayBuffer()).toString('hex'),
+    aki: crl.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId?.toLowerCase(),
     number,
     thisUpdate: crl.thisUpdate,
     nextUpdate: crl.nextUpdate,

@@ -246,6 +246,8 @@ function checkDates(cert: ParsedCertificate, now: Date, role: string): void {
 async function checkRevocation(cert: ParsedCertificate, issuer: ParsedCertificate, crls: ParsedCrl[], now: Date): Promise<void> {
   for (const crl of crls) {
     if (crl.issuerDer !== issuer.subjectDer) continue
+    // A same-named CA with another key issues its own CRLs; its key identifier tells them apart.
+    if (crl.aki !== undefined && issuer.ski !== undefined && crl.aki !== issuer.ski) continue
     // RFC 5280 §6.3.3 (f): the CRL must be signed by the certificate's issuer, which must be allowed to sign CRLs.
     let ok = false
     try {

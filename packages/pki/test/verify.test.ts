@@ -65,11 +65,16 @@ test('accepts a certificate not on the CRL', async (t) => {
   await t.notThrowsAsync(verifyCertificate(opts(lab.server, { crls: [crl.der] })))
 })
 
-test('refuses a CRL signed by another key', async (t) => {
-  const other = await makeLab()
-  const crl = await createCrl(other.inter, { revoked: [], number: 1, thisUpdate: new Date(NOW.getTime() - 3600_000) })
-  const e = await t.throwsAsync(verifyCertificate(opts(lab.server, { crls: [crl.pem] })), { code: 'ERR_PKI_CRL_INVALID' })
+test('refuses a CRL whose signature was tampered with', async (t) => {
+  const crl = await createCrl(lab.inter, { revoked: [], number: 1, thisUpdate: new Date(NOW.getTime() - 3600_000) })
+  const e = await t.throwsAsync(verifyCertificate(opts(lab.server, { crls: [tamperSignature(crl.der)] })), { code: 'ERR_PKI_CRL_INVALID' })
   t.regex(e!.message, /bad signature/)
+})
+
+test('ignores the CRL of a same-named CA with another key', async (t) => {
+  const other = await makeLab()
+  const crl = await createCrl(other.inter, { revoked: [{ serial: lab.server.serial, date: NOW }], number: 1, thisUpdate: new Date(NOW.getTime() - 3600_000) })
+  await t.notThrowsAsync(verifyCertificate(opts(lab.server, { crls: [crl.pem] })))
 })
 
 test('refuses a stale CRL', async (t) => {
