@@ -3,15 +3,22 @@
 // loaded and checked by secdns (`secdns zone check`) and by named-checkzone, in the same
 // run on the same file. Prints wall time and peak RSS of each (GNU time's %M).
 //
-//   npm run build && node bench/zone.mjs [names=100000] [runs=3]
+//   npm run build && node bench/zone.mjs [--names=100000] [--runs=3]
+// (other flags, such as those `npm run bench` passes to every benchmark, are ignored)
 import { mkdtempSync, writeFileSync, statSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const names = Number(process.argv[2] ?? 100_000)
-const runs = Number(process.argv[3] ?? 3)
+const flag = (name, dflt) => {
+  const a = process.argv.slice(2).find((x) => x.startsWith(`--${name}=`))
+  const v = a === undefined ? dflt : Number(a.slice(name.length + 3))
+  if (!Number.isInteger(v) || v < 1) { console.error(`bench/zone.mjs: --${name} must be a positive integer`); process.exit(2) }
+  return v
+}
+const names = flag('names', 100_000)
+const runs = flag('runs', 3)
 const secdns = fileURLToPath(new URL('../packages/cli/bin/secdns.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'secdns-bench-zone-'))
 const file = join(dir, 'bench.test.zone')
