@@ -120,3 +120,62 @@ export async function startBindLab(): Promise<BindLab> {
   }
   return { port, dir, anchorsFile, bindAnchorsFile, stop }
 }
+
+/** A running Unbound. */
+export interface UnboundPeer {
+  readonly port: number
+  readonly dir: string
+  stop(): Promise<void>
+}
+
+/**
+ * Start Unbound in the foreground as a validating forwarder to the lab, with the lab's
+ * trust anchors (Unbound is then an oracle for the same answers our resolver sees).
+ *
+ * @param lab the running lab
+ */
+export async function startUnbound(lab: BindLab): Promise<UnboundPeer> {
+  const unbound = which('unbound')
+  if (unbound === null) throw new Error('unbound is not installed (apt-get install -y unbound)')
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-unbound-'))
+  const port = await freePort()
+  const anchors = join(dir, 'anchors.key')
+  writeFileSync(anchors, readFileSync(lab.anchorsFile, 'utf8').split('\n').filter((l) => !l.startsWith(';')).join('\n'))
+  writeFileSync(join(dir, 'unbound.conf'), [
+    'server:',
+    `  interface: 127.0.0.1@${port}`,
+    `  port: ${port}`,
+    '  do-daemonize: no', '  chroot: ""', '  username: ""', `  directory: "${dir}"`, '  pidfile: ""',
+    '  use-syslog: no', '  logfile: ""', '  verbosity: 0', '  do-ip6: no', '  do-not-query-localhost: no',
+    `  trust-anchor-file: "${anchors}"`,
+    '  module-config: "validator iterator"', '  ede: yes', '  val-log-level: 2', '  qname-minimisation: no', '  aggressive-nsec: no',
+    '  access-control: 127.0.0.0/8 allow',
+    // test. is a special-use name (RFC 6761) Unbound answers locally by default.
+    '  local-zone: "test." nodefault',
+    'remote-control:', '  control-enable: no',
+    'forward-zone:', '  name: "."', `  forward-addr: 127.0.0.1@${lab.port}`,
+  ].join('\n') + '\n')
+  const child = spawn(unbound, ['-d', '-c', join(dir, 'unbound.conf')], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  child.stderr?.on('data', (d: Buffer) => { log += d.toString() })
+  let exited = false
+  child.on('exit', () => { exited = true })
+  const stop = async (): Promise<void> => {
+    if (!exited) {
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      child.kill('SIGTERM')
+      await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 3000))])
+      if (!exited) child.kill('SIGKILL')
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    if (exited) { await stop(); throw new Error(`unbound exited:\n${log}`) }
+    const r = spawnSync(which('dig') ?? 'dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=1', '+short', 'www.unsigned.test.', 'A'], { encoding: 'utf8' })
+    if (r.status === 0 && r.stdout.trim() !== '') break
+    if (Date.now() > deadline) { await stop(); throw new Error(`unbound did not answer on 127.0.0.1:${port}:\n${log}`) }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return { port, dir, stop }
+}

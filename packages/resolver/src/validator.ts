@@ -270,7 +270,9 @@ export interface DenialVerdict extends Verdict {
  * @param encloser for 'wildcard-answer': the closest encloser from the RRSIG labels
  */
 export function checkNsecDenial(kind: DenialKind, qname: Name, qtype: number, nsecs: readonly ResourceRecord<Nsec>[], zone: Name, encloser?: Name): DenialVerdict {
-  const missing = (why: string): DenialVerdict => ({ state: 'bogus', ede: EdeCode.NSEC_MISSING, reason: `${qname.toString()}/${typeName(qtype)}: ${why}` })
+  // NSEC records are present but prove nothing: Bogus (6), as Unbound reports it; EDE 12
+  // (NSEC Missing) is for answers that carry no denial records at all.
+  const missing = (why: string): DenialVerdict => ({ state: 'bogus', ede: nsecs.length === 0 ? EdeCode.NSEC_MISSING : EdeCode.DNSSEC_BOGUS, reason: `${qname.toString()}/${typeName(qtype)}: ${why}` })
   const match = nsecs.find((n) => n.name.equals(qname))
   const cover = (name: Name): ResourceRecord<Nsec> | undefined => nsecs.find((n) => nsecCovers(n.name, n.data, name, zone))
   if (kind === 'nodata' || kind === 'no-ds') {
@@ -343,7 +345,7 @@ interface Nsec3Entry { readonly rr: ResourceRecord<Nsec3>, readonly hash: Uint8A
  * @param encloser for 'wildcard-answer': the closest encloser from the RRSIG labels
  */
 export function checkNsec3Denial(kind: DenialKind, qname: Name, qtype: number, nsec3s: readonly ResourceRecord<Nsec3>[], zone: Name, limits: Pick<ResolverLimits, 'nsec3SoftIterationLimit' | 'nsec3HardIterationLimit'> = DEFAULT_LIMITS, encloser?: Name): DenialVerdict {
-  const missing = (why: string): DenialVerdict => ({ state: 'bogus', ede: EdeCode.NSEC_MISSING, reason: `${qname.toString()}/${typeName(qtype)}: ${why}` })
+  const missing = (why: string): DenialVerdict => ({ state: 'bogus', ede: nsec3s.length === 0 ? EdeCode.NSEC_MISSING : EdeCode.DNSSEC_BOGUS, reason: `${qname.toString()}/${typeName(qtype)}: ${why}` })
   // RFC 5155 §8.1: records with an unknown hash algorithm are ignored; none left is Insecure.
   const known = nsec3s.filter((r) => r.data.hashAlgorithm === 1 && r.name.parent().equals(zone))
   if (known.length === 0) return nsec3s.length > 0 ? { state: 'insecure', reason: `${zone.toString()}: NSEC3 hash algorithm not supported` } : missing('no NSEC3 records')
