@@ -57,7 +57,8 @@ interface InFlight {
   resolve(m: Uint8Array): void
   reject(e: ChannelError): void
   readonly origId: number
-  readonly timer: NodeJS.Timeout
+  /** Date.now() after which the query fails with ERR_CHANNEL_TIMEOUT. */
+  readonly deadline: number
 }
 
 /**
@@ -73,6 +74,8 @@ export class ChannelClient extends EventEmitter {
   private closeError: ChannelError | undefined
   private closedPromise: Promise<void>
   private resolveClosed!: () => void
+  /** One sweep timer for all query deadlines (a timer per query costs more than the query's crypto). */
+  private readonly sweep: NodeJS.Timeout
 
   /** @internal made by {@link connect} */
   constructor(ws: WebSocket, r: HandshakeResult, limits: ChannelLimits, backlog: Uint8Array[]) {
@@ -99,7 +102,19 @@ export class ChannelClient extends EventEmitter {
       this.resolveClosed()
     })
     ws.on('error', () => { /* followed by close */ })
+    this.sweep = setInterval(() => this.expire(), Math.max(10, Math.min(1000, limits.queryTimeoutMs / 4)))
+    this.sweep.unref()
     for (const f of backlog) this.session.handleFrame(f)
+  }
+
+  private expire(): void {
+    const now = Date.now()
+    for (const [id, q] of this.inflight) {
+      if (q.deadline <= now) {
+        this.inflight.delete(id)
+        q.reject(new ChannelError('ERR_CHANNEL_TIMEOUT', `no answer to query id ${q.origId} within ${this.limits.queryTimeoutMs} ms`))
+      }
+    }
   }
 
   /** What the handshake agreed on: transform, key exchange, PRF, the server's certificate, SA ids. */
@@ -125,7 +140,6 @@ export class ChannelClient extends EventEmitter {
     // An answer must match a query in flight; anything else is dropped.
     if (q === undefined) { this.stats.unmatched++; return }
     this.inflight.delete(id)
-    clearTimeout(q.timer)
     this.stats.answers++
     if (q.origId !== id) {
       const copy = Buffer.from(m)
@@ -138,7 +152,8 @@ export class ChannelClient extends EventEmitter {
 
   private onClosed(err: ChannelError | undefined): void {
     const e = err ?? new ChannelError('ERR_CHANNEL_CLOSED', 'channel closed')
-    for (const [, q] of this.inflight) { clearTimeout(q.timer); q.reject(e) }
+    clearInterval(this.sweep)
+    for (const [, q] of this.inflight) q.reject(e)
     this.inflight.clear()
     if (this.listenerCount('close') > 0) this.emit('close', { code: err?.closeCode ?? 1000, error: err })
   }
@@ -165,19 +180,12 @@ export class ChannelClient extends EventEmitter {
       wire = copy
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.inflight.get(id)?.timer === timer) {
-          this.inflight.delete(id)
-          reject(new ChannelError('ERR_CHANNEL_TIMEOUT', `no answer to query id ${origId} within ${this.limits.queryTimeoutMs} ms`))
-        }
-      }, this.limits.queryTimeoutMs)
-      this.inflight.set(id, { resolve, reject, origId, timer })
+      this.inflight.set(id, { resolve, reject, origId, deadline: Date.now() + this.limits.queryTimeoutMs })
       this.stats.queries++
       try {
         this.session.send(wire)
       } catch (e) {
         this.inflight.delete(id)
-        clearTimeout(timer)
         reject(e)
       }
     })

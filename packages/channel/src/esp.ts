@@ -101,8 +101,9 @@ export class InboundSa {
   open(frame: Uint8Array): Uint8Array {
     if (frame.length < RECORD_OVERHEAD) throw new ChannelError('ERR_CHANNEL_TRUNCATED', `record of ${frame.length} octets is shorter than its ${RECORD_OVERHEAD}-octet header and ICV`, { offset: frame.length })
     if (recordSpi(frame) !== this.spi) throw new ChannelError('ERR_CHANNEL_BAD_SPI', `record SPI ${recordSpi(frame).toString(16)} is not SA ${this.spi.toString(16)}`, { offset: 1 })
-    const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
-    const seq = dv.getUint32(5) * 2 ** 32 + dv.getUint32(9)
+    const hi = ((frame[5]! << 24) | (frame[6]! << 16) | (frame[7]! << 8) | frame[8]!) >>> 0
+    const lo = ((frame[9]! << 24) | (frame[10]! << 16) | (frame[11]! << 8) | frame[12]!) >>> 0
+    const seq = hi * 2 ** 32 + lo
     // RFC 4303 §3.4.3: the duplicate check comes first, it is cheap and stops replays
     // before any cryptography is spent on them.
     this.window.check(seq)

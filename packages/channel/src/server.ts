@@ -250,11 +250,16 @@ export class ChannelServer extends EventEmitter {
         this.stats.queries++
         let p: Promise<Uint8Array>
         try { p = this.opts.handler(payload, base) } catch (e) { p = Promise.reject(e) }
-        p.then((resp) => resp, () => { this.stats.handlerErrors++; return servfail(payload) }).then((resp) => {
+        const answer = (resp: Uint8Array): void => {
           if (session.closed) return
-          session.send(resp)
-          this.stats.responses++
-        }).catch(() => { this.stats.handlerErrors++ })
+          try {
+            session.send(resp)
+            this.stats.responses++
+          } catch {
+            this.stats.handlerErrors++
+          }
+        }
+        p.then(answer, () => { this.stats.handlerErrors++; answer(servfail(payload)) })
       },
       onError: (err) => {
         this.count(err.code)
