@@ -87,6 +87,9 @@ export interface Lab {
   otherServer: CertifiedKey
   noEku: CertifiedKey
   client: CertifiedKey
+  /** Valid on the real clock (for DoT, where node's TLS checks dates against now). */
+  serverToday: CertifiedKey
+  otherServerToday: CertifiedKey
 }
 
 let lab: Promise<Lab> | undefined
@@ -103,6 +106,8 @@ export function labPki(): Promise<Lab> {
       // A client-profile certificate: no DNS Server Trust EKU.
       noEku: await issueCertificate(root, { profile: 'client', name: 'dns1.lab.test', now: t0 }),
       client: await issueCertificate(root, { profile: 'client', name: 'client1.lab.test', now: t0 }),
+      serverToday: await issueCertificate(root, { profile: 'dns-server', name: 'dns1.lab.test', dns: ['dns1.lab.test'], days: 30 }),
+      otherServerToday: await issueCertificate(otherRoot, { profile: 'dns-server', name: 'dns1.lab.test', dns: ['dns1.lab.test'], days: 30 }),
     }
   })()
   return lab
