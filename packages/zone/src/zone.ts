@@ -108,15 +108,16 @@ export class Zone {
    */
   add(rr: ResourceRecord, source?: SourceLocation): boolean {
     let node: ZoneNode | undefined
+    let key = ''
     // Readers hand over runs of records with one owner Name object: skip the index then.
     if (rr.name === this.lastName) node = this.lastNode
-    else node = this.byKey.get(this.keyOf(rr.name))
+    else node = this.byKey.get(key = this.keyOf(rr.name))
     if (node === undefined) {
       if (!rr.name.isSubdomainOf(this.origin)) {
         throw new ZoneError('ERR_ZONE_OUT_OF_ZONE', `${rr.name.toString()} is not in the zone ${this.origin.toString()}`, source ?? { file: '<zone>', line: 0, column: 0 })
       }
       node = { name: rr.name, rrsets: new Map(), kind: 'authoritative' }
-      this.byKey.set(this.keyOf(rr.name), node)
+      this.byKey.set(key, node)
       this.sorted = null
     } else if (node.rrsets.size === 0) {
       this.sorted = null
