@@ -135,3 +135,24 @@ testProp('the chosen rule is always the most specific match', [fc.uniqueArray(ns
     t.is(scores.filter((s) => s === best).length, 1)
   }
 }, { numRuns: 500 })
+
+// Subnets: the winner among IPv4 subnet rules is the longest prefix that contains the
+// address a reverse name spells (an oracle on 32-bit integers, not on names).
+const prefixArb = fc.record({ addr: fc.nat({ max: 0xffffffff }), len: fc.integer({ min: 0, max: 32 }) })
+  .map(({ addr, len }) => ({ net: len === 0 ? 0 : (addr & (0xffffffff << (32 - len))) >>> 0, len }))
+
+function v4(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 0xff).join('.')
+}
+
+testProp('among subnet rules the longest containing prefix wins', [fc.uniqueArray(prefixArb, { maxLength: 8, selector: (p) => `${p.net}/${p.len}` }), fc.nat({ max: 0xffffffff }), fc.integer({ min: 1, max: 4 })], (t, prefixes, addr, octets) => {
+  const nrpt = compileNrpt({ rules: prefixes.map((p, i) => ({ name: `s${i}`, namespace: `${v4(p.net)}/${p.len}`, nameServers: [`udp://127.0.0.1:${i + 1}`] })) })
+  const bytes = [24, 16, 8, 0].map((s) => (addr >>> s) & 0xff).slice(0, octets)
+  const name = `${[...bytes].reverse().join('.')}.in-addr.arpa`
+  const known = octets * 8
+  const contains = (p: { net: number; len: number }): boolean =>
+    p.len <= known && (p.len === 0 || ((addr ^ p.net) >>> (32 - p.len)) === 0)
+  const best = prefixes.map((p, i) => ({ p, i })).filter(({ p }) => contains(p)).sort((a, b) => b.p.len - a.p.len)[0]
+  const got = matchNrpt(nrpt, name)
+  t.is(got.rule?.rule.name, best === undefined ? undefined : `s${best.i}`)
+}, { numRuns: 500 })

@@ -1,4 +1,5 @@
 import test from 'ava'
+import { fc, testProp } from '@fast-check/ava'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -90,3 +91,21 @@ test('finds a rule by name, display name or namespace', (t) => {
   t.is(findRule(table, '.corp.example')?.name, 'r')
   t.throws(() => removeRule(table, 'nope'), { instanceOf: ClientError, code: 'ERR_CLIENT_NRPT_NO_RULE' })
 })
+
+testProp('loading never throws anything but ClientError', [fc.jsonValue({ maxDepth: 4 })], (t, v) => {
+  try {
+    compileNrpt(v)
+    t.pass()
+  } catch (e) {
+    t.true(e instanceof ClientError, String(e))
+  }
+}, { numRuns: 300 })
+
+testProp('any JSON text: parseNrptText throws only ClientError', [fc.string({ maxLength: 80 })], (t, s) => {
+  try {
+    parseNrptText(s, 'x.json')
+    t.pass()
+  } catch (e) {
+    t.true(e instanceof ClientError && e.code === 'ERR_CLIENT_NRPT_INVALID', String(e))
+  }
+}, { numRuns: 300 })

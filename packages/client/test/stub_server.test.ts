@@ -1,4 +1,5 @@
 import test from 'ava'
+import { fc, testProp } from '@fast-check/ava'
 import { createSocket } from 'node:dgram'
 import { connect } from 'node:net'
 import { EdnsOption, Name, RRType, TcpFrameReader, createQuery, decodeMessage, encodeMessage, frameTcp, parseEdeOption, type Message } from '@secdns/wire'
@@ -87,3 +88,11 @@ test('answerQuery drops responses (QR=1) to avoid reflection', async (t) => {
   q.flags.qr = true
   t.is(await answerQuery(client, encodeMessage(q), 'udp'), undefined)
 })
+
+testProp('random bytes never make answerQuery throw', [fc.uint8Array({ maxLength: 300 })], async (t, bytes) => {
+  const client = createStubClient({ nrpt: { rules: [] }, servers: ['udp://127.0.0.1:9'], timeoutMs: 50 })
+  const r = await answerQuery(client, bytes, 'udp')
+  if (r !== undefined) t.true(decodeMessage(r.wire).flags.qr)
+  else t.pass()
+  await client.close()
+}, { numRuns: 200 })
