@@ -7,7 +7,7 @@
  * spawn would stop the server from answering).
  */
 import test, { type ExecutionContext } from 'ava'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -175,4 +175,84 @@ test.serial('nsupdate: a signed zone refuses updates even with the key; an unsig
   t.regex(file, /2026112502/)
   const pre = await run('nsupdate', key, `server 127.0.0.1 ${r.port}\nzone plain.test\nprereq nxdomain www.plain.test\nupdate add other.plain.test 300 A 192.0.2.202\nsend\n`)
   t.regex(pre.stdout + pre.stderr, /YXDOMAIN/)
+})
+
+/** Start named with a configuration; resolves once it answers the zone's SOA. */
+async function startNamed(t: ExecutionContext, dir: string, port: number, zoneClause: string): Promise<void> {
+  const conf = join(dir, 'named.conf')
+  writeFileSync(conf, `options {
+  directory "${dir}"; pid-file "${dir}/named.pid"; listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; };
+  recursion no; dnssec-validation no; notify no; minimal-responses yes;
+};
+key "xfr-key" { algorithm hmac-sha256; secret "${TSIG_SECRET}"; };
+controls { };
+${zoneClause}
+`)
+  const child = spawn(which('named') ?? 'named', ['-g', '-c', conf, '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  child.stderr.on('data', (c: Buffer) => { log += c.toString() })
+  t.teardown(() => { child.kill('SIGTERM') })
+  for (let i = 0; i < 100; i++) {
+    const r = await run('dig', ['+norec', '+time=1', '+tries=1', '@127.0.0.1', '-p', String(port), 'example.test', 'SOA'])
+    if (/status: NOERROR/.test(r.stdout) && /flags: qr aa/.test(r.stdout)) return
+    await new Promise((res) => setTimeout(res, 200))
+  }
+  throw new Error(`named did not serve example.test:\n${log.slice(-2000)}`)
+}
+
+const COMPARED: [string, string][] = [
+  ['www.example.test', 'A'], ['www.example.test', 'TXT'], ['nope.example.test', 'A'], ['a.b.wild.example.test', 'TXT'],
+  ['x.wild.example.test', 'MX'], ['b.c.example.test', 'A'], ['chain.example.test', 'A'], ['www.dn.example.test', 'A'],
+  ['host.sub.example.test', 'A'], ['www.insecure.example.test', 'A'], ['sub.example.test', 'DS'], ['example.test', 'DNSKEY'],
+  ['example.test', 'NSEC3PARAM'], ['ns2.example.test', 'AAAA'],
+]
+
+/** Answer and authority sections (sorted lines) and the status, as dig prints them. */
+async function sections(port: number, name: string, type: string): Promise<string> {
+  const r = await run('dig', ['+norec', '+dnssec', '+noall', '+answer', '+authority', '+comments', '+nocookie', '@127.0.0.1', '-p', String(port), name, type])
+  const status = /status: (\w+)/.exec(r.stdout)?.[1] ?? 'none'
+  const flags = /flags: ([a-z ]+);/.exec(r.stdout)?.[1] ?? ''
+  const lines = r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith(';')).map((l) => l.replace(/\s+/g, ' ')).sort()
+  return `${status} ${flags}\n${lines.join('\n')}`
+}
+
+test.serial('a BIND secondary transfers our signed zone by AXFR with TSIG and answers identically', async (t) => {
+  if (!havePeers(t, 'named', 'dig', 'openssl')) return
+  const r = await serve(t, [{ file: 'example.test.nsec3.signed' }], { acl: { transfer: ['key:xfr-key'] } })
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-named-sec-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const port = await freePort()
+  await startNamed(t, dir, port, `zone "example.test" { type secondary; primaries port ${r.port} { 127.0.0.1 key xfr-key; }; file "${dir}/sec.db"; };`)
+  t.true(r.server.counters.transfers >= 1)
+  for (const [name, type] of COMPARED) t.is(await sections(port, name, type), await sections(r.port, name, type), `${name} ${type}`)
+})
+
+test.serial('our server as secondary of a BIND primary serving a BIND-signed zone answers identically to BIND', async (t) => {
+  if (!havePeers(t, 'named', 'dig', 'openssl')) return
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-named-pri-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  copyFileSync(join(fixtures, 'example.test.nsec.signed'), join(dir, 'pri.db'))
+  const bindPort = await freePort()
+  await startNamed(t, dir, bindPort, `zone "example.test" { type primary; file "${dir}/pri.db"; allow-transfer { key xfr-key; }; };`)
+  const ours = mkdtempSync(join(tmpdir(), 'secdns-secondary-'))
+  t.teardown(() => rmSync(ours, { recursive: true, force: true }))
+  const port = await freePort()
+  const config = parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port }], tcp: [{ address: '127.0.0.1', port }] },
+    zones: [{ name: 'example.test', type: 'secondary', primaries: [`127.0.0.1:${bindPort}`], file: join(ours, 'example.test.db'), tsigKey: 'xfr-key' }],
+    tsigKeys: [{ name: 'xfr-key', secret: TSIG_SECRET }],
+  })
+  const server = createDnsServer(config)
+  await server.start()
+  t.teardown(() => server.stop())
+  await server.refreshSecondary('example.test')
+  t.is(server.status().zones[0]!.serial, 2026112501)
+  t.true(server.status().zones[0]!.signed)
+  for (const [name, type] of COMPARED) t.is(await sections(port, name, type), await sections(bindPort, name, type), `${name} ${type}`)
+  // kept on disk: a restart serves it before any transfer
+  await server.stop()
+  const again = createDnsServer(parseConfig({ ...config, zones: [{ ...config.zones[0]!, primaries: ['127.0.0.1:1'] }] }))
+  await again.start()
+  t.teardown(() => again.stop())
+  t.is(await sections(port, 'www.example.test', 'A'), await sections(bindPort, 'www.example.test', 'A'))
 })

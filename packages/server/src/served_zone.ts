@@ -79,9 +79,12 @@ export class ServedZone {
   rrsigs(owner: Name, type: number, as: Name = owner): ResourceRecord[] {
     const set = this.zone.rrset(owner, RRType.RRSIG)
     if (set === undefined) return []
+    // RFC 4035 §2.2: an RRSIG's TTL equals that of the RRset it covers (the zone keeps one
+    // TTL for all RRSIGs at a name, so take the covered RRset's).
+    const ttl = this.zone.rrset(owner, type)?.ttl ?? set.ttl
     const out: ResourceRecord[] = []
     for (const d of set.rdata) {
-      if ((d as Rrsig).typeCovered === type) out.push({ name: as, class: set.class, ttl: set.ttl, data: d })
+      if ((d as Rrsig).typeCovered === type) out.push({ name: as, class: set.class, ttl, data: d })
     }
     return out
   }

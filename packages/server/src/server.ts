@@ -20,6 +20,7 @@ import type { Recursor } from './recursor.js'
 import { ServedZone, ZoneTable } from './served_zone.js'
 import { findTsig, signTsig, tsigKey, tsigSize, verifyTsig, withoutTsig, type FoundTsig, type TsigCheck, type TsigKey } from './tsig.js'
 import { applyUpdate } from './update.js'
+import { SecondaryEngine } from './secondary.js'
 import { diffZones, ixfrRecords, recordsWithoutSoa, xfrMessages, MAX_JOURNAL_ENTRIES, type JournalEntry } from './xfr.js'
 
 /** Counters reported by status (and the fuzz test). */
@@ -112,6 +113,7 @@ export class DnsServer {
   readonly #inflight = new Set<Promise<unknown>>()
   readonly #plugins: ListenerPlugin[] = []
   readonly #bound: BoundListener[] = []
+  #secondaries: SecondaryEngine | undefined
   #started = false
   #stopping = false
 
@@ -169,6 +171,13 @@ export class DnsServer {
       throw e instanceof ServerError ? e : new ServerError('ERR_SERVER_BIND', `cannot start a listener: ${(e as Error).message}`, { cause: e })
     }
     this.#started = true
+    const secondaries = this.config.zones.filter((z): z is Extract<ZoneConfig, { type: 'secondary' }> => z.type === 'secondary')
+    if (secondaries.length > 0) {
+      const engine = new SecondaryEngine(this, secondaries)
+      this.#secondaries = engine
+      this.emitNotify = (zone) => { void engine.refreshNow(zone).catch(() => {}) }
+      engine.start()
+    }
     this.log.info({ listeners: this.#bound, zones: this.zones.all().map((z) => ({ zone: z.origin.toString(), serial: z.serial, signed: z.signed })) }, 'server started')
   }
 
@@ -578,12 +587,35 @@ export class DnsServer {
     this.#replace(st, new ServedZone(zone))
   }
 
+  /**
+   * Stop serving a secondary zone whose data expired (RFC 1034 §4.3.5).
+   * @param name the zone
+   */
+  expireSecondary(name: string): void {
+    const st = this.#states.get(zoneKey(name))
+    if (st === undefined || st.served === undefined) return
+    this.zones.delete(st.served.origin)
+    st.served = undefined
+    st.lastError = 'expired'
+  }
+
+  /**
+   * Refresh a secondary zone now.
+   * @param name the zone
+   * @throws {ServerError} ERR_SERVER_UNKNOWN_ZONE
+   */
+  async refreshSecondary(name: string): Promise<void> {
+    if (this.#secondaries === undefined) throw new ServerError('ERR_SERVER_UNKNOWN_ZONE', `zone ${name} is not a secondary here`)
+    await this.#secondaries.refreshNow(name)
+  }
+
   /** What status reports: zones with serials and errors, listeners, counters. */
   status(): { zones: { name: string, type: string, serial?: number, signed?: boolean, loadedAt?: string, error?: string }[], listeners: readonly BoundListener[], counters: ServerCounters } {
     return {
       zones: [...this.#states.values()].map((s) => ({
         name: s.config.name, type: s.config.type, serial: s.served?.serial, signed: s.served?.signed,
-        loadedAt: s.served ? new Date(s.served.loadedAt).toISOString() : undefined, error: s.lastError,
+        loadedAt: s.served ? new Date(s.served.loadedAt).toISOString() : undefined,
+        error: s.lastError ?? this.#secondaries?.errors()[s.config.name],
       })),
       listeners: this.#bound,
       counters: { ...this.counters },
@@ -599,6 +631,7 @@ export class DnsServer {
     if (this.#stopping) return
     this.#stopping = true
     for (const s of this.#tcp) s.close()
+    await this.#secondaries?.stop()
     if (this.#inflight.size > 0) {
       await Promise.race([Promise.allSettled([...this.#inflight]), new Promise((r) => setTimeout(r, graceMs).unref())])
     }

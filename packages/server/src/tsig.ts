@@ -257,6 +257,75 @@ export function signTsig(msg: Uint8Array, key: TsigKey, opts: SignOptions): { by
   return { bytes: out, mac }
 }
 
+/**
+ * Checks the TSIG of every message of a signed TCP stream (a transfer) in turn
+ * (RFC 8945 §5.3.1): the first covers the request MAC and the full variables, later
+ * ones the previous MAC, any unsigned messages since (at most 99) and the timers.
+ *
+ * @example
+ * const v = new TsigStreamVerifier(key, requestMac)
+ * for (const m of messages) v.push(m, now)
+ * v.finish()
+ */
+export class TsigStreamVerifier {
+  readonly #key: TsigKey
+  #prior: Uint8Array
+  #pending: Uint8Array[] = []
+  #first = true
+
+  /**
+   * @param key the key the request was signed with
+   * @param requestMac the MAC of the request
+   */
+  constructor(key: TsigKey, requestMac: Uint8Array) {
+    this.#key = key
+    this.#prior = requestMac
+  }
+
+  /**
+   * Check one message of the stream.
+   * @param buf the encoded message
+   * @param now seconds since the epoch
+   * @throws {ServerError} ERR_TSIG_BAD_SIG, ERR_TSIG_BAD_KEY, ERR_TSIG_BAD_TIME, ERR_TSIG_FORMAT
+   */
+  push(buf: Uint8Array, now: number): void {
+    const found = findTsig(buf)
+    if (found === null) {
+      // RFC 8945 §5.3.1: the first and the last message are signed, and no more than 99 in a row are not.
+      if (this.#first) throw new ServerError('ERR_TSIG_BAD_SIG', 'the first message of the signed transfer carries no TSIG')
+      if (this.#pending.length >= 99) throw new ServerError('ERR_TSIG_BAD_SIG', 'more than 99 messages in a row without TSIG')
+      this.#pending.push(buf)
+      return
+    }
+    const rec = found.record
+    if (!rec.keyName.equals(this.#key.name) || !rec.algorithm.equals(this.#key.algorithm)) {
+      throw new ServerError('ERR_TSIG_BAD_KEY', `the transfer is signed with ${rec.keyName.toString()}, not ${this.#key.name.toString()}`)
+    }
+    if (rec.error !== 0) throw new ServerError('ERR_TSIG_BAD_SIG', `the server reports TSIG error ${rec.error}`)
+    const w = new WireWriter(128)
+    variables(w, rec, !this.#first)
+    const h = createHmac('sha256', this.#key.secret)
+    h.update(new Uint8Array([this.#prior.length >> 8, this.#prior.length & 0xff])).update(this.#prior)
+    for (const p of this.#pending) h.update(p)
+    const mac = h.update(stripped(buf, found)).update(w.finish()).digest()
+    if (rec.mac.length < MIN_MAC_OCTETS || rec.mac.length > mac.length || !timingSafeEqual(mac.subarray(0, rec.mac.length), rec.mac)) {
+      throw new ServerError('ERR_TSIG_BAD_SIG', `TSIG of transfer message does not verify with ${this.#key.name.toString()}`)
+    }
+    if (Math.abs(now - rec.timeSigned) > rec.fudge) throw new ServerError('ERR_TSIG_BAD_TIME', `TSIG time ${rec.timeSigned} is more than ${rec.fudge} s from ${now}`)
+    this.#prior = rec.mac
+    this.#pending = []
+    this.#first = false
+  }
+
+  /**
+   * The stream ended: its last message must have been signed.
+   * @throws {ServerError} ERR_TSIG_BAD_SIG
+   */
+  finish(): void {
+    if (this.#first || this.#pending.length > 0) throw new ServerError('ERR_TSIG_BAD_SIG', 'the last message of the signed transfer carries no TSIG')
+  }
+}
+
 /** Octets a TSIG RR with this key adds to a message (to reserve room when truncating). */
 export function tsigSize(key: TsigKey): number {
   return key.name.length + 10 + key.algorithm.length + 6 + 2 + 32 + 6 + 2 + 6

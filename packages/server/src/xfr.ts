@@ -3,7 +3,7 @@
  * kept between reloads, falling back to a full transfer when the client's serial
  * is not in the journal (RFC 1995 §4).
  */
-import { NO_FLAGS, RRType, encodeMessage, rrToText, type Message, type ResourceRecord, type Soa } from '@secdns/wire'
+import { NO_FLAGS, RRType, encodeMessage, rrToText, type Message, type ResourceRecord, type Rrsig, type Soa } from '@secdns/wire'
 import type { Zone } from '@secdns/zone'
 
 /** RFC 5936 §2.2: messages of a transfer are kept well under 64 KiB. */
@@ -25,7 +25,15 @@ export interface JournalEntry {
  */
 export function recordsWithoutSoa(zone: Zone): ResourceRecord[] {
   const out: ResourceRecord[] = []
-  for (const rr of zone.records()) if (rr.data.type !== RRType.SOA) out.push(rr)
+  for (const rr of zone.records()) {
+    if (rr.data.type === RRType.SOA) continue
+    if (rr.data.type === RRType.RRSIG) {
+      // RFC 4035 §2.2: each RRSIG goes out with the TTL of the RRset it covers.
+      const covered = zone.rrset(rr.name, (rr.data as Rrsig).typeCovered)
+      if (covered !== undefined && covered.ttl !== rr.ttl) { out.push({ ...rr, ttl: covered.ttl }); continue }
+    }
+    out.push(rr)
+  }
   return out
 }
 
