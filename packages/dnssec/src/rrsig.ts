@@ -38,7 +38,7 @@ export function rrsigLabels(owner: Name): number {
  */
 export function rrsigSignedData(fields: RrsigFields, rrset: readonly ResourceRecord[]): Uint8Array {
   const head = canonicalRData({ ...fields, type: RRType.RRSIG, signature: new Uint8Array(0) } as Rrsig)
-  const sorted = canonicalRRsetOrder(rrset)
+  const sorted = rrset.length === 1 ? rrset : canonicalRRsetOrder(rrset)
   const parts: Uint8Array[] = [head]
   for (const rr of sorted) {
     let owner = rr.name

@@ -3,7 +3,6 @@
  * NSEC3 chain and RRSIGs on every authoritative RRset, reusing fresh signatures of a
  * previously signed zone, and bumps the SOA serial.
  */
-import { createHash } from 'node:crypto'
 import {
   Name, RRType, canonicalRData, type Ds, type Nsec, type Nsec3, type Nsec3Param, type RData, type ResourceRecord,
   type Rrsig, type Soa,
@@ -86,11 +85,19 @@ export function nextSerial(old: number, policy: SerialPolicy, now: number): numb
   }
 }
 
-/** A stable per-RRset value in [0, span) so jitter is the same whatever the thread count. */
+/** A stable per-RRset value in [0, span) so jitter is the same whatever the thread count (FNV-1a). */
 function jitterFor(owner: Name, type: number, span: number): number {
   if (span <= 0) return 0
-  const h = createHash('sha256').update(owner.canonicalWire()).update(String(type)).digest()
-  return h.readUInt32BE(0) % span
+  let h = 0x811c9dc5
+  const w = owner.wire
+  for (let i = 0; i < w.length; i++) {
+    let c = w[i]!
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20
+    h = Math.imul(h ^ c, 0x01000193)
+  }
+  h = Math.imul(h ^ (type & 0xff), 0x01000193)
+  h = Math.imul(h ^ (type >> 8), 0x01000193)
+  return (h >>> 0) % span
 }
 
 function fail(code: ConstructorParameters<typeof DnssecError>[0], msg: string): never {
@@ -311,6 +318,8 @@ export async function signZone(input: Iterable<ResourceRecord>, opts: SignZoneOp
   const keys = unique([...chosen.dnskeySigners, ...chosen.dataSigners])
   const keyIndex = new Map(keys.map((k, i) => [k, i]))
   const jobs: SignJob[] = []
+  const chunks: Array<Promise<Uint8Array[]>> = []
+  let chunkStart = 0
   const pending: Array<{ set: OutSet, fields: RrsigFields, job: number }> = []
   const sigsFor = new Map<OutSet, Rrsig[]>()
   let reused = 0
@@ -331,9 +340,14 @@ export async function signZone(input: Iterable<ResourceRecord>, opts: SignZoneOp
       const fields = rrsigFieldsFor(rrs, { signer: origin, algorithm: k.algorithm, keyTag: tag, inception, expiration: exp })
       pending.push({ set, fields, job: jobs.length })
       jobs.push({ keyIndex: keyIndex.get(k)!, data: rrsigSignedData(fields, rrs) })
+      // Hand full chunks to the parallel signer now, so threads sign while this one builds.
+      if (opts.signer !== undefined && jobs.length - chunkStart >= STREAM_CHUNK) {
+        chunks.push(opts.signer(keys, jobs.slice(chunkStart)))
+        chunkStart = jobs.length
+      }
     }
   }
-  const signatures = opts.signer !== undefined ? await opts.signer(keys, jobs) : signLocally(keys, jobs, opts.progress)
+  const signatures = opts.signer !== undefined ? await flushChunks(opts.signer, keys, jobs, chunks) : signLocally(keys, jobs, opts.progress)
   for (const p of pending) {
     sigsFor.get(p.set)!.push({ type: RRType.RRSIG, ...p.fields, signature: signatures[p.job]! })
   }
@@ -352,8 +366,11 @@ export async function signZone(input: Iterable<ResourceRecord>, opts: SignZoneOp
   for (const o of ordered) {
     o.sets.sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
     for (const set of o.sets) {
-      const sorted = set.rdata.map((d) => ({ d, k: canonicalRData(d) })).sort((a, b) => Buffer.compare(a.k, b.k))
-      for (const { d } of sorted) records.push({ name: set.name, class: set.class, ttl: set.ttl, data: d })
+      if (set.rdata.length === 1) records.push({ name: set.name, class: set.class, ttl: set.ttl, data: set.rdata[0]! })
+      else {
+        const sorted = set.rdata.map((d) => ({ d, k: canonicalRData(d) })).sort((a, b) => Buffer.compare(a.k, b.k))
+        for (const { d } of sorted) records.push({ name: set.name, class: set.class, ttl: set.ttl, data: d })
+      }
       const sigs = sigsFor.get(set) ?? []
       sigs.sort((a, b) => a.algorithm - b.algorithm || a.keyTag - b.keyTag)
       for (const s of sigs) records.push({ name: set.name, class: set.class, ttl: s.originalTtl, data: s })
@@ -393,6 +410,18 @@ function mergeGlue(records: ResourceRecord[], glue: ResourceRecord[]): ResourceR
   }
   while (g < glue.length) all.push(glue[g++]!)
   return all
+}
+
+/** Jobs handed to a parallel signer at a time while the rest are still being built. */
+const STREAM_CHUNK = 2048
+
+/** Sign the jobs not yet sent, then join every chunk's signatures in job order. */
+async function flushChunks(signer: BatchSigner, keys: readonly DnssecKey[], jobs: readonly SignJob[], chunks: Array<Promise<Uint8Array[]>>): Promise<Uint8Array[]> {
+  const sent = chunks.length * STREAM_CHUNK
+  const all = [...chunks]
+  if (sent < jobs.length || jobs.length === 0) all.push(signer(keys, jobs.slice(sent)))
+  const parts = await Promise.all(all)
+  return parts.flat()
 }
 
 /** Sign jobs on the calling thread. */

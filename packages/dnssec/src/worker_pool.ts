@@ -1,7 +1,9 @@
 /**
  * A pool of signing threads (node:worker_threads). The main thread builds the canonical
- * signed data; workers only sign. Jobs are cut into batches and the signatures put back
- * in job order, so the output does not depend on the number of threads.
+ * signed data; workers only sign. Jobs are cut into batches, queued, handed to idle
+ * workers, and the signatures put back in job order, so the output does not depend on the
+ * number of threads. Several `sign` calls may be in flight at once (the signer sends
+ * chunks while it is still building the rest).
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
@@ -11,15 +13,17 @@ import type { BatchSigner, SignJob } from './signer.js'
 import type { WorkerBatchMessage, WorkerKeysMessage, WorkerReply } from './sign_worker.js'
 
 /** Jobs per batch sent to a worker. */
-export const SIGN_BATCH = 512
+export const SIGN_BATCH = 256
 
 /** A pool: its {@link BatchSigner} and how to stop it. */
 export interface WorkerSigner { sign: BatchSigner, close: () => Promise<void>, threads: number }
 
+interface Batch { msg: WorkerBatchMessage, onDone: (r: WorkerReply) => void }
+
 /**
  * Start a signing pool.
  *
- * @param opts threads (default: available cores), progress callback
+ * @param opts threads (default: available cores), progress callback (signatures done so far, total queued)
  * @example
  * const pool = createWorkerSigner({ threads: 2 })
  * try { await signZone(records, { ...opts, signer: pool.sign }) } finally { await pool.close() }
@@ -27,73 +31,97 @@ export interface WorkerSigner { sign: BatchSigner, close: () => Promise<void>, t
 export function createWorkerSigner(opts: { threads?: number | undefined, progress?: ((done: number, total: number) => void) | undefined } = {}): WorkerSigner {
   const threads = Math.max(1, opts.threads ?? availableParallelism())
   let workers: Worker[] | null = null
+  const idle: Worker[] = []
+  const queue: Batch[] = []
+  const inFlight = new Map<number, Batch>()
+  let sentKeys: readonly DnssecKey[] | null = null
+  let nextId = 0
+  let done = 0
+  let queued = 0
+  let broken: Error | null = null
+  const failAll = (e: Error) => {
+    if (broken !== null) return
+    broken = e
+    const err: WorkerReply = { id: -1, error: e.message }
+    for (const b of [...inFlight.values(), ...queue]) b.onDone(err)
+    inFlight.clear()
+    queue.length = 0
+  }
+  const pump = () => {
+    while (idle.length > 0 && queue.length > 0) {
+      const w = idle.pop()!
+      const b = queue.shift()!
+      inFlight.set(b.msg.id, b)
+      w.postMessage(b.msg, [b.msg.data.buffer as ArrayBuffer, b.msg.ends.buffer as ArrayBuffer, b.msg.keyIndex.buffer as ArrayBuffer])
+    }
+  }
   const start = (): Worker[] => {
     if (workers === null) {
       workers = []
-      for (let i = 0; i < threads; i++) workers.push(new Worker(new URL('./sign_worker.js', import.meta.url)))
+      for (let i = 0; i < threads; i++) {
+        const w = new Worker(new URL('./sign_worker.js', import.meta.url))
+        w.on('message', (r: WorkerReply) => {
+          const b = inFlight.get(r.id)
+          inFlight.delete(r.id)
+          idle.push(w)
+          if (b !== undefined) b.onDone(r)
+          pump()
+        })
+        w.on('error', (e: Error) => failAll(e))
+        workers.push(w)
+        idle.push(w)
+      }
     }
     return workers
   }
   const sign: BatchSigner = async (keys: readonly DnssecKey[], jobs: readonly SignJob[]) => {
     if (jobs.length === 0) return []
+    if (broken !== null) throw new DnssecError('ERR_DNSSEC_SIGN_FAILED', `signing thread failed: ${(broken as Error).message}`)
     const ws = start()
-    const msg: WorkerKeysMessage = {
-      kind: 'keys',
-      keys: keys.map((k) => ({ algorithm: k.algorithm, pkcs8: new Uint8Array(k.privateKey!.export({ format: 'der', type: 'pkcs8' })) })),
+    if (sentKeys !== keys) {
+      const msg: WorkerKeysMessage = {
+        kind: 'keys',
+        keys: keys.map((k) => ({ algorithm: k.algorithm, pkcs8: new Uint8Array(k.privateKey!.export({ format: 'der', type: 'pkcs8' })) })),
+      }
+      // Messages to one worker arrive in order, so later batches see these keys.
+      for (const w of ws) w.postMessage(msg)
+      sentKeys = keys
     }
-    for (const w of ws) w.postMessage(msg)
+    queued += jobs.length
     const out: Uint8Array[] = new Array(jobs.length)
-    let next = 0
-    let done = 0
-    let batchId = 0
-    return await new Promise<Uint8Array[]>((resolve, reject) => {
-      let failed = false
-      let running = 0
-      const handlers = new Map<Worker, (r: WorkerReply) => void>()
-      const cleanup = () => { for (const [w, h] of handlers) { w.off('message', h); w.off('error', onError) } }
-      const onError = (e: Error) => { if (!failed) { failed = true; cleanup(); reject(new DnssecError('ERR_DNSSEC_SIGN_FAILED', `signing thread failed: ${e.message}`, { cause: e })) } }
-      const feed = (w: Worker) => {
-        if (failed) return
-        if (next >= jobs.length) { if (running === 0) { cleanup(); resolve(out) } return }
-        const first = next
-        const n = Math.min(SIGN_BATCH, jobs.length - first)
-        next += n
-        let size = 0
-        for (let i = 0; i < n; i++) size += jobs[first + i]!.data.length
-        const data = new Uint8Array(size)
-        const ends = new Uint32Array(n)
-        const keyIndex = new Uint16Array(n)
-        let o = 0
-        for (let i = 0; i < n; i++) { const j = jobs[first + i]!; data.set(j.data, o); o += j.data.length; ends[i] = o; keyIndex[i] = j.keyIndex }
-        const id = batchId++
-        firsts.set(id, first)
-        running++
-        const m: WorkerBatchMessage = { kind: 'batch', id, keyIndex, ends, data }
-        w.postMessage(m, [data.buffer, ends.buffer, keyIndex.buffer])
-      }
-      const firsts = new Map<number, number>()
-      for (const w of ws) {
-        const h = (r: WorkerReply) => {
-          running--
-          if (r.error !== undefined || r.sigs === undefined || r.ends === undefined) { onError(new Error(r.error ?? 'no reply')); return }
-          const first = firsts.get(r.id)!
-          firsts.delete(r.id)
-          let s = 0
-          for (let i = 0; i < r.ends.length; i++) { out[first + i] = r.sigs.subarray(s, r.ends[i]!); s = r.ends[i]! }
-          done += r.ends.length
-          opts.progress?.(done, jobs.length)
-          feed(w)
-        }
-        handlers.set(w, h)
-        w.on('message', h)
-        w.on('error', onError)
-      }
-      for (const w of ws) feed(w)
-    })
+    const parts: Array<Promise<void>> = []
+    for (let first = 0; first < jobs.length; first += SIGN_BATCH) {
+      const n = Math.min(SIGN_BATCH, jobs.length - first)
+      let size = 0
+      for (let i = 0; i < n; i++) size += jobs[first + i]!.data.length
+      const data = new Uint8Array(size)
+      const ends = new Uint32Array(n)
+      const keyIndex = new Uint16Array(n)
+      let o = 0
+      for (let i = 0; i < n; i++) { const j = jobs[first + i]!; data.set(j.data, o); o += j.data.length; ends[i] = o; keyIndex[i] = j.keyIndex }
+      const base = first
+      parts.push(new Promise<void>((resolve, reject) => {
+        queue.push({
+          msg: { kind: 'batch', id: nextId++, keyIndex, ends, data },
+          onDone: (r) => {
+            if (r.error !== undefined || r.sigs === undefined || r.ends === undefined) { reject(new DnssecError('ERR_DNSSEC_SIGN_FAILED', `signing thread failed: ${r.error ?? 'no reply'}`)); return }
+            let s = 0
+            for (let i = 0; i < r.ends.length; i++) { out[base + i] = r.sigs.subarray(s, r.ends[i]!); s = r.ends[i]! }
+            done += r.ends.length
+            opts.progress?.(done, queued)
+            resolve()
+          },
+        })
+      }))
+    }
+    pump()
+    await Promise.all(parts)
+    return out
   }
   const close = async () => {
     if (workers !== null) await Promise.all(workers.map((w) => w.terminate()))
     workers = null
+    idle.length = 0
   }
   return { sign, close, threads }
 }

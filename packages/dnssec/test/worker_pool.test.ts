@@ -15,7 +15,7 @@ function zone(n: number): ResourceRecord[] {
 
 test('signing on 1, 2 and 3 threads gives identical output with deterministic algorithms', async (t) => {
   const keys = [createKey('example.test', 15, { ksk: true, now: NOW - 10 }).key, createKey('example.test', 8, { bits: 1024, now: NOW - 10 }).key, createKey('example.test', 8, { bits: 1024, now: NOW - 10 }).key]
-  const z = zone(700)
+  const z = zone(300)
   const single = await signZone(z, { origin, keys, now: NOW })
   for (const threads of [2, 3]) {
     const pool = createWorkerSigner({ threads })
@@ -24,6 +24,18 @@ test('signing on 1, 2 and 3 threads gives identical output with deterministic al
       t.deepEqual(multi.records, single.records, `${threads} threads`)
     } finally { await pool.close() }
   }
+})
+
+test('a zone larger than one streamed chunk signs identically on threads (Ed25519)', async (t) => {
+  const keys = [createKey('example.test', 15, { ksk: true, now: NOW - 10 }).key, createKey('example.test', 15, { now: NOW - 10 }).key]
+  const z = zone(1600)
+  const single = await signZone(z, { origin, keys, now: NOW })
+  t.true(single.stats.signatures > 2048 + 512)
+  const pool = createWorkerSigner({ threads: 2 })
+  try {
+    const multi = await signZone(z, { origin, keys, now: NOW, signer: pool.sign })
+    t.deepEqual(multi.records, single.records)
+  } finally { await pool.close() }
 })
 
 test('ECDSA signatures made on threads verify (they differ by their random part only)', async (t) => {
