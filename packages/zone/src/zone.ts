@@ -235,12 +235,20 @@ export class Zone {
     // no Name objects are made unless an empty non-terminal is found.
     const fast = apexKey === wireKey(this.origin)
     // Entries added while iterating a Map are visited too; their parents exist already.
+    let apexPresent = this.byKey.has(apexKey)
     for (const [key, n] of this.byKey) {
       if (n.rrsets.size === 0) continue
+      const depth = n.name.labelCount - apexLabels
       let k = key
-      let levels = 0
-      while (levels < n.name.labelCount - apexLabels) {
-        levels++
+      for (let levels = 1; levels <= depth; levels++) {
+        if (levels === depth) {
+          // The parent is the apex: no need to hash its key again.
+          if (!apexPresent) {
+            this.byKey.set(apexKey, { name: this.origin, rrsets: new Map(), kind: 'emptyNonTerminal' })
+            apexPresent = true
+          }
+          break
+        }
         k = fast ? k.slice(k.charCodeAt(0) + 1) : n.name.parent(levels).hashKey()
         if (this.byKey.has(k)) break
         this.byKey.set(k, { name: n.name.parent(levels), rrsets: new Map(), kind: 'emptyNonTerminal' })
