@@ -63,10 +63,46 @@ function zoneName(file: string): string {
  * t.teardown(() => lab.stop())
  */
 export async function startBindLab(): Promise<BindLab> {
+  const zones = readdirSync(join(LAB_DIR, 'zones')).filter((f) => f.endsWith('.signed'))
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-lab-'))
+  const anchorsFile = join(dir, 'TrustAnchors.dns')
+  copyFileSync(join(LAB_DIR, 'anchors', 'TrustAnchors.dns'), anchorsFile)
+  const bindAnchorsFile = join(dir, 'anchors.conf')
+  const keys = readFileSync(anchorsFile, 'utf8').split('\n').filter((l) => / DNSKEY /.test(l) && !l.startsWith(';'))
+  writeFileSync(bindAnchorsFile, 'trust-anchors {\n' + keys.map((l) => {
+    const f = l.trim().split(/\s+/)
+    const i = f.indexOf('DNSKEY')
+    return `  "${f[0]}" static-key ${f[i + 1]} ${f[i + 2]} ${f[i + 3]} "${f.slice(i + 4).join('')}";`
+  }).join('\n') + '\n};\n')
+  let server: NamedServer
+  try {
+    server = await startNamed(zones, 'example.test.')
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true })
+    throw e
+  }
+  return {
+    port: server.port, dir, anchorsFile, bindAnchorsFile,
+    stop: async () => { await server.stop(); rmSync(dir, { recursive: true, force: true }) },
+  }
+}
+
+/** One named process of the lab. */
+export interface NamedServer {
+  readonly port: number
+  stop(): Promise<void>
+}
+
+/**
+ * Start one named on 127.0.0.1 and a free port, authoritative for some lab zones.
+ *
+ * @param zones file names under zones/ (root.signed, test.signed, <zone>.signed)
+ * @param probe a zone it serves, asked for its SOA until named answers
+ */
+export async function startNamed(zones: readonly string[], probe: string): Promise<NamedServer> {
   const named = which('named')
   if (named === null) throw new Error('named is not installed (apt-get install -y bind9)')
-  const dir = mkdtempSync(join(tmpdir(), 'secdns-lab-'))
-  const zones = readdirSync(join(LAB_DIR, 'zones')).filter((f) => f.endsWith('.signed'))
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-named-'))
   for (const z of zones) copyFileSync(join(LAB_DIR, 'zones', z), join(dir, z))
   const port = await freePort()
   const conf = [
@@ -84,15 +120,6 @@ export async function startBindLab(): Promise<BindLab> {
     ...zones.map((f) => `zone "${zoneName(f)}" { type primary; file "${join(dir, f)}"; };`),
   ].join('\n') + '\n'
   writeFileSync(join(dir, 'named.conf'), conf)
-  const anchorsFile = join(dir, 'TrustAnchors.dns')
-  copyFileSync(join(LAB_DIR, 'anchors', 'TrustAnchors.dns'), anchorsFile)
-  const bindAnchorsFile = join(dir, 'anchors.conf')
-  const keys = readFileSync(anchorsFile, 'utf8').split('\n').filter((l) => / DNSKEY /.test(l) && !l.startsWith(';'))
-  writeFileSync(bindAnchorsFile, 'trust-anchors {\n' + keys.map((l) => {
-    const f = l.trim().split(/\s+/)
-    const i = f.indexOf('DNSKEY')
-    return `  "${f[0]}" static-key ${f[i + 1]} ${f[i + 2]} ${f[i + 3]} "${f.slice(i + 4).join('')}";`
-  }).join('\n') + '\n};\n')
   const child: ChildProcess = spawn(named, ['-g', '-c', join(dir, 'named.conf'), '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   child.stderr?.on('data', (d: Buffer) => { log += d.toString() })
@@ -107,18 +134,52 @@ export async function startBindLab(): Promise<BindLab> {
     }
     rmSync(dir, { recursive: true, force: true })
   }
-  // Wait until named answers.
   const deadline = Date.now() + 20_000
-  for (const [addr, zone] of [['127.0.0.1', 'example.test.']] as const) {
-    for (;;) {
-      if (exited) { await stop(); throw new Error(`named exited:\n${log}`) }
-      const r = spawnSync(which('dig') ?? 'dig', [`@${addr}`, '-p', String(port), '+norec', '+time=1', '+tries=1', '+short', zone, 'SOA'], { encoding: 'utf8' })
-      if (r.status === 0 && r.stdout.trim() !== '') break
-      if (Date.now() > deadline) { await stop(); throw new Error(`named did not answer on ${addr}:${port}:\n${log}`) }
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+  for (;;) {
+    if (exited) { await stop(); throw new Error(`named exited:\n${log}`) }
+    const r = spawnSync(which('dig') ?? 'dig', ['@127.0.0.1', '-p', String(port), '+norec', '+time=1', '+tries=1', '+short', probe, 'SOA'], { encoding: 'utf8' })
+    if (r.status === 0 && r.stdout.trim() !== '') break
+    if (Date.now() > deadline) { await stop(); throw new Error(`named did not answer on 127.0.0.1:${port}:\n${log}`) }
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  return { port, dir, anchorsFile, bindAnchorsFile, stop }
+  return { port, stop }
+}
+
+/** The lab as a small Internet: root, test. and the leaves each in their own named. */
+export interface SplitLab {
+  /** Root hints: the root server. */
+  readonly root: { address: string, port: number }
+  /** The glue addresses in the zones (127.0.0.2 root, .3 test., .4 leaves) mapped to the real servers. */
+  readonly addressMap: Record<string, { address: string, port: number }>
+  /** Every server, for Unbound stub-zones. */
+  readonly ports: { root: number, tld: number, leaves: number }
+  stop(): Promise<void>
+}
+
+/**
+ * Start the lab split over three named processes, for iterative resolution from root hints.
+ */
+export async function startSplitLab(): Promise<SplitLab> {
+  const zones = readdirSync(join(LAB_DIR, 'zones')).filter((f) => f.endsWith('.signed'))
+  const started: NamedServer[] = []
+  try {
+    const root = await startNamed(['root.signed'], '.')
+    started.push(root)
+    const tld = await startNamed(['test.signed'], 'test.')
+    started.push(tld)
+    const leaves = await startNamed(zones.filter((z) => z !== 'root.signed' && z !== 'test.signed'), 'example.test.')
+    started.push(leaves)
+    const at = (port: number): { address: string, port: number } => ({ address: '127.0.0.1', port })
+    return {
+      root: at(root.port),
+      addressMap: { '127.0.0.2': at(root.port), '127.0.0.3': at(tld.port), '127.0.0.4': at(leaves.port) },
+      ports: { root: root.port, tld: tld.port, leaves: leaves.port },
+      stop: async () => { for (const s of started) await s.stop() },
+    }
+  } catch (e) {
+    for (const s of started) await s.stop()
+    throw e
+  }
 }
 
 /** A running Unbound. */

@@ -7,7 +7,7 @@ import test from 'ava'
 import { Name, rrTypeFromString, EdeCode, Rcode, rcodeToString } from '@secdns/wire'
 import { Resolver, TrustAnchors, NetTransport, type ResolveResult } from '@secdns/resolver'
 import { havePeers, runPeer } from '../helpers/peers.js'
-import { startBindLab, startUnbound, type BindLab, type UnboundPeer } from '../helpers/bind_lab.js'
+import { startBindLab, startSplitLab, startUnbound, type BindLab, type SplitLab, type UnboundPeer } from '../helpers/bind_lab.js'
 
 interface Case { q: string, state: 'secure' | 'insecure' | 'bogus', rcode: number, ede: number | null, delvRoot?: string }
 const CASES: Case[] = [
@@ -40,6 +40,7 @@ const CASES: Case[] = [
 
 let lab: BindLab | null = null
 let unbound: UnboundPeer | null = null
+let split: SplitLab | null = null
 const ready = havePeersQuiet()
 function havePeersQuiet(): boolean {
   return ['named', 'dig', 'delv', 'unbound'].every((t) => runPeer('sh', ['-c', `command -v ${t} || test -x /usr/sbin/${t}`]).status === 0)
@@ -49,10 +50,12 @@ test.before(async () => {
   if (!ready) return
   lab = await startBindLab()
   unbound = await startUnbound(lab)
+  split = await startSplitLab()
 })
 test.after.always(async () => {
   await unbound?.stop()
   await lab?.stop()
+  await split?.stop()
 })
 
 function ours(l: BindLab, q: string, opts: { dnssecOk?: boolean, checkingDisabled?: boolean } = { dnssecOk: true }): Promise<ResolveResult> {
@@ -135,4 +138,25 @@ test('a warm cache answers without upstream traffic, a cold one asks', async (t)
   t.true(coldSent >= 4)
   t.is(sent, coldSent)
   t.deepEqual([cold.state, warm.state], ['secure', 'secure'])
+})
+
+test('iterative resolution from root hints through referrals gives every verdict forwarding gives', async (t) => {
+  if (!havePeers(t, 'named', 'dig')) return
+  const r = new Resolver({ trustAnchors: TrustAnchors.load(lab!.anchorsFile), rootHints: [split!.root], addressMap: split!.addressMap })
+  for (const c of CASES) {
+    const [name, type] = c.q.split(' ') as [string, string]
+    const res = await r.resolve(Name.fromString(name), rrTypeFromString(type), { dnssecOk: true })
+    t.deepEqual([res.state, res.rcode, res.ede ?? null], [c.state, c.rcode, c.ede], `${c.q}: ${res.reason ?? ''}`)
+  }
+})
+
+test('iterative resolution keeps the case of the query name in the question it sends', async (t) => {
+  if (!havePeers(t, 'named', 'dig')) return
+  const names: string[] = []
+  const net = new NetTransport()
+  const spy = { query: (s: Parameters<NetTransport['query']>[0], q: Parameters<NetTransport['query']>[1], o: Parameters<NetTransport['query']>[2]) => { names.push(q.question[0]!.name.toString()); return net.query(s, q, o) } }
+  const r = new Resolver({ trustAnchors: TrustAnchors.load(lab!.anchorsFile), rootHints: [split!.root], addressMap: split!.addressMap, transport: spy })
+  const res = await r.resolve(Name.fromString('WwW.Example.TEST.'), 1, { dnssecOk: true })
+  t.is(res.state, 'secure')
+  t.true(names.includes('WwW.Example.TEST.'))
 })

@@ -32,8 +32,13 @@ export interface ResolverOptions {
   readonly zoneForwarders?: readonly ZoneForwarder[]
   /** Root hints for iterative resolution of names no forwarder takes. */
   readonly rootHints?: readonly Server[]
-  /** Port used for servers found by referral (glue addresses). Default 53; labs use a random one. */
+  /** Port used for servers found by referral (glue addresses). Default 53. */
   readonly iterativePort?: number
+  /**
+   * Where to really send queries meant for a referral address: labs that run every
+   * server on 127.0.0.1 with its own port map the glue addresses onto them.
+   */
+  readonly addressMap?: Readonly<Record<string, Server>>
   /** The network, or recorded answers in tests. */
   readonly transport?: Transport
   /** The clock, seconds since the epoch (signature validity and cache expiry). */
@@ -91,6 +96,7 @@ export class Resolver {
   private readonly zoneForwarders: { zone: Name, servers: readonly Server[] }[]
   private readonly rootHints: readonly Server[]
   private readonly iterativePort: number
+  private readonly addressMap: Readonly<Record<string, Server>>
   private readonly transport: Transport
   private readonly now: () => number
   private readonly log: (line: string) => void
@@ -112,6 +118,7 @@ export class Resolver {
       throw new ResolverError('ERR_RESOLVER_BAD_OPTION', 'a resolver needs forwarders or root hints')
     }
     this.iterativePort = opts.iterativePort ?? 53
+    this.addressMap = opts.addressMap ?? {}
     this.transport = opts.transport ?? new NetTransport()
     this.now = opts.now ?? nowSeconds
     this.log = opts.log ?? (() => {})
@@ -238,7 +245,7 @@ export class Resolver {
         }
       }
       if (addrs.length === 0) return { ...resp, rcode: Rcode.SERVFAIL }
-      servers = addrs.map((address) => ({ address, port: this.iterativePort }))
+      servers = addrs.map((address) => this.addressMap[address] ?? { address, port: this.iterativePort })
       this.cache.set('upstream', `ns|${cut.toLowerCase().toString()}`, servers, Math.min(ns[0]!.ttl, this.limits.maxCacheTtl))
       zone = cut
     }
