@@ -48,9 +48,10 @@ export function tokenize(text: string): RDataToken[] {
       if (d === 0x5c && j + 1 < n) { v += text[j]! + text[j + 1]!; j++; continue }
       if (d === 0x20 || d === 0x09 || d === 0x0a || d === 0x0d) break
       if (d === 0x22) {
-        // key="value" (RFC 9460 §2.1): the quoted part belongs to this token
-        const k = text.indexOf('"', j + 1)
-        if (k < 0) throw new WireFormatError('ERR_WIRE_BAD_TEXT', `Unterminated quoted string at character ${j}`, j)
+        // key="value" (RFC 9460 §2.1): the quoted part, escapes and all, belongs to this token
+        let k = j + 1
+        while (k < n && text.charCodeAt(k) !== 0x22) k += text.charCodeAt(k) === 0x5c ? 2 : 1
+        if (k >= n) throw new WireFormatError('ERR_WIRE_BAD_TEXT', `Unterminated quoted string at character ${j}`, j)
         v += text.slice(j, k + 1)
         j = k
         continue

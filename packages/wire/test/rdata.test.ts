@@ -53,6 +53,7 @@ const samples: Array<[number, string]> = [
   [RRType.SVCB, '0 target.example.test.'],
   [RRType.HTTPS, '1 . alpn="h2" no-default-alpn'],
   [RRType.HTTPS, '2 svc.example.test. alpn="a\\\\,b,c" key65000'],
+  [RRType.SVCB, '1 . key12322="\\"" key12323="a b"'],
   [RRType.CAA, '0 issue "letsencrypt.org"'],
   [RRType.CAA, '128 tbs "a\\"b"'],
   [65280, '\\# 4 0A000001'],

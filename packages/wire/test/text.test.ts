@@ -10,7 +10,9 @@ test('tokenizes quoted strings, escapes and key="value"', (t) => {
     { value: '10', quoted: false }, { value: 'a b', quoted: true }, { value: 'c\\ d', quoted: false },
     { value: 'alpn="h2,h3"', quoted: false },
   ])
+  t.deepEqual(tokenize('key7="a\\"b c" x'), [{ value: 'key7="a\\"b c"', quoted: false }, { value: 'x', quoted: false }])
   t.throws(() => tokenize('"open'), { code: 'ERR_WIRE_BAD_TEXT' })
+  t.throws(() => tokenize('k="open\\"'), { code: 'ERR_WIRE_BAD_TEXT' })
 })
 
 test('parses TTLs with BIND units', (t) => {
