@@ -6,7 +6,7 @@ import test from 'ava'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { createSocket } from 'node:dgram'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -169,4 +169,125 @@ test('dig through secdns client serve: channel answers pass, a refused channel i
   const refused = runPeer('dig', ['@127.0.0.1', '-p', String(bad.port), '+tries=1', '+time=10', 'www.corp.example', 'A']).stdout
   t.regex(refused, /status: SERVFAIL/)
   t.regex(refused, /EDE: 18 \(Prohibited\): \(ERR_CLIENT_CHANNEL_REFUSED/)
+})
+
+// ---- validation: our authoritative server (signed zones) behind our server as a
+// validating resolver with trust anchors; the client reaches the resolver over the
+// protected channel. Zones are signed with BIND's tools at test time.
+
+const VALIDATOR = fileURLToPath(new URL('../../../test/fixtures/client/validating_server.mjs', import.meta.url))
+const ZONES = ['secure.test', 'nsec3.test', 'bogus.test'] as const
+
+interface ValidatingLab { channelPort: number; udpPort: number; root: CertifiedKey; client: CertifiedKey; procs: ChildProcess[] }
+let vlab: Promise<ValidatingLab> | undefined
+
+function signZone(dir: string, zone: string): string {
+  writeFileSync(join(dir, `${zone}.zone`), readFileSync(TEMPLATE, 'utf8').replaceAll('@ORIGIN@', `${zone}.`))
+  const kdir = join(dir, `keys-${zone}`)
+  mkdirSync(kdir)
+  for (const extra of [['-f', 'KSK'], []]) {
+    const r = runPeer('dnssec-keygen', ['-q', '-K', kdir, '-a', 'ECDSAP256SHA256', ...extra, '-n', 'ZONE', zone])
+    if (r.status !== 0) throw new Error(`dnssec-keygen: ${r.stderr}`)
+  }
+  const nsec3 = zone === 'nsec3.test' ? ['-3', '-', '-H', '0'] : []
+  const s = runPeer('dnssec-signzone', ['-S', '-K', kdir, ...nsec3, '-o', zone, '-f', join(dir, `${zone}.signed`), join(dir, `${zone}.zone`)], { cwd: dir })
+  if (s.status !== 0) throw new Error(`dnssec-signzone: ${s.stderr}`)
+  if (zone === 'bogus.test') {
+    const f = join(dir, `${zone}.signed`)
+    writeFileSync(f, readFileSync(f, 'utf8').replace('192.0.2.80', '192.0.2.81'))
+  }
+  const ksk = readdirSync(kdir).filter((f) => f.endsWith('.key')).map((f) => readFileSync(join(kdir, f), 'utf8')).find((t) => / DNSKEY 257 /.test(t))!
+  return ksk.split('\n').find((l) => / DNSKEY 257 /.test(l))!.replace(/\s+IN\s+DNSKEY/, ' 3600 IN DNSKEY')
+}
+
+function waitFor(proc: ChildProcess, what: RegExp, label: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`${label} did not start:\n${out}`)), 30_000)
+    const on = (d: Buffer): void => { out += d.toString(); if (what.test(out)) { clearTimeout(timer); resolve() } }
+    proc.stdout!.on('data', on)
+    proc.stderr!.on('data', on)
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${label} exited ${code}:\n${out}`)) })
+  })
+}
+
+function startValidatingLab(): Promise<ValidatingLab> {
+  vlab ??= (async () => {
+    const base = await startLab()
+    const dir = mkdtempSync(join(tmpdir(), 'secdns-client-e2e-val-'))
+    const anchors = ZONES.map((z) => signZone(dir, z))
+    writeFileSync(join(dir, 'TrustAnchors.dns'), `${anchors.join('\n')}\n`)
+    const authPort = await freePort()
+    writeFileSync(join(dir, 'auth.json'), JSON.stringify({
+      listeners: { udp: [{ address: '127.0.0.1', port: authPort }], tcp: [{ address: '127.0.0.1', port: authPort }] },
+      zones: ZONES.map((z) => ({ name: z, type: 'primary', file: join(dir, `${z}.signed`) })),
+    }))
+    const auth = spawn(process.execPath, [BIN, 'server', 'start', '--foreground', '--config', join(dir, 'auth.json')])
+    await waitFor(auth, /server started/, 'authoritative server')
+    const [udpPort, channelPort] = [await freePort(), await freePort()]
+    writeFileSync(join(dir, 'resolver.json'), JSON.stringify({
+      listeners: {
+        udp: [{ address: '127.0.0.1', port: udpPort }], tcp: [{ address: '127.0.0.1', port: udpPort }],
+        channel: [{ address: '127.0.0.1', port: channelPort, encryption: 'require', certificate: join(base.dir, 'server.pem'), key: join(base.dir, 'server.key'), trustedCas: [join(base.dir, 'root.pem')] }],
+      },
+      acl: { recursion: ['127.0.0.1'] },
+    }))
+    const res = spawn(process.execPath, [VALIDATOR, join(dir, 'resolver.json'), join(dir, 'TrustAnchors.dns'), String(authPort), ...ZONES])
+    await waitFor(res, /validating server started/, 'validating server')
+    return { channelPort, udpPort, root: base.root, client: base.client, procs: [auth, res] }
+  })()
+  return vlab
+}
+
+test.after.always(async () => { if (vlab !== undefined) for (const p of (await vlab.catch(() => undefined))?.procs ?? []) p.kill('SIGTERM') })
+
+function validatingNrpt(l: ValidatingLab): Record<string, unknown> {
+  const channel = { address: `ws://127.0.0.1:${l.channelPort}/`, serverName: 'dns1.lab.test' }
+  const secure = { dnsSecEnable: true, dnsSecValidationRequired: true, secureChannelRequired: true, encryption: 'High', trustAuthority: l.root.certPem, nameServers: [channel] }
+  return {
+    global: { clientCertificate: { certificate: l.client.certPem, privateKey: l.client.keyPem! }, defaultServers: [`udp://127.0.0.1:${l.udpPort}`], timeoutMs: 5000 },
+    rules: [
+      { name: 'secure', namespace: '.secure.test', ...secure },
+      { name: 'bogus', namespace: '.bogus.test', ...secure },
+      { name: 'nsec3-required', namespace: '.nsec3.test', ...secure },
+      { name: 'nsec3-plain', namespace: 'www.nsec3.test', nameServers: [`udp://127.0.0.1:${l.udpPort}`] },
+    ],
+  }
+}
+
+async function validatingClient(t: import('ava').ExecutionContext) {
+  if (!havePeers(t, 'dnssec-keygen', 'dnssec-signzone')) return undefined
+  const c = createStubClient({ nrpt: validatingNrpt(await startValidatingLab()) })
+  t.teardown(() => c.close())
+  return c
+}
+
+test('validation required and a secure zone: our resolver validates, the answer comes with AD over the channel', async (t) => {
+  const c = await validatingClient(t)
+  if (c === undefined) return
+  const r = await c.resolve('www.secure.test', 'A')
+  t.true(r.ad)
+  t.is(r.transport, 'channel')
+  t.regex(r.negotiated, /CA "secdns Lab Root CA"/)
+  t.true(r.answer.some((x) => (x.data as { address?: string }).address === '192.0.2.80'))
+})
+
+test('validation required and a bogus zone: ERR_CLIENT_SERVFAIL, nothing returned', async (t) => {
+  const c = await validatingClient(t)
+  if (c === undefined) return
+  await t.throwsAsync(c.resolve('www.bogus.test', 'A'), { instanceOf: ClientError, code: 'ERR_CLIENT_SERVFAIL' })
+})
+
+test('NSEC3 zone: AD clear under a rule without DNSSEC, validated under the requiring rule', async (t) => {
+  const c = await validatingClient(t)
+  if (c === undefined) return
+  const plain = await c.resolve('www.nsec3.test', 'A')
+  t.is(plain.policy.rule, 'nsec3-plain')
+  t.false(plain.ad)
+  t.is(plain.answer.length, 1)
+  const secure = await c.resolve('mail.nsec3.test', 'A')
+  t.true(secure.ad)
+  const denial = await c.resolve('nothere.nsec3.test', 'A')
+  t.is(denial.rcodeName, 'NXDOMAIN')
+  t.true(denial.ad)
 })
