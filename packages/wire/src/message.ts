@@ -326,6 +326,9 @@ function encodeInto(w: WireWriter, msg: Message, compress: boolean, limit: numbe
     w.u16(q.type)
     w.u16(q.class)
   }
+  if (w.pos + optSize > limit) {
+    throw new WireFormatError('ERR_WIRE_MESSAGE_TOO_LARGE', `Header, question and OPT need ${w.pos + optSize} octets, over the limit of ${limit}`, -1)
+  }
   const counts = [0, 0, 0]
   const sections = [msg.answer, msg.authority, msg.additional]
   let stop = false

@@ -115,6 +115,11 @@ test('truncates whole RRsets to the size limit and sets TC', (t) => {
   t.true(none.flags.tc)
 })
 
+test('refuses a limit too small for the header, question and OPT', (t) => {
+  t.throws(() => encodeMessage(response([]), { maxSize: 20 }), { code: 'ERR_WIRE_MESSAGE_TOO_LARGE' })
+  t.is(encodeMessage(response([]), { maxSize: 34 }).length, 34)
+})
+
 test('drops additional RRsets that do not fit without setting TC', (t) => {
   const m = response([rr('www.example.test.', 1, '192.0.2.1')], { additional: [rr('x.example.test.', RRType.TXT, `"${'y'.repeat(200)}"`)] })
   const d = decodeMessage(encodeMessage(m, { maxSize: 120 }))
