@@ -40,6 +40,7 @@ export type ZoneErrorCode =
   | 'ERR_ZONE_NO_TTL_DEFAULT'
   | 'ERR_ZONE_BAD_ORIGIN'
   | 'ERR_ZONE_META_TYPE'
+  | 'ERR_ZONE_BAD_ENCODING'
 
 /** Where a record or an error comes from: a file name (as given) and 1-based line and column. */
 export interface SourceLocation {

@@ -156,6 +156,13 @@ class ZoneReader {
     const lexer = new Lexer(file, (e) => this.error(e))
     this.stack.push({ path: real })
     forEachLineOfFile(fd, (f, buf) => readSync(f, buf, 0, buf.length, null), (line, no) => {
+      // Bytes that are not UTF-8 decode to U+FFFD; reading on would silently change the
+      // data, so say so (write such octets as \DDD escapes).
+      const bad = line.indexOf('\uFFFD')
+      if (bad >= 0) {
+        this.fail('ERR_ZONE_BAD_ENCODING', 'this line is not valid UTF-8; write octets above 127 as \\DDD escapes', file, { line: no, column: bad + 1 })
+        return
+      }
       const entry = lexer.pushLine(line, no)
       if (entry) this.entry(entry)
     })

@@ -243,3 +243,13 @@ test('$INCLUDE can be refused', (t) => {
   const r = readZoneText(SOA + '$INCLUDE x.inc', { origin: ORIGIN, allowInclude: false }, () => {})
   t.is(r.errors[0]!.code, 'ERR_ZONE_BAD_DIRECTIVE')
 })
+
+test('a line that is not UTF-8 is an error, not silently changed data', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-enc-'))
+  const path = join(dir, 'latin1.zone')
+  writeFileSync(path, Buffer.concat([Buffer.from(SOA + 'ok TXT "caf\u00e9"\nbad TXT "caf'), Buffer.from([0xe9]), Buffer.from('"\n')]))
+  const rrs: ResourceRecord[] = []
+  const r = readZoneFile(path, { origin: ORIGIN }, (rr) => rrs.push(rr))
+  t.deepEqual(r.errors.map((e) => [e.code, e.line, e.column]), [['ERR_ZONE_BAD_ENCODING', 3, 13]])
+  t.is(rrToText(rrs[1]!), 'ok.example.test. 3600 IN TXT "caf\\195\\169"')
+})
