@@ -192,6 +192,38 @@ test('openssl refuses a chain through a cA=false issuer, as our verifier does', 
   await t.throwsAsync(verifyCertificate({ cert: leaf.certPem, chain: [notCa.certPem], trusted: [root.certPem], purpose: 'dns-server' }), { code: 'ERR_PKI_NOT_CA' })
 })
 
+test('our verifier accepts an OpenSSL-made DNS server chain, refuses one without DNS Server Trust, and honours an OpenSSL CRL', async (t) => {
+  if (!havePeers(t, 'openssl')) return
+  const dir = await tmp(t)
+  const ok = (args: string[]): string => {
+    const r = runPeer('openssl', args, { cwd: dir })
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`)
+    return r.stdout
+  }
+  ok(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-subj', '/C=US/O=Example/CN=OpenSSL Root', '-days', '30',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.pem'])
+  const leaf = async (name: string, eku: string): Promise<string> => {
+    ok(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-subj', `/C=US/O=Example/CN=${name}`, '-out', `${name}.csr`])
+    await fs.writeFile(join(dir, `${name}.cnf`), `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=${eku}\nsubjectAltName=DNS:${name}\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n`)
+    ok(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '10', '-extfile', `${name}.cnf`, '-out', `${name}.pem`])
+    return fs.readFile(join(dir, `${name}.pem`), 'utf8')
+  }
+  const caPem = await fs.readFile(join(dir, 'ca.pem'), 'utf8')
+  const good = await leaf('dns1.lab.test', 'serverAuth,1.3.6.1.4.1.311.64.1.1')
+  const plain = await leaf('web.lab.test', 'serverAuth')
+  const r = await verifyCertificate({ cert: good, trusted: [caPem], purpose: 'dns-server', name: 'dns1.lab.test' })
+  t.regex(r.subject, /CN=dns1\.lab\.test/)
+  await t.throwsAsync(verifyCertificate({ cert: plain, trusted: [caPem], purpose: 'dns-server', name: 'web.lab.test' }), { code: 'ERR_PKI_WRONG_PURPOSE', message: /lacks the DNS Server Trust EKU \(1\.3\.6\.1\.4\.1\.311\.64\.1\.1\)/ })
+  // Revoke with `openssl ca` and check its CRL with our verifier.
+  await fs.writeFile(join(dir, 'index.txt'), '')
+  await fs.writeFile(join(dir, 'crlnumber'), '1000\n')
+  await fs.writeFile(join(dir, 'ca.cnf'), '[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 7\n')
+  ok(['ca', '-config', 'ca.cnf', '-keyfile', 'ca.key', '-cert', 'ca.pem', '-revoke', 'dns1.lab.test.pem', '-crl_reason', 'keyCompromise'])
+  ok(['ca', '-config', 'ca.cnf', '-keyfile', 'ca.key', '-cert', 'ca.pem', '-gencrl', '-out', 'crl.pem'])
+  const crl = await fs.readFile(join(dir, 'crl.pem'), 'utf8')
+  await t.throwsAsync(verifyCertificate({ cert: good, trusted: [caPem], purpose: 'dns-server', crls: [crl] }), { code: 'ERR_PKI_REVOKED', message: /keyCompromise/ })
+})
+
 async function tlsHandshake(server: { key: string; cert: string; ca: string }, client: { key: string; cert: string; ca: string }): Promise<{ serverSaw: string | null; clientOk: boolean; error?: string }> {
   return new Promise((resolve) => {
     let serverSaw: string | null = null
