@@ -1,0 +1,38 @@
+import test from 'ava'
+import { Cache } from '../src/cache.js'
+
+test('entries expire when the injected clock passes their TTL', (t) => {
+  let now = 1000
+  const c = new Cache<string>(10, () => now)
+  c.set('upstream', 'a', 'x', 30)
+  t.is(c.get('upstream', 'a'), 'x')
+  now += 30
+  t.is(c.get('upstream', 'a'), undefined)
+})
+
+test('a TTL of zero stores nothing', (t) => {
+  const c = new Cache<string>(10, () => 0)
+  c.set('upstream', 'a', 'x', 0)
+  t.is(c.size, 0)
+})
+
+test('validated and unvalidated entries never answer for each other', (t) => {
+  const c = new Cache<string>(10, () => 0)
+  c.set('upstream', 'k', 'raw', 60)
+  t.is(c.get('validated', 'k'), undefined)
+  c.set('validated', 'k', 'checked', 60)
+  t.deepEqual([c.get('upstream', 'k'), c.get('validated', 'k')], ['raw', 'checked'])
+})
+
+test('the least recently used entry is evicted at the memory bound', (t) => {
+  const c = new Cache<number>(3, () => 0)
+  c.set('upstream', 'a', 1, 60)
+  c.set('upstream', 'b', 2, 60)
+  c.set('upstream', 'c', 3, 60)
+  t.is(c.get('upstream', 'a'), 1) // a is now the most recent
+  c.set('upstream', 'd', 4, 60)
+  t.is(c.size, 3)
+  t.is(c.get('upstream', 'b'), undefined)
+  t.deepEqual([c.get('upstream', 'a'), c.get('upstream', 'c'), c.get('upstream', 'd')], [1, 3, 4])
+  t.is(c.stats.evictions, 1)
+})
