@@ -55,3 +55,18 @@ test('connect to a port nobody listens on fails with ERR_CHANNEL_CLOSED', async 
   const p = await pki()
   await t.throwsAsync(connect('ws://127.0.0.1:1/', clientOptions(p)), { code: 'ERR_CHANNEL_CLOSED' })
 })
+
+for (const [transform, level] of [['ChaCha20-Poly1305', 'High'], ['AES-128-GCM', 'Medium']] as const) {
+  test(`a server that prefers ${transform} gets it from a ${level} client and the records carry queries`, async (t) => {
+    const p = await pki()
+    const { server, url } = await startServer(p, { rules: { encryption: 'require', transforms: [transform] } })
+    t.teardown(() => server.close())
+    const c = await connect(url, clientOptions(p, { policy: { encryption: level } }))
+    t.is(c.negotiated.transform, transform)
+    t.true(c.negotiated.encrypted)
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => c.query(dnsQuery(i))))
+    answers.forEach((a, i) => t.is(a[1], i))
+    t.is(server.sessions()[0]?.transform, transform)
+    await c.close()
+  })
+}
