@@ -70,3 +70,37 @@ test('a zone file with errors is refused naming the file', async (t) => {
   await writeFile(zone, '$TTL 3600\n@ IN SOA ns1 hostmaster 1 2 3 4 5\nwww IN A 999.1.1.1\n')
   await t.throwsAsync(signZoneFile(zone, { origin, keys, now: NOW }), { instanceOf: DnssecError, message: /bad\.zone/ })
 })
+
+test('a signing run killed mid-way leaves the previous output byte-identical', async (t) => {
+  const { zone, out, before } = await setup()
+  // A child process signs with a progress hook that tells us it is half-way and then
+  // waits, so the kill lands while signatures are being made, before anything is written.
+  const signFile = new URL('../src/sign_file.js', import.meta.url).href
+  const keysFile = new URL('../src/keys.js', import.meta.url).href
+  const wire = import.meta.resolve('@secdns/wire')
+  const code = `
+    import { signZoneFile } from '${signFile}'
+    import { createKey } from '${keysFile}'
+    import { Name } from '${wire}'
+    const keys = [createKey('example.test', 15, { ksk: true, now: ${NOW} }).key, createKey('example.test', 15, { now: ${NOW} }).key]
+    let told = false
+    const signer = async (ks, jobs) => {
+      if (!told) { told = true; process.send('mid'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20000) }
+      return []
+    }
+    await signZoneFile(${JSON.stringify(zone)}, { origin: Name.fromString('example.test.'), keys, now: ${NOW + 86400}, serial: 'increment', signer })
+    process.send('finished')
+  `
+  const { spawn } = await import('node:child_process')
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+  const closed = new Promise((r) => child.on('close', r))
+  let err = ''
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+  const got = await new Promise<string>((resolve) => {
+    child.on('message', (m) => { if (m === 'mid') child.kill('SIGKILL'); resolve(String(m)) })
+    child.on('exit', () => resolve(`exit: ${err}`))
+  })
+  t.is(got, 'mid')
+  await closed
+  t.deepEqual(await readFile(out), before)
+})
