@@ -11,6 +11,7 @@ import {
   decodeIkeMessage, encodeEncrypted, openSk, parseErrorNotify, type Payload, type SaPayload,
 } from './ike_message.js'
 import { deriveChildKeys } from './key_schedule.js'
+import { createKeyShare, GROUPS } from './key_exchange.js'
 import { InboundSa, OutboundSa, recordSpi } from './esp.js'
 import type { HandshakeResult } from './handshake.js'
 import type { ChannelLimits } from './limits.js'
@@ -155,25 +156,32 @@ export class ChannelSession {
     if (force || this.softLimitReached()) this.rekey()
   }
 
-  /** Start a CREATE_CHILD_SA exchange now (RFC 7296 §1.3.3): a new child SA with fresh nonces. */
+  /** Start a CREATE_CHILD_SA exchange now (RFC 7296 §1.3.3): a new child SA with fresh nonces and a fresh Diffie-Hellman exchange. */
   rekey(): void {
     if (this.rekeying || this.closed) return
     this.rekeying = true
     const newIn = randomSpi32()
     const ni = randomBytes(32)
+    // RFC 7296 §1.3.2: a KE payload in CREATE_CHILD_SA gives the new child SA perfect
+    // forward secrecy; we always send one, in the IKE SA's group.
+    const share = createKeyShare(this.hs.group)
     const old: SaSpis = this.spis
     this.request(EXCHANGE.CREATE_CHILD_SA, [
-      { type: PAYLOAD.SA, spi: spiBytes(newIn), groups: [], prfs: [], transforms: [this.hs.transform.id] },
+      { type: PAYLOAD.SA, spi: spiBytes(newIn), groups: [GROUPS[this.hs.group]], prfs: [], transforms: [this.hs.transform.id] },
       { type: PAYLOAD.NONCE, data: ni },
+      { type: PAYLOAD.KE, group: GROUPS[this.hs.group], data: share.publicKey },
     ], (ps) => {
       const sa = ps.find((p): p is SaPayload => p.type === PAYLOAD.SA)
       const nonce = ps.find((p) => p.type === PAYLOAD.NONCE) as { data: Uint8Array } | undefined
-      if (sa === undefined || sa.spi.length !== 4 || nonce === undefined || sa.transforms[0] !== this.hs.transform.id) {
+      const ke = ps.find((p) => p.type === PAYLOAD.KE) as { group: number; data: Uint8Array } | undefined
+      if (sa === undefined || sa.spi.length !== 4 || nonce === undefined || ke === undefined || ke.group !== GROUPS[this.hs.group] || sa.transforms[0] !== this.hs.transform.id) {
         this.fail(new ChannelError('ERR_CHANNEL_PROTOCOL', 'bad CREATE_CHILD_SA response'))
         return
       }
+      let secret: Uint8Array
+      try { secret = share.computeSecret(ke.data) } catch (e) { this.fail(e as ChannelError); return }
       const peerIn = Buffer.from(sa.spi).readUInt32BE(0)
-      const keys = deriveChildKeys(this.hs.prf, this.hs.ikeKeys.skD, this.hs.transform, ni, nonce.data)
+      const keys = deriveChildKeys(this.hs.prf, this.hs.ikeKeys.skD, this.hs.transform, ni, nonce.data, secret)
       this.outbound = this.install(keys, newIn, peerIn)
       // The responder switched to the new SA before it answered, and the transport keeps
       // order, so no record can still arrive on our old inbound SA: delete it now and tell
@@ -281,18 +289,24 @@ export class ChannelSession {
     if (h.exchange === EXCHANGE.CREATE_CHILD_SA && this.hs.role === 'responder') {
       const sa = ps.find((p): p is SaPayload => p.type === PAYLOAD.SA)
       const nonce = ps.find((p) => p.type === PAYLOAD.NONCE) as { data: Uint8Array } | undefined
-      if (sa === undefined || sa.spi.length !== 4 || nonce === undefined || !sa.transforms.includes(this.hs.transform.id)) {
+      const ke = ps.find((p) => p.type === PAYLOAD.KE) as { group: number; data: Uint8Array } | undefined
+      if (sa === undefined || sa.spi.length !== 4 || nonce === undefined || ke === undefined || !sa.transforms.includes(this.hs.transform.id)) {
         throw new ChannelError('ERR_CHANNEL_PROTOCOL', 'bad CREATE_CHILD_SA request')
       }
+      // RFC 7296 §1.3.2: the KE must be in the group the IKE SA negotiated.
+      if (ke.group !== GROUPS[this.hs.group]) throw new ChannelError('ERR_CHANNEL_PROTOCOL', `CREATE_CHILD_SA key share in group ${ke.group}, not the negotiated ${this.hs.group}`)
+      const share = createKeyShare(this.hs.group)
+      const secret = share.computeSecret(ke.data)
       const peerIn = Buffer.from(sa.spi).readUInt32BE(0)
       const newIn = randomSpi32()
       const nr = randomBytes(32)
-      const keys = deriveChildKeys(this.hs.prf, this.hs.ikeKeys.skD, this.hs.transform, nonce.data, nr)
+      const keys = deriveChildKeys(this.hs.prf, this.hs.ikeKeys.skD, this.hs.transform, nonce.data, nr, secret)
       const old = this.spis
       const next = this.install(keys, newIn, peerIn)
       reply([
-        { type: PAYLOAD.SA, spi: spiBytes(newIn), groups: [], prfs: [], transforms: [this.hs.transform.id] },
+        { type: PAYLOAD.SA, spi: spiBytes(newIn), groups: [GROUPS[this.hs.group]], prfs: [], transforms: [this.hs.transform.id] },
         { type: PAYLOAD.NONCE, data: nr },
+        { type: PAYLOAD.KE, group: GROUPS[this.hs.group], data: share.publicKey },
       ])
       // Everything we send from now on uses the new SA; the old inbound SA stays until the
       // initiator's DELETE.
