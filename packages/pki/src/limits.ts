@@ -5,6 +5,8 @@
 
 /** Longest certification path verifyCertificate builds (leaf, intermediates, anchor). */
 export const MAX_PATH_LENGTH = 8
+/** Most signature checks one path search may spend (bounds backtracking over crafted chains). */
+export const MAX_SIGNATURE_CHECKS = 64
 /** Most intermediates a caller may hand to verifyCertificate. */
 export const MAX_CHAIN_CERTIFICATES = 32
 /** Largest certificate accepted for verification (a DNS-server certificate is ~1 KiB). */

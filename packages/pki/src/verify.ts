@@ -14,7 +14,7 @@ import { matchName, type PresentedNames } from './names.js'
 import {
   EKU_NAMES, decodeExtKeyUsage, OID_ANY_EKU, OID_CLIENT_AUTH, OID_DNS_SERVER_TRUST, OID_EXT, OID_SECDNS_ADMIN, OID_SERVER_AUTH,
 } from './oids.js'
-import { MAX_CERTIFICATE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_PATH_LENGTH } from './limits.js'
+import { MAX_CERTIFICATE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_PATH_LENGTH, MAX_SIGNATURE_CHECKS } from './limits.js'
 import { toDer } from './pem.js'
 
 /** What a certificate is being used for. */
@@ -149,44 +149,58 @@ function sameDer(a: ParsedCertificate, b: ParsedCertificate): boolean {
   return Buffer.compare(Buffer.from(a.der), Buffer.from(b.der)) === 0
 }
 
+/**
+ * Depth-first path building with backtracking (RFC 4158 §2: a name may lead to several
+ * candidate issuers, e.g. a re-keyed or cross-certified CA; the first one tried may be a dead end).
+ * Trust anchors are tried before intermediates, so the shortest path to an anchor wins.
+ */
 function buildPath(leaf: ParsedCertificate, chain: ParsedCertificate[], trusted: ParsedCertificate[], maxLength: number): ParsedCertificate[] {
-  const path = [leaf]
-  let cur = leaf
-  for (;;) {
-    if (path.length >= maxLength) {
-      throw new PkiError('ERR_PKI_UNTRUSTED', `no trusted CA within ${maxLength} certificates of "${leaf.label}"`)
-    }
+  let badSignature: { child: ParsedCertificate; issuer: ParsedCertificate } | null = null
+  let deepest: ParsedCertificate[] = [leaf]
+  let tooLong = false
+  let checks = 0
+
+  const extend = (path: ParsedCertificate[]): ParsedCertificate[] | null => {
+    const cur = path[path.length - 1] as ParsedCertificate
     // A certificate that is itself a trust anchor ends the path.
     if (path.length > 1 && trusted.some((t) => sameDer(t, cur))) return path
-    let badSignature: ParsedCertificate | null = null
-    let next: ParsedCertificate | null = null
-    let anchor = false
+    if (path.length >= maxLength) { tooLong = true; return null }
+    if (path.length > deepest.length) deepest = path
     for (const [pool, isAnchor] of [[trusted, true], [chain, false]] as const) {
       for (const cand of pool) {
         if (path.some((p) => sameDer(p, cand))) continue
         const m = nameAndKeyIdMatch(cur, cand)
         if (!m.match) continue
-        if (signedBy(cur, cand)) { next = cand; anchor = isAnchor; break }
-        if (m.byKeyId) badSignature = cand
+        if (++checks > MAX_SIGNATURE_CHECKS) {
+          throw new PkiError('ERR_PKI_UNTRUSTED', `gave up building a path for "${leaf.label}" after ${MAX_SIGNATURE_CHECKS} signature checks`)
+        }
+        if (!signedBy(cur, cand)) {
+          if (m.byKeyId) badSignature ??= { child: cur, issuer: cand }
+          continue
+        }
+        if (isAnchor) return [...path, cand]
+        const found = extend([...path, cand])
+        if (found !== null) return found
       }
-      if (next !== null) break
     }
-    if (next === null) {
-      if (badSignature !== null) {
-        // RFC 5280 §6.1.3 (a)(1): the signature must verify with the working public key.
-        throw new PkiError('ERR_PKI_BAD_SIGNATURE',
-          `the signature on the certificate for "${cur.label}" does not verify with the key of "${badSignature.label}" (tampered or corrupted)`)
-      }
-      const issuer = cur.px.issuer
-      throw new PkiError('ERR_PKI_UNTRUSTED',
-        cur === leaf
-          ? `the certificate for "${leaf.label}" was not issued by a trusted CA (its issuer is "${issuer}")`
-          : `the chain of "${leaf.label}" ends at "${cur.label}", which was not issued by a trusted CA (its issuer is "${issuer}")`)
-    }
-    path.push(next)
-    if (anchor) return path
-    cur = next
+    return null
   }
+
+  const path = extend([leaf])
+  if (path !== null) return path
+  if (badSignature !== null) {
+    const b: { child: ParsedCertificate; issuer: ParsedCertificate } = badSignature
+    // RFC 5280 §6.1.3 (a)(1): the signature must verify with the working public key.
+    throw new PkiError('ERR_PKI_BAD_SIGNATURE',
+      `the signature on the certificate for "${b.child.label}" does not verify with the key of "${b.issuer.label}" (tampered or corrupted)`)
+  }
+  if (tooLong) throw new PkiError('ERR_PKI_UNTRUSTED', `no trusted CA within ${maxLength} certificates of "${leaf.label}"`)
+  const end = deepest[deepest.length - 1] as ParsedCertificate
+  const issuer = end.px.issuer
+  throw new PkiError('ERR_PKI_UNTRUSTED',
+    end === leaf
+      ? `the certificate for "${leaf.label}" was not issued by a trusted CA (its issuer is "${issuer}")`
+      : `the chain of "${leaf.label}" ends at "${end.label}", which was not issued by a trusted CA (its issuer is "${issuer}")`)
 }
 
 function ekuName(oid: string): string {

@@ -231,3 +231,27 @@ testProp('a certificate with any single byte changed is refused with a PkiError'
   const e = await t.throwsAsync(verifyCertificate(opts(lab.server, { cert: der })))
   t.true(e instanceof PkiError, `byte ${i}: ${String(e)}`)
 }, { numRuns: 300 })
+
+test('backtracks past a cross-certificate that leads to an untrusted root', async (t) => {
+  const { generateKey } = await import('../src/keys.js')
+  const { buildCertificate, certifiedFromDer, createRootCa } = await import('../src/issue.js')
+  const stranger = await createRootCa({ name: 'secdns Test Root', now: new Date(NOW.getTime() - DAY) })  // same name, untrusted
+  const k = await generateKey('ecdsa-p256')
+  const ski = await x509.SubjectKeyIdentifierExtension.create(new Uint8Array(k.publicKey.export({ format: 'der', type: 'spki' })))
+  const make = async (issuer: typeof lab.root) => {
+    const aki = new x509.X509Certificate(issuer.certDer).getExtension(x509.SubjectKeyIdentifierExtension)!.keyId
+    const c = await buildCertificate({
+      issuer, signingKey: issuer.privateKey!, publicKey: k.publicKey, subject: [{ CN: ['Cross CA'] }], serial: 'ab' + String(Math.random()).slice(2, 10),
+      notBefore: new Date(NOW.getTime() - DAY), notAfter: new Date(NOW.getTime() + 30 * DAY),
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true), ski, new x509.AuthorityKeyIdentifierExtension(aki)],
+    })
+    return certifiedFromDer(c.certDer, k.privateKey)
+  }
+  const viaStranger = await make(stranger)
+  const viaRoot = await make(lab.root)
+  const leaf = await issueCertificate(viaRoot, { profile: 'dns-server', name: 'dns1.lab.test', now: NOW })
+  const r = await verifyCertificate(opts(leaf, { chain: [viaStranger.certPem, viaRoot.certPem] }))
+  t.is(r.path.length, 3)
+  t.regex(r.anchorSubject, /secdns Test Root/)
+  t.is(r.path[1]!.serialNumber.toLowerCase(), viaRoot.serial)
+})
