@@ -291,3 +291,28 @@ test('NSEC3 zone: AD clear under a rule without DNSSEC, validated under the requ
   t.is(denial.rcodeName, 'NXDOMAIN')
   t.true(denial.ad)
 })
+
+test('dig through secdns client serve in front of our validating server: AD for the secure zone, SERVFAIL for the bogus one', async (t) => {
+  if (!havePeers(t, 'dig', 'dnssec-keygen', 'dnssec-signzone')) return
+  const l = await startValidatingLab()
+  const f = join(mkdtempSync(join(tmpdir(), 'secdns-client-e2e-dig-')), 'nrpt.json')
+  writeFileSync(f, JSON.stringify(validatingNrpt(l)))
+  const proc = spawn(process.execPath, [BIN, 'client', 'serve', '--listen', '127.0.0.1:0', '--nrpt', f, '--quiet'])
+  t.teardown(() => { proc.kill('SIGTERM') })
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = ''
+    proc.stdout.on('data', (d) => { out += d; const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out); if (m) resolve(Number(m[1])) })
+    proc.on('exit', (code) => reject(new Error(`client serve exited ${code}`)))
+  })
+  const dig = (...args: string[]): string => runPeer('dig', ['@127.0.0.1', '-p', String(port), '+tries=1', '+time=10', ...args]).stdout
+  const secure = dig('+dnssec', 'www.secure.test', 'A')
+  t.regex(secure, /status: NOERROR/)
+  t.regex(secure, /flags: qr rd ra ad;/)
+  const bogus = dig('+dnssec', 'www.bogus.test', 'A')
+  t.regex(bogus, /status: SERVFAIL/)
+  t.regex(bogus, /EDE: 6 \(DNSSEC Bogus\): \(ERR_CLIENT_SERVFAIL/)
+  t.notRegex(bogus, /192\.0\.2\.81/)
+  const plain = dig('www.nsec3.test', 'A')
+  t.regex(plain, /status: NOERROR/)
+  t.notRegex(plain, /flags: [a-z ]*\bad\b/)
+})
