@@ -1,0 +1,66 @@
+import test from 'ava'
+import { spawn, spawnSync } from 'node:child_process'
+import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const bin = fileURLToPath(new URL('../../bin/secdns.js', import.meta.url))
+const zoneFixture = fileURLToPath(new URL('../../../server/test/fixtures/plain.test.zone', import.meta.url))
+
+async function freePort(): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
+  const p = (s.address() as { port: number }).port
+  await new Promise<void>((r) => s.close(() => r()))
+  return p
+}
+
+test('server start with a bad configuration exits 2 and names the field', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-cli-server-'))
+  writeFileSync(join(dir, 'server.json'), JSON.stringify({ listeners: { udp: [{ address: '127.0.0.1', port: 99999 }] } }))
+  const r = spawnSync(process.execPath, [bin, 'server', 'start', '--foreground', '--config', join(dir, 'server.json')], { encoding: 'utf8' })
+  t.is(r.status, 2)
+  t.regex(r.stderr, /listeners\.udp\[0\]\.port/)
+})
+
+test('server start --foreground logs JSON lines, answers status and reload, and exits 0 on SIGTERM', async (t) => {
+  t.timeout(30_000)
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-cli-server-'))
+  copyFileSync(zoneFixture, join(dir, 'plain.test.zone'))
+  writeFileSync(join(dir, 'token'), 'cli-test-token-0123456789abcdef\n')
+  chmodSync(join(dir, 'token'), 0o600)
+  const port = await freePort()
+  const admin = await freePort()
+  writeFileSync(join(dir, 'server.json'), JSON.stringify({
+    listeners: { udp: [{ address: '127.0.0.1', port }], tcp: [{ address: '127.0.0.1', port }], admin: { address: '127.0.0.1', port: admin, tokenFile: 'token' } },
+    zones: [{ name: 'plain.test', type: 'primary', file: 'plain.test.zone' }],
+  }))
+  const child = spawn(process.execPath, [bin, 'server', 'start', '--foreground', '--config', join(dir, 'server.json')], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
+  for (let i = 0; i < 100 && !out.includes('server started'); i++) await new Promise((r) => setTimeout(r, 100))
+  const started = JSON.parse(out.split('\n').find((l) => l.includes('server started'))!) as { msg: string, level: number }
+  t.is(started.level, 30)
+  const status = await new Promise<{ code: number | null, stdout: string }>((resolve) => {
+    const c = spawn(process.execPath, [bin, 'server', 'status', '--json', '--config', join(dir, 'server.json')])
+    let s = ''
+    c.stdout.on('data', (d: Buffer) => { s += d.toString() })
+    c.on('exit', (code) => resolve({ code, stdout: s }))
+  })
+  t.is(status.code, 0)
+  t.is((JSON.parse(status.stdout) as { zones: { serial: number }[] }).zones[0]!.serial, 2026112501)
+  const reload = await new Promise<{ code: number | null, stdout: string }>((resolve) => {
+    const c = spawn(process.execPath, [bin, 'server', 'reload', 'plain.test', '--config', join(dir, 'server.json')])
+    let s = ''
+    c.stdout.on('data', (d: Buffer) => { s += d.toString() })
+    c.on('exit', (code) => resolve({ code, stdout: s }))
+  })
+  t.is(reload.code, 0)
+  t.regex(reload.stdout, /plain\.test: serial 2026112501/)
+  child.kill('SIGTERM')
+  t.is(await exited, 0)
+  t.regex(out, /"msg":"server stopped"/)
+})
