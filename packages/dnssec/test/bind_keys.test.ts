@@ -69,3 +69,13 @@ test('rejects malformed key files with a message naming the file', async (t) => 
   t.is(pubOnly.privateKey, null)
   t.is((await readFile(join(dir, 'Kz.key'), 'utf8')).length > 0, true)
 })
+
+import { testProp, fc } from '@fast-check/ava'
+
+testProp('parsing arbitrary key file text throws only DnssecError', [fc.string({ maxLength: 300 }), fc.option(fc.string({ maxLength: 300 }))], (t, pub, priv) => {
+  try { parseBindKey(pub, priv, { key: 'K.key' }); t.pass() } catch (e) { t.true(e instanceof DnssecError, String(e)) }
+}, { numRuns: 300 })
+
+testProp('a DNSKEY line with random fields throws only DnssecError', [fc.integer({ min: 0, max: 70000 }), fc.integer({ min: 0, max: 300 }), fc.base64String({ maxLength: 200 })], (t, flags, alg, b64) => {
+  try { parseBindKey(`example.test. IN DNSKEY ${flags} 3 ${alg} ${b64}\n`, null, { key: 'K.key' }); t.pass() } catch (e) { t.true(e instanceof DnssecError, String(e)) }
+}, { numRuns: 300 })

@@ -81,3 +81,14 @@ test('DS of a key equals DS of its DNSKEY record (RFC 4034 §5.4 example)', (t) 
   const k = keyFromParts('dskey.example.com', 256, 5, dk.publicKey, null, { created: 0, publish: 0, activate: 0 })
   t.deepEqual(dsOf(k, 1, 10), ds)
 })
+
+import { testProp, fc } from '@fast-check/ava'
+
+testProp('verifyRrsig never throws on random signatures and public keys', [fc.constantFrom(5, 7, 8, 10, 13, 14, 15), fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 })], (t, alg, sigBytes, keyBytes) => {
+  const origin = Name.fromString('example.test.')
+  const set = [rr('www.example.test.', 300, RRType.A, '192.0.2.1')]
+  const dk = { owner: origin, data: { type: RRType.DNSKEY, flags: 256, protocol: 3, algorithm: alg, publicKey: keyBytes } as Dnskey }
+  const tag = ((): number => { let ac = 0; const r = [1, 0, 3, alg, ...keyBytes]; for (let i = 0; i < r.length; i++) ac += (i & 1) ? r[i]! : r[i]! << 8; ac += (ac >>> 16) & 0xffff; return ac & 0xffff })()
+  const s: Rrsig = { type: RRType.RRSIG, typeCovered: RRType.A, algorithm: alg, labels: 3, originalTtl: 300, expiration: 2000, inception: 1000, keyTag: tag, signerName: origin, signature: sigBytes }
+  t.not(verifyRrsig(set, s, dk, 1500), null)
+}, { numRuns: 300 })
