@@ -165,6 +165,36 @@ export interface Zonemd {
   readonly hashAlgorithm: number
   readonly digest: Uint8Array
 }
+/** Responsible person (RFC 1183 §2.2). */
+export interface Rp { readonly type: typeof RRType.RP; readonly mbox: Name; readonly txt: Name }
+/** AFS database location (RFC 1183 §1). */
+export interface Afsdb { readonly type: typeof RRType.AFSDB; readonly subtype: number; readonly hostname: Name }
+/** Key exchanger (RFC 2230 §3). */
+export interface Kx { readonly type: typeof RRType.KX; readonly preference: number; readonly exchanger: Name }
+/** URI (RFC 7553 §4.5); `target` is the rest of the RDATA. */
+export interface Uri { readonly type: typeof RRType.URI; readonly priority: number; readonly weight: number; readonly target: Uint8Array }
+/** OpenPGP public key (RFC 7929 §2.1). */
+export interface Openpgpkey { readonly type: typeof RRType.OPENPGPKEY; readonly publicKey: Uint8Array }
+/** DHCP identifier (RFC 4701 §3). */
+export interface Dhcid { readonly type: typeof RRType.DHCID; readonly digest: Uint8Array }
+/** Child-to-parent synchronization (RFC 7477 §2.1). */
+export interface Csync { readonly type: typeof RRType.CSYNC; readonly serial: number; readonly flags: number; readonly types: readonly number[] }
+/** Trust anchor (DS layout). */
+export interface Ta extends Omit<Ds, 'type'> { readonly type: typeof RRType.TA }
+/** DNSSEC lookaside validation (RFC 4431), DS layout. */
+export interface Dlv extends Omit<Ds, 'type'> { readonly type: typeof RRType.DLV }
+/** EUI-48 address (RFC 7043 §3), text `xx-xx-xx-xx-xx-xx`. */
+export interface Eui48 { readonly type: typeof RRType.EUI48; readonly address: string }
+/** EUI-64 address (RFC 7043 §4), text `xx-xx-xx-xx-xx-xx-xx-xx`. */
+export interface Eui64 { readonly type: typeof RRType.EUI64; readonly address: string }
+/** ILNP node identifier (RFC 6742 §2.1). */
+export interface Nid { readonly type: typeof RRType.NID; readonly preference: number; readonly nodeId: string }
+/** ILNP 32-bit locator (RFC 6742 §2.2). */
+export interface L32 { readonly type: typeof RRType.L32; readonly preference: number; readonly locator32: string }
+/** ILNP 64-bit locator (RFC 6742 §2.3). */
+export interface L64 { readonly type: typeof RRType.L64; readonly preference: number; readonly locator64: string }
+/** ILNP locator pointer (RFC 6742 §2.4). */
+export interface Lp { readonly type: typeof RRType.LP; readonly preference: number; readonly fqdn: Name }
 /** One EDNS(0) option, kept byte-exact (RFC 6891 §6.1.2). */
 export interface EdnsOptionData { readonly code: number; readonly data: Uint8Array }
 /** OPT pseudo-RR RDATA (RFC 6891 §6.1.2). Messages expose it as `Edns`. */
@@ -176,7 +206,8 @@ export interface Unknown { readonly type: number; readonly data: Uint8Array }
 export type RData =
   | A | Aaaa | Ns | Cname | Ptr | Dname | Soa | Mx | Txt | Spf | Hinfo | Srv | Naptr | Ds | Cds
   | Sshfp | Rrsig | Nsec | Dnskey | Cdnskey | Nsec3 | Nsec3Param | Tlsa | Smimea | Svcb | Https
-  | Caa | Zonemd | Opt | Unknown
+  | Caa | Zonemd | Opt | Rp | Afsdb | Kx | Uri | Openpgpkey | Dhcid | Csync | Ta | Dlv | Eui48 | Eui64
+  | Nid | L32 | L64 | Lp | Unknown
 
 /** A resource record. Not `Record`, which shadows TypeScript's utility type. */
 export interface ResourceRecord<R extends RData = RData> {
@@ -657,6 +688,140 @@ const optCodec: Codec = {
   toText(d: Opt) { const w = new WireWriter(64); optCodec.encode(w, d, 0); return genericText(w.finish()) },
 }
 
+const rpCodec: Codec = {
+  // RFC 1183 types: decompressed on receipt (RFC 3597 §4), never compressed, lowercased canonically
+  encode(w, d: Rp, m) { wName(w, d.mbox, m, false, true); wName(w, d.txt, m, false, true) },
+  decode(r) { const mbox = r.name(true, 'RP mbox'); return { type: 17, mbox, txt: r.name(true, 'RP txt') } },
+  fromText(c, origin) { const mbox = textName(c, 'mbox', origin); return { type: 17, mbox, txt: textName(c, 'txt', origin) } },
+  toText(d: Rp) { return `${d.mbox} ${d.txt}` },
+}
+
+/** A 16-bit value followed by a name (AFSDB, KX, LP). */
+function u16Name(type: number, num: string, field: string, allowPointers: boolean, make: (v: number, n: Name) => RData): Codec {
+  const where = `${rrTypeToString(type)} ${field}`
+  return {
+    encode(w, d, m) { w.u16(d[num]); wName(w, d[field], m, false, type !== RRType.LP) },
+    decode(r) { const v = r.u16(where); return make(v, r.name(allowPointers, where)) },
+    fromText(c, origin) { const v = c.int(num, 0xffff); return make(v, textName(c, field, origin)) },
+    toText(d) { return `${d[num]} ${d[field]}` },
+  }
+}
+
+const uriCodec: Codec = {
+  encode(w, d: Uri) { w.u16(d.priority); w.u16(d.weight); w.bytes(d.target) },
+  decode(r) {
+    r.need(4, 'URI priority and weight')
+    const priority = r.u16(), weight = r.u16()
+    // RFC 7553 §4.5: the target is not empty.
+    if (r.pos === r.end) throw badRData(r, `URI target at offset ${r.pos} is empty`)
+    return { type: 256, priority, weight, target: r.rest() }
+  },
+  fromText(c) {
+    const priority = c.int('priority', 0xffff), weight = c.int('weight', 0xffff)
+    const target = unescapeText(c.next('target'), 'URI target')
+    if (target.length === 0) throw c.error('target is empty')
+    return { type: 256, priority, weight, target }
+  },
+  toText(d: Uri) { return `${d.priority} ${d.weight} ${quoteString(d.target)}` },
+}
+
+/** RDATA that is one base64 blob (OPENPGPKEY, DHCID). */
+function base64Codec(type: number, field: string, make: (b: Uint8Array) => RData): Codec {
+  const name = rrTypeToString(type)
+  return {
+    encode(w, d) { w.bytes(d[field]) },
+    decode(r) {
+      if (r.pos === r.end) throw badRData(r, `${name} RDATA at offset ${r.pos} is empty`)
+      return make(r.rest())
+    },
+    fromText(c) { return make(fromBase64(c.joinRest(field), `${name} ${field}`)) },
+    toText(d) { return group(toBase64(d[field])) },
+  }
+}
+
+const csyncCodec: Codec = {
+  encode(w, d: Csync) { w.u32(d.serial); w.u16(d.flags); w.bytes(encodeTypeBitmap(d.types)) },
+  decode(r) {
+    r.need(6, 'CSYNC serial and flags')
+    const serial = r.u32(), flags = r.u16()
+    const types = decodeTypeBitmap(r.buf, r.pos, r.end)
+    r.pos = r.end
+    return { type: 62, serial, flags, types }
+  },
+  fromText(c) { return { type: 62, serial: c.int('serial', 0xffffffff), flags: c.int('flags', 0xffff), types: typeList(c) } },
+  toText(d: Csync) { return `${d.serial} ${d.flags}${typesText(d.types)}` },
+}
+
+/** EUI-48/EUI-64: lowercase hex pairs joined by '-' (RFC 7043 §3.2, §4.2). */
+function euiCodec(type: number, n: number): Codec {
+  const name = rrTypeToString(type)
+  return {
+    encode(w, d: Eui48) {
+      const parts = d.address.split('-')
+      if (parts.length !== n || parts.some((p) => p.length !== 2)) throw new WireFormatError('ERR_WIRE_BAD_TEXT', `${name} "${d.address}" is not ${n} hex pairs joined by '-'`, -1)
+      w.bytes(fromHex(parts.join(''), name))
+    },
+    decode(r) {
+      fixedLength(r, n, name)
+      const b = r.bytes(n)
+      const parts: string[] = []
+      for (let i = 0; i < n; i++) parts.push(toHex(b.subarray(i, i + 1)).toLowerCase())
+      return { type, address: parts.join('-') } as unknown as RData
+    },
+    fromText(c) {
+      const a = c.next('address').toLowerCase()
+      const parts = a.split('-')
+      if (parts.length !== n || parts.some((p) => p.length !== 2)) throw c.error(`"${a}" is not ${n} hex pairs joined by '-'`)
+      fromHex(parts.join(''), name)
+      return { type, address: a } as unknown as RData
+    },
+    toText(d: Eui48) { return d.address },
+  }
+}
+
+/** ILNP 64-bit values as four 16-bit hex groups without leading zeros (RFC 6742 §2.1). */
+function ilnp64(type: number, field: string, make: (p: number, s: string) => RData): Codec {
+  const name = rrTypeToString(type)
+  return {
+    encode(w, d) {
+      w.u16(d.preference)
+      const groups = (d[field] as string).split(':')
+      if (groups.length !== 4 || groups.some((g) => g.length === 0 || g.length > 4)) throw new WireFormatError('ERR_WIRE_BAD_TEXT', `${name} "${d[field]}" is not four hex groups`, -1)
+      for (const g of groups) w.u16(parseInt(g, 16))
+    },
+    decode(r) {
+      fixedLength(r, 10, name)
+      const p = r.u16()
+      const g: string[] = []
+      for (let i = 0; i < 4; i++) g.push(r.u16().toString(16))
+      return make(p, g.join(':'))
+    },
+    fromText(c) {
+      const p = c.int('preference', 0xffff)
+      const v = c.next(field)
+      const groups = v.split(':')
+      if (groups.length !== 4 || groups.some((g) => g.length === 0 || g.length > 4 || fromHexOk(g) === false)) throw c.error(`"${v}" is not four hex groups`)
+      return make(p, groups.map((g) => parseInt(g, 16).toString(16)).join(':'))
+    },
+    toText(d) { return `${d.preference} ${d[field]}` },
+  }
+}
+
+function fromHexOk(g: string): boolean {
+  for (let i = 0; i < g.length; i++) {
+    const c = g.charCodeAt(i) | 0x20
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false
+  }
+  return true
+}
+
+const l32Codec: Codec = {
+  encode(w, d: L32) { w.u16(d.preference); w.ensure(4); ipv4FromText(d.locator32, w.buf, w.pos); w.pos += 4 },
+  decode(r) { fixedLength(r, 6, 'L32'); const preference = r.u16(); const s = ipv4ToText(r.buf, r.pos); r.pos += 4; return { type: 105, preference, locator32: s } },
+  fromText(c) { const preference = c.int('preference', 0xffff); const s = c.next('locator32'); ipv4FromText(s); return { type: 105, preference, locator32: s } },
+  toText(d: L32) { return `${d.preference} ${d.locator32}` },
+}
+
 // ---- SVCB / HTTPS (RFC 9460) --------------------------------------------------
 
 /** SvcParamKey names (RFC 9460 §14.3.2). */
@@ -930,10 +1095,25 @@ const codecs = new Map<number, Codec>([
   [RRType.HTTPS, svcbCodec(RRType.HTTPS)],
   [RRType.SPF, txtCodec(RRType.SPF)],
   [RRType.CAA, caaCodec],
+  [RRType.RP, rpCodec],
+  [RRType.AFSDB, u16Name(RRType.AFSDB, 'subtype', 'hostname', true, (subtype, hostname) => ({ type: 18, subtype, hostname }))],
+  [RRType.KX, u16Name(RRType.KX, 'preference', 'exchanger', false, (preference, exchanger) => ({ type: 36, preference, exchanger }))],
+  [RRType.LP, u16Name(RRType.LP, 'preference', 'fqdn', false, (preference, fqdn) => ({ type: 107, preference, fqdn }))],
+  [RRType.URI, uriCodec],
+  [RRType.OPENPGPKEY, base64Codec(RRType.OPENPGPKEY, 'publicKey', (publicKey) => ({ type: 61, publicKey }))],
+  [RRType.DHCID, base64Codec(RRType.DHCID, 'digest', (digest) => ({ type: 49, digest }))],
+  [RRType.CSYNC, csyncCodec],
+  [RRType.TA, dsCodec(RRType.TA)],
+  [RRType.DLV, dsCodec(RRType.DLV)],
+  [RRType.EUI48, euiCodec(RRType.EUI48, 6)],
+  [RRType.EUI64, euiCodec(RRType.EUI64, 8)],
+  [RRType.NID, ilnp64(RRType.NID, 'nodeId', (preference, nodeId) => ({ type: 104, preference, nodeId }))],
+  [RRType.L32, l32Codec],
+  [RRType.L64, ilnp64(RRType.L64, 'locator64', (preference, locator64) => ({ type: 106, preference, locator64 }))],
 ])
 
 /** Types whose names RFC 4034 §6.2 (as amended by RFC 6840 §5.1) lowercases; the ones we type. */
-const DNAME_LOWERCASED = new Set<number>([2, 5, 6, 12, 15, 33, 35, 39, 46])
+const DNAME_LOWERCASED = new Set<number>([2, 5, 6, 12, 15, 17, 18, 33, 35, 36, 39, 46])
 
 /**
  * True when `type` has a typed codec here (otherwise it travels as {@link Unknown}).

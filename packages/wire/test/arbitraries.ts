@@ -59,6 +59,12 @@ export const arbRData: fc.Arbitrary<RData> = fc.oneof(
   fc.tuple(u16, arbName, fc.uniqueArray(fc.integer({ min: 7, max: 65534 }), { maxLength: 3 }), bytes(2, 2)).map(([priority, target, keys, port]) =>
     ({ type: 64, priority, target, params: [{ key: 3, value: port }, ...keys.sort((a, b) => a - b).map((key) => ({ key, value: Uint8Array.of(key & 0xff) }))] }) as RData),
   fc.tuple(u8, fc.constantFrom('issue', 'issuewild', 'iodef', 'tbs'), bytes(0, 40)).map(([flags, tag, value]) => ({ type: 257, flags, tag, value }) as RData),
+  fc.tuple(arbName, arbName).map(([mbox, txt]) => ({ type: 17, mbox, txt }) as RData),
+  fc.tuple(u16, arbName).map(([subtype, hostname]) => ({ type: 18, subtype, hostname }) as RData),
+  fc.tuple(u16, u16, bytes(1, 60)).map(([priority, weight, target]) => ({ type: 256, priority, weight, target }) as RData),
+  fc.tuple(u32, u16, types).map(([serial, flags, t]) => ({ type: 62, serial, flags, types: t }) as RData),
+  bytes(6, 6).map((b) => ({ type: 108, address: [...b].map((x) => x.toString(16).padStart(2, '0')).join('-') }) as RData),
+  fc.tuple(u16, fc.array(u16, { minLength: 4, maxLength: 4 })).map(([preference, g]) => ({ type: 104, preference, nodeId: g.map((x) => x.toString(16)).join(':') }) as RData),
   fc.tuple(fc.integer({ min: 65280, max: 65534 }), bytes(0, 40)).map(([type, data]) => ({ type, data }) as RData),
 )
 

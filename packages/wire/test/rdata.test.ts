@@ -56,6 +56,21 @@ const samples: Array<[number, string]> = [
   [RRType.SVCB, '1 . key12322="\\"" key12323="a b"'],
   [RRType.CAA, '0 issue "letsencrypt.org"'],
   [RRType.CAA, '128 tbs "a\\"b"'],
+  [RRType.RP, 'mbox.example.test. .'],
+  [RRType.AFSDB, '1 afs.example.test.'],
+  [RRType.KX, '10 kx.example.test.'],
+  [RRType.LP, '10 l64-subnet1.example.test.'],
+  [RRType.URI, '10 1 "https://www.example.test/path"'],
+  [RRType.OPENPGPKEY, 'AQIDBA=='],
+  [RRType.DHCID, 'AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA='],
+  [RRType.CSYNC, '66 3 A NS AAAA'],
+  [RRType.TA, '12345 8 1 0123456789ABCDEF0123456789ABCDEF01234567'],
+  [RRType.DLV, '12345 8 1 0123456789ABCDEF0123456789ABCDEF01234567'],
+  [RRType.EUI48, '00-00-5e-00-53-2a'],
+  [RRType.EUI64, '00-00-5e-ef-10-00-00-2a'],
+  [RRType.NID, '10 14:4fff:ff20:ee64'],
+  [RRType.L32, '10 10.1.2.0'],
+  [RRType.L64, '10 2001:db8:1140:1000'],
   [65280, '\\# 4 0A000001'],
   [65281, '\\# 0'],
 ]
@@ -142,6 +157,10 @@ test('rejects malformed RDATA text with coded errors', (t) => {
     [RRType.SVCB, '1 . no-default-alpn=x', 'ERR_WIRE_BAD_TEXT'],
     [RRType.CAA, '0 is-sue "x"', 'ERR_WIRE_BAD_TEXT'],
     [65280, '01020304', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.EUI48, '00-00-5e-00-53', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.NID, '10 14:4fff:ff20', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.NID, '10 14:4fff:ff20:zz', 'ERR_WIRE_BAD_TEXT'],
+    [RRType.URI, '10 1 ""', 'ERR_WIRE_BAD_TEXT'],
     [RRType.NS, 'a..b.', 'ERR_WIRE_EMPTY_LABEL'],
   ]
   for (const [type, text, code] of bad) {
@@ -180,6 +199,10 @@ test('canonical RDATA lowercases names only for the RFC 4034 §6.2 types (RFC 68
   t.deepEqual(canonicalRData(mx), encodeRData(from(RRType.MX, '10 mail.example.test.')))
   const rrsig = from(RRType.RRSIG, 'A 8 2 60 20300101000000 20250101000000 1 EXAMPLE.test. AA==')
   t.deepEqual(canonicalRData(rrsig), encodeRData(from(RRType.RRSIG, 'A 8 2 60 20300101000000 20250101000000 1 example.test. AA==')))
+  const rp = from(RRType.RP, 'MBOX.example.test. TXT.example.test.')
+  t.deepEqual(canonicalRData(rp), encodeRData(from(RRType.RP, 'mbox.example.test. txt.example.test.')))
+  const lp = from(RRType.LP, '1 FQDN.example.test.')
+  t.deepEqual(canonicalRData(lp), encodeRData(lp))
   const nsec = from(RRType.NSEC, 'NEXT.example.test. A')
   t.deepEqual(canonicalRData(nsec), encodeRData(nsec))
   const svcb = from(RRType.SVCB, '1 TARGET.example.test.')
