@@ -195,23 +195,24 @@ export function createStubClient(opts: StubClientOptions): StubClient {
     return id
   }
 
-  const securityOf = (rule: CompiledRule | undefined): TransportSecurity => {
+  // Certificates and keys are read only when a transport needs them: a plain-UDP rule
+  // never fails because a channel rule's file is missing.
+  const securityOf = (rule: CompiledRule | undefined, server: ServerAddress): TransportSecurity => {
     const r = rule?.rule
-    const sec: TransportSecurity = {
-      cas: (r?.trustAuthority ?? []).map((t) => pem(t, 'trust authority certificate')),
-      encryption: r?.encryption ?? 'None',
-      ...(opts.now !== undefined ? { now: opts.now } : {}),
-    }
+    const base: TransportSecurity = { cas: [], encryption: r?.encryption ?? 'None', ...(opts.now !== undefined ? { now: opts.now } : {}) }
+    if (server.kind === 'udp' || server.kind === 'tcp') return base
+    const sec: TransportSecurity = { ...base, cas: (r?.trustAuthority ?? []).map((t) => pem(t, 'trust authority certificate')) }
+    if (!isChannel(server.kind)) return sec
     const id = identityOf(r?.clientCertificate ?? nrpt.table.global.clientCertificate)
     return id === undefined ? sec : { ...sec, identity: id }
   }
 
-  const transportFor = (server: ServerAddress, sec: TransportSecurity, ruleKey: string): Transport => {
+  const transportFor = (server: ServerAddress, rule: CompiledRule | undefined): Transport => {
     // One transport per server and security context: a connection made under one rule's
     // trust authority is never reused for a rule that names another.
-    const key = `${server.url}|${server.serverName ?? ''}|${ruleKey}|${sec.encryption}`
+    const key = `${server.url}|${server.serverName ?? ''}|${rule === undefined ? '-' : `rule:${rule.index}`}`
     let t = transports.get(key)
-    if (t === undefined) { t = createTransport(server, sec); transports.set(key, t) }
+    if (t === undefined) { t = createTransport(server, securityOf(rule, server)); transports.set(key, t) }
     return t
   }
 
@@ -242,8 +243,6 @@ export function createStubClient(opts: StubClientOptions): StubClient {
         verdict: `A query not sent: global query policy QueryIPv6Only applies to rule "${policy.rule}"`,
       }
     }
-    const sec = securityOf(rule)
-    const ruleKey = rule === undefined ? '-' : `rule:${rule.index}`
     let servers: readonly ServerAddress[] = overrideServers ?? (rule !== undefined ? rule.servers : nrpt.defaultServers)
     if (servers.length === 0) servers = resolvConfServers()
     if (servers.length === 0) throw new ClientError('ERR_CLIENT_NO_SERVER', `no name server for ${name.toString()}: the rule lists none and no default servers are set`)
@@ -257,7 +256,7 @@ export function createStubClient(opts: StubClientOptions): StubClient {
           continue
         }
         try {
-          const x = await transportFor(server, sec, ruleKey).exchange(wire, timeoutMs)
+          const x = await transportFor(server, rule).exchange(wire, timeoutMs)
           let answer: Message
           try {
             answer = decodeMessage(x.wire)

@@ -1,4 +1,8 @@
 import test from 'ava'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadNrpt } from '../src/nrpt.js'
 import { RRType } from '@secdns/wire'
 import { createStubClient, isPolicyRefusal } from '../src/stub_client.js'
 import { ClientError } from '../src/errors.js'
@@ -339,4 +343,42 @@ test('a rule requiring a secure channel does not fall back to plaintext defaults
   const e = await t.throwsAsync(c.resolve('www.corp.example'), { instanceOf: ClientError })
   t.true(['ERR_CLIENT_UNREACHABLE', 'ERR_CLIENT_INSECURE_TRANSPORT'].includes(e.code), e.code)
   t.is(dflt.queries.length, 0)
+})
+
+test('certificate files are read only when a transport needs them', async (t) => {
+  const r = await startResponder((q) => answer(q))
+  t.teardown(() => r.close())
+  const c = createStubClient({ nrpt: {
+    global: { clientCertificate: { certificate: 'missing/client.pem', privateKey: 'missing/client.key' } },
+    rules: [rule('corp', '.corp.example', [`udp://127.0.0.1:${r.port}`], { trustAuthority: 'missing/ca.pem' })],
+  } })
+  t.teardown(() => c.close())
+  t.is((await c.resolve('www.corp.example')).answer.length, 1)
+})
+
+test('channel: trust authority and client certificate as file paths relative to the NRPT file', async (t) => {
+  const p = await labPki()
+  const s = await startChannelResponder(p.server, p.root, { encryption: 'require' }, validating)
+  t.teardown(() => s.server.close())
+  const dir = mkdtempSync(join(tmpdir(), 'nrpt-files-'))
+  mkdirSync(join(dir, 'certs'))
+  writeFileSync(join(dir, 'certs', 'root.pem'), p.root.certPem)
+  writeFileSync(join(dir, 'certs', 'client.pem'), p.client.certPem)
+  writeFileSync(join(dir, 'certs', 'client.key'), p.client.keyPem!, { mode: 0o600 })
+  writeFileSync(join(dir, 'nrpt.json'), JSON.stringify({
+    global: { clientCertificate: { certificate: 'certs/client.pem', privateKey: 'certs/client.key' } },
+    rules: [{ name: 'corp', namespace: '.corp.example', dnsSecEnable: true, dnsSecValidationRequired: true, secureChannelRequired: true, encryption: 'High', trustAuthority: 'certs/root.pem', nameServers: [{ address: s.url, serverName: 'dns1.lab.test' }] }],
+  }))
+  const c = createStubClient({ nrpt: await loadNrpt(join(dir, 'nrpt.json')), now })
+  t.teardown(() => c.close())
+  t.true((await c.resolve('www.corp.example')).ad)
+})
+
+test('channel: a trust authority file that does not exist is ERR_CLIENT_NRPT_FILE', async (t) => {
+  const p = await labPki()
+  const nrpt = await channelRule('High', 'no/such/ca.pem', { nameServers: ['ws://127.0.0.1:9/'] })
+  const c = createStubClient({ nrpt, now })
+  t.teardown(() => c.close())
+  void p
+  await t.throwsAsync(c.resolve('www.corp.example'), { instanceOf: ClientError, code: 'ERR_CLIENT_NRPT_FILE' })
 })
