@@ -127,7 +127,8 @@ export class Zone {
     const type = rr.data.type
     const set = node.rrsets.get(type)
     if (set === undefined) {
-      node.rrsets.set(type, source ? { name: node.name, type, class: rr.class, ttl: rr.ttl, rdata: [rr.data], source } : { name: node.name, type, class: rr.class, ttl: rr.ttl, rdata: [rr.data] })
+      // One object shape for every RRset keeps property access monomorphic.
+      node.rrsets.set(type, { name: node.name, type, class: rr.class, ttl: rr.ttl, rdata: [rr.data], source })
       this.dataCount++
       this.sorted = null
       return true
