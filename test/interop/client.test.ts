@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createStubClient, ClientError, type StubClient } from '@secdns/client'
+import { createRootCa, issueCertificate } from '@secdns/pki'
 import { havePeers, runPeer, which } from '../helpers/peers.js'
 
 const TEMPLATE = fileURLToPath(new URL('../../../test/fixtures/client/zone.template', import.meta.url))
@@ -69,7 +70,7 @@ function startNamed(dir: string, conf: string): Promise<ChildProcess> {
   })
 }
 
-interface Lab { resolverPort: number; authPort: number; dir: string; stop(): void }
+interface Lab { resolverPort: number; authPort: number; dotPort: number; rootPem: string; dir: string; stop(): void }
 let lab: Promise<Lab> | undefined
 
 function startLab(): Promise<Lab> {
@@ -78,6 +79,12 @@ function startLab(): Promise<Lab> {
     const anchors = ZONES.map((z) => sign(dir, z))
     const authPort = await freePort()
     const resolverPort = await freePort()
+    const dotPort = await freePort()
+    // DNS over TLS on the validating resolver, with a certificate from our CA.
+    const root = await createRootCa({ name: 'secdns Lab Root CA' })
+    const cert = await issueCertificate(root, { profile: 'dns-server', name: 'dns1.lab.test', dns: ['dns1.lab.test'], ip: ['127.0.0.1'], days: 30 })
+    writeFileSync(join(dir, 'dot.pem'), cert.certPem)
+    writeFileSync(join(dir, 'dot.key'), cert.keyPem!, { mode: 0o600 })
     const common = (d: string, port: number): string => `directory "${d}"; pid-file "${d}/named.pid"; session-keyfile "${d}/session.key"; managed-keys-directory "${d}"; listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; }; notify no;`
     const authDir = join(dir, 'auth'); mkdirSync(authDir)
     const resDir = join(dir, 'resolver'); mkdirSync(resDir)
@@ -85,13 +92,14 @@ function startLab(): Promise<Lab> {
 ${ZONES.map((z) => `zone "${z}" { type primary; file "${join(dir, `${z}.signed`)}"; };`).join('\n')}
 `)
     writeFileSync(join(resDir, 'root.hints'), '. 3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.1\n')
-    const res = await startNamed(resDir, `options { ${common(resDir, resolverPort)} recursion yes; allow-recursion { 127.0.0.1; }; dnssec-validation yes; forward only; forwarders { 127.0.0.1 port ${authPort}; }; };
+    const res = await startNamed(resDir, `tls lab-tls { cert-file "${join(dir, 'dot.pem')}"; key-file "${join(dir, 'dot.key')}"; };
+options { ${common(resDir, resolverPort)} listen-on port ${dotPort} tls lab-tls { 127.0.0.1; }; recursion yes; allow-recursion { 127.0.0.1; }; dnssec-validation yes; forward only; forwarders { 127.0.0.1 port ${authPort}; }; };
 zone "." { type hint; file "${join(resDir, 'root.hints')}"; };
 trust-anchors {
 ${anchors.join('\n')}
 };
 `)
-    return { resolverPort, authPort, dir, stop: () => { auth.kill('SIGTERM'); res.kill('SIGTERM') } }
+    return { resolverPort, authPort, dotPort, rootPem: root.certPem, dir, stop: () => { auth.kill('SIGTERM'); res.kill('SIGTERM') } }
   })()
   return lab
 }
@@ -108,6 +116,7 @@ function nrpt(l: Lab): Record<string, unknown> {
       { name: 'nsec3-required', namespace: '.nsec3.test', nameServers: [`tcp://127.0.0.1:${l.resolverPort}`], dnsSecEnable: true, dnsSecValidationRequired: true },
       { name: 'nsec3-plain', namespace: 'www.nsec3.test', nameServers: [server] },
       { name: 'exempt', namespace: '.pub.secure.test' },
+      { name: 'dot', namespace: 'mail.secure.test', nameServers: [{ address: `tls://127.0.0.1:${l.dotPort}`, serverName: 'dns1.lab.test' }], dnsSecEnable: true, dnsSecValidationRequired: true, trustAuthority: l.rootPem },
     ],
   }
 }
@@ -200,4 +209,25 @@ test('dig through secdns client serve shows the same verdicts', async (t) => {
   t.notRegex(plain, /flags: [a-z ]*\bad\b/)
   const exempt = dig(port, '+tcp', 'www.pub.secure.test', 'A')
   t.regex(exempt, /192\.0\.2\.99/)
+})
+
+test('DNS over TLS to BIND with a certificate from our CA: validated answer, TLS parameters in the result', async (t) => {
+  const c = await client(t)
+  if (c === undefined) return
+  const r = await c.resolve('mail.secure.test', 'A')
+  t.is(r.policy.rule, 'dot')
+  t.is(r.transport, 'tls')
+  t.true(r.ad)
+  t.regex(r.negotiated, /^tls TLSv1\.3 TLS_\S+, server dns1\.lab\.test, CA "secdns Lab Root CA"$/)
+  const again = await c.resolve('mail.secure.test', 'A')
+  t.true(again.ad)
+})
+
+test('DNS over TLS to BIND with a trust authority that did not issue its certificate: refused', async (t) => {
+  if (!havePeers(t, 'named', 'dnssec-keygen', 'dnssec-signzone')) return
+  const l = await startLab()
+  const other = await createRootCa({ name: 'Other Root CA' })
+  const c = createStubClient({ nrpt: { rules: [{ name: 'dot', namespace: '.secure.test', nameServers: [{ address: `tls://127.0.0.1:${l.dotPort}`, serverName: 'dns1.lab.test' }], dnsSecEnable: true, dnsSecValidationRequired: true, trustAuthority: other.certPem }] } })
+  t.teardown(() => c.close())
+  await t.throwsAsync(c.resolve('www.secure.test', 'A'), { instanceOf: ClientError, code: 'ERR_CLIENT_CHANNEL_REFUSED' })
 })
