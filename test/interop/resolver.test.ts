@@ -4,6 +4,9 @@
  * verdicts on the same lab. Zones: test/fixtures/resolver/make_lab.sh.
  */
 import test from 'ava'
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Name, rrTypeFromString, EdeCode, Rcode, rcodeToString } from '@secdns/wire'
 import { Resolver, TrustAnchors, NetTransport, type ResolveResult } from '@secdns/resolver'
 import { havePeers, runPeer } from '../helpers/peers.js'
@@ -159,4 +162,26 @@ test('iterative resolution keeps the case of the query name in the question it s
   const res = await r.resolve(Name.fromString('WwW.Example.TEST.'), 1, { dnssecOk: true })
   t.is(res.state, 'secure')
   t.true(names.includes('WwW.Example.TEST.'))
+})
+
+const cli = fileURLToPath(new URL('../../../packages/cli/bin/secdns.js', import.meta.url))
+
+test('trust-anchor add --from-zone shows key tags and DS digests, refuses without --yes off a TTY, and adds the KSK with --yes', async (t) => {
+  if (!havePeers(t, 'named', 'dig')) return
+  const file = join(lab!.dir, 'fetched.dns')
+  const args = ['trust-anchor', 'add', '--file', file, '--from-zone', 'example.test', '--server', `127.0.0.1:${lab!.port}`]
+  const refused = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input: '' })
+  t.is(refused.status, 2, refused.stdout + refused.stderr)
+  t.regex(refused.stdout, /KSK tag \d+ alg 13 {2}DS SHA-256 [0-9A-F]{64} {2}<- to trust/)
+  t.regex(refused.stderr, /--yes/)
+  const r = spawnSync(process.execPath, [cli, ...args, '--yes'], { encoding: 'utf8' })
+  t.is(r.status, 0, r.stderr)
+  t.regex(r.stdout, /signed by its own SEP key/)
+  const tag = /KSK tag (\d+)/.exec(r.stdout)![1]
+  // The DS digest we show is the one in the parent zone.
+  const ds = runPeer('dig', ['@127.0.0.1', '-p', String(lab!.port), '+short', 'example.test.', 'DS']).stdout.trim().split(/\s+/)
+  t.is(ds[0], tag)
+  t.true(r.stdout.includes(ds.slice(3).join('').toUpperCase()))
+  const anchors = TrustAnchors.load(file).list()
+  t.deepEqual(anchors.map((a) => [a.zone.toString(), a.keyTag]), [['example.test.', Number(tag)]])
 })

@@ -20,3 +20,4 @@ export {
   SignatureBudget, type SecurityState, type Verdict, type SignedRRset, type ZoneKeys, type RRsetVerdict, type DenialKind, type DenialVerdict,
 } from './validator.js'
 export { Resolver, type ResolverOptions, type ResolveOptions, type ResolveResult, type ZoneForwarder } from './resolver.js'
+export { fetchDnskeys, type FetchedKey, type FetchedKeys } from './anchor_fetch.js'

@@ -4,11 +4,12 @@
  * Exit codes: 0 ok, 1 nothing matched (remove), 2 usage or input error.
  */
 import { readFileSync } from 'node:fs'
+import { createInterface } from 'node:readline/promises'
 import { Command, type CommanderError } from 'commander'
 import { Name, RRType, rdataToText } from '@secdns/wire'
 import {
   TrustAnchors, parseAnchorText, importAnchors, exportBindAnchors, exportUnboundAnchors, addTrustAnchors,
-  removeTrustAnchors, anchorKeyTag, ResolverError, type TrustAnchor, type AnchorRecord,
+  removeTrustAnchors, anchorKeyTag, fetchDnskeys, parseServer, ResolverError, type TrustAnchor, type AnchorRecord,
 } from '@secdns/resolver'
 
 interface CommonOptions { file: string, json?: boolean }
@@ -45,9 +46,35 @@ function list(opts: CommonOptions): void {
   else for (const a of all) process.stdout.write(anchorLine(a) + '\n')
 }
 
-async function add(words: string[], opts: CommonOptions & { import?: string }): Promise<void> {
+interface AddOptions extends CommonOptions { import?: string, fromZone?: string, server?: string, yes?: boolean }
+
+async function fromZone(opts: AddOptions): Promise<AnchorRecord[]> {
+  if (opts.server === undefined) throw new UsageError('--from-zone needs --server <address[:port]> to ask')
+  let zone: Name
+  try { zone = Name.fromString(opts.fromZone!.endsWith('.') ? opts.fromZone! : opts.fromZone! + '.') } catch (e) { throw new UsageError(`--from-zone "${opts.fromZone}" is not a domain name: ${(e as Error).message}`) }
+  const fetched = await fetchDnskeys(zone, parseServer(opts.server))
+  const sep = fetched.keys.filter((k) => k.sep)
+  const chosen = sep.length > 0 ? sep : fetched.keys
+  const out = opts.json ? process.stderr : process.stdout
+  out.write(`DNSKEY RRset of ${zone.toString()} from ${opts.server} (${fetched.selfSigned ? 'signed by its own SEP key' : 'NOT signed by its own SEP key'}):\n`)
+  for (const k of fetched.keys) out.write(`  ${k.sep ? 'KSK' : 'ZSK'} tag ${k.keyTag} alg ${k.record.data.algorithm}  DS SHA-256 ${k.dsSha256}${chosen.includes(k) ? '  <- to trust' : ''}\n`)
+  if (opts.yes !== true) {
+    // Trusting a key is the one decision DNSSEC cannot check for you: ask a person.
+    if (!process.stdin.isTTY) throw new UsageError('not trusting keys without confirmation: compare the DS digests with the zone operator\'s, then run again with --yes')
+    const rl = createInterface({ input: process.stdin, output: process.stderr })
+    const a = (await rl.question(`Trust ${chosen.length} key(s) for ${zone.toString()}? [y/N] `)).trim().toLowerCase()
+    rl.close()
+    if (a !== 'y' && a !== 'yes') throw new UsageError('not confirmed; nothing added')
+  }
+  return chosen.map((k) => k.record)
+}
+
+async function add(words: string[], opts: AddOptions): Promise<void> {
   let records: AnchorRecord[]
-  if (opts.import !== undefined) {
+  if (opts.fromZone !== undefined) {
+    if (words.length > 0 || opts.import !== undefined) throw new UsageError('give one of a record, --import or --from-zone')
+    records = await fromZone(opts)
+  } else if (opts.import !== undefined) {
     if (words.length > 0) throw new UsageError('give either a record or --import <file>, not both')
     let text: string
     try { text = readFileSync(opts.import, 'utf8') } catch (e) { throw new UsageError(`cannot read ${opts.import}: ${(e as Error).message}`) }
@@ -114,9 +141,12 @@ export function registerTrustAnchorCommands(program: Command): void {
     .exitOverride(exit)
   common(ta.command('list').description('list the anchors: zone, type, key tag, algorithm'))
     .action(run((opts: CommonOptions) => list(opts)))
-  common(ta.command('add [record...]').description('add a DNSKEY or DS record given as text, or every anchor of a BIND/Unbound/TrustAnchors file'))
+  common(ta.command('add [record...]').description('add a DNSKEY or DS record given as text, every anchor of a BIND/Unbound/TrustAnchors file, or the keys a zone serves'))
     .option('--import <file>', 'import from named.conf (trust-anchors/trusted-keys/managed-keys), an Unbound anchor file or another TrustAnchors.dns')
-    .action(run((words: string[], opts: CommonOptions & { import?: string }) => add(words, opts)))
+    .option('--from-zone <zone>', 'fetch the zone\'s DNSKEY RRset, show key tags and DS digests, and trust its SEP keys after confirmation')
+    .option('--server <address[:port]>', 'the server to fetch --from-zone keys from')
+    .option('--yes', 'do not ask before trusting fetched keys')
+    .action(run((words: string[], opts: AddOptions) => add(words, opts)))
   common(ta.command('remove <zone>').description('remove the anchors of a zone (exit 1 when none matched)'))
     .option('--key-tag <n>', 'only the anchor with this key tag')
     .option('--type <type>', 'only DNSKEY or DS anchors')
