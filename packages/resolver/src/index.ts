@@ -19,5 +19,5 @@ export {
   groupRRsets, validateRRset, verifyDnskeysWithDs, verifyDnskeysWithAnchor, nsecCovers, checkNsecDenial, checkNsec3Denial,
   SignatureBudget, type SecurityState, type Verdict, type SignedRRset, type ZoneKeys, type RRsetVerdict, type DenialKind, type DenialVerdict,
 } from './validator.js'
-export { Resolver, type ResolverOptions, type ResolveOptions, type ResolveResult, type ZoneForwarder } from './resolver.js'
+export { Resolver, type AnchorStatus, type ResolverOptions, type ResolveOptions, type ResolveResult, type ZoneForwarder } from './resolver.js'
 export { fetchDnskeys, type FetchedKey, type FetchedKeys } from './anchor_fetch.js'

@@ -75,6 +75,15 @@ export interface ResolveResult {
 
 interface Work { queries: number, readonly budget: SignatureBudget, cnames: number }
 
+/** How an anchored zone's keys matched its trust anchor when last checked (for status output). */
+export interface AnchorStatus {
+  readonly zone: string
+  readonly state: SecurityState
+  readonly reason?: string
+  /** When it was checked, seconds since the epoch (the resolver's clock). */
+  readonly checked: number
+}
+
 const DNSSEC_TYPES: ReadonlySet<number> = new Set([RRType.RRSIG, RRType.NSEC, RRType.NSEC3])
 
 function worst(a: Verdict, b: Verdict): Verdict {
@@ -104,6 +113,7 @@ export class Resolver {
   readonly limits: ResolverLimits
   /** Upstream answers, proven zone keys and validated results, under separate kinds. */
   readonly cache: Cache<unknown>
+  private readonly anchorChecks = new Map<string, AnchorStatus>()
 
   /**
    * @param opts forwarders and/or root hints, trust anchors, clock, limits
@@ -179,6 +189,16 @@ export class Resolver {
       rcode: msg.rcode, answer: strip(msg.answer), authority: strip(msg.authority), additional: strip(msg.additional), state: v.state, ad,
       ...(v.reason === undefined ? {} : { reason: v.reason }), ...(v.ede === undefined ? {} : { ede: v.ede }),
     }
+  }
+
+  /**
+   * How each anchored zone's DNSKEY RRset matched its trust anchor when last fetched:
+   * for the server's status page and `secdns trust-anchor` over the admin API.
+   *
+   * @returns one entry per anchored zone checked so far
+   */
+  anchorStatus(): AnchorStatus[] {
+    return [...this.anchorChecks.values()]
   }
 
   // ------------------------------------------------------------------ fetching
@@ -388,7 +408,9 @@ export class Resolver {
     const resp = await this.fetch(zone, RRType.DNSKEY, work)
     const set = groupRRsets(resp.answer).find((s) => s.type === RRType.DNSKEY && s.name.equals(zone)) ?? null
     const zk = verifyDnskeysWithAnchor(zone, set, a, this.now(), work.budget)
+    // Issue 7 §1: an anchor that no longer matches its zone is reported, never silently ignored.
     if (zk.state === 'bogus') this.log(`trust anchor for ${zone.toString()}: ${zk.reason ?? ''}`)
+    this.anchorChecks.set(zone.toLowerCase().toString(), { zone: zone.toString(), state: zk.state, checked: this.now(), ...(zk.reason === undefined ? {} : { reason: zk.reason }) })
     this.cache.set('keys', key, zk, zk.state === 'bogus' ? this.limits.bogusTtl : Math.min(zk.ttl || this.limits.maxCacheTtl, this.limits.maxCacheTtl))
     return zk
   }

@@ -100,6 +100,9 @@ test('a trust anchor that no longer matches the zone is reported and makes answe
   const res = await r.resolve(s.name, s.type, { dnssecOk: true })
   t.deepEqual([res.state, res.ede], ['bogus', 9])
   t.true(lines.some((l) => /^trust anchor for island\.test\.: .*no longer in the zone's DNSKEY RRset/.test(l)))
+  const status = r.anchorStatus().find((a) => a.zone === 'island.test.')
+  t.is(status?.state, 'bogus')
+  t.is(status?.checked, s.now)
 })
 
 test('an upstream that never answers gives SERVFAIL, state indeterminate, EDE 22', async (t) => {
