@@ -222,7 +222,7 @@ export class DnsServer {
     const srv = createServer((sock) => this.serveStream(sock, 'tcp'))
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject)
-      srv.listen({ port, host: address, exclusive: true }, () => { srv.off('error', reject); resolve() })
+      srv.listen({ port, host: address, exclusive: false }, () => { srv.off('error', reject); resolve() })
     }).catch((e: unknown) => {
       srv.close()
       throw new ServerError('ERR_SERVER_BIND', `TCP ${address}:${port}: ${(e as Error).message}`, { cause: e })

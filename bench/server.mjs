@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+// DNS server benchmark: dnsperf against secdns, BIND named, Knot knotd and NSD, each serving
+// the same ECDSA P-256-signed zone of 100,000 names on 127.0.0.1, with and without DO, over
+// UDP and TCP. Every server gets both cores: secdns as a node cluster of 2 workers sharing
+// the port, named -n 2, knotd with 2 UDP and 2 TCP workers, nsd with server-count 2.
+// Prints queries/s, latency percentiles (from dnsperf -v) and the servers' RSS after the runs.
+//
+//   npm run build && node bench/server.mjs [--names=100000] [--seconds=5] [--clients=10]
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, readdirSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { createServer } from 'node:net'
+import { tmpdir, cpus } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const flag = (name, dflt) => {
+  const a = process.argv.slice(2).find((x) => x.startsWith(`--${name}=`))
+  const v = a === undefined ? dflt : Number(a.slice(name.length + 3))
+  if (!Number.isInteger(v) || v < 1) { console.error(`bench/server.mjs: --${name} must be a positive integer`); process.exit(2) }
+  return v
+}
+const NAMES = flag('names', 100_000)
+const SECONDS = flag('seconds', 5)
+const CLIENTS = flag('clients', 10)
+const WORKERS = Math.min(2, cpus().length)
+const serverDist = fileURLToPath(new URL('../packages/server/dist/src/index.js', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'secdns-bench-server-'))
+const ORIGIN = 'bench.test'
+
+function need(tool) {
+  const r = spawnSync('sh', ['-c', `command -v ${tool} || ls /usr/sbin/${tool} 2>/dev/null`], { encoding: 'utf8' })
+  const p = r.stdout.trim().split('\n')[0]
+  if (!p) { console.error(`bench/server.mjs: ${tool} is not installed`); process.exit(2) }
+  return p
+}
+const tools = Object.fromEntries(['dnsperf', 'dnssec-keygen', 'dnssec-signzone', 'named', 'knotd', 'nsd', 'dig'].map((t) => [t, need(t)]))
+
+// 1. The zone: NAMES hosts with an A record, signed with dnssec-signzone (ECDSA P-256, NSEC).
+console.log(`zone: ${NAMES} names, ECDSA P-256, NSEC, signed with dnssec-signzone …`)
+const lines = [`$TTL 3600`, `$ORIGIN ${ORIGIN}.`, `@ SOA ns1 hostmaster 1 7200 3600 1209600 300`, `@ NS ns1`, `ns1 A 127.0.0.1`]
+for (let i = 0; i < NAMES; i++) lines.push(`h${i} A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`)
+writeFileSync(join(dir, 'zone'), lines.join('\n') + '\n')
+spawnSync(tools['dnssec-keygen'], ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', '-f', 'KSK', ORIGIN])
+spawnSync(tools['dnssec-keygen'], ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', ORIGIN])
+for (const f of readdirSync(dir).filter((f) => f.endsWith('.key'))) writeFileSync(join(dir, 'zone'), readFileSync(join(dir, f)), { flag: 'a' })
+let t0 = Date.now()
+const signed = spawnSync(tools['dnssec-signzone'], ['-q', '-K', dir, '-o', ORIGIN, '-f', join(dir, 'signed'), '-d', dir, join(dir, 'zone')], { encoding: 'utf8' })
+if (signed.status !== 0) { console.error(signed.stderr); process.exit(1) }
+console.log(`signed in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+const zoneFile = join(dir, 'signed')
+
+// Queries: 90 % existing names, 10 % NXDOMAIN, in a fixed pseudo-random order.
+let seed = 12345
+const rnd = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed }
+const q = []
+for (let i = 0; i < 100_000; i++) q.push(rnd() % 10 === 0 ? `nx${rnd() % NAMES}.${ORIGIN} A` : `h${rnd() % NAMES}.${ORIGIN} A`)
+writeFileSync(join(dir, 'queries'), q.join('\n') + '\n')
+
+async function freePort() {
+  const s = createServer()
+  await new Promise((r) => s.listen(0, '127.0.0.1', r))
+  const p = s.address().port
+  await new Promise((r) => s.close(r))
+  return p
+}
+
+function rssOf(pid) {
+  // the process and its children (the cluster workers)
+  const r = spawnSync('sh', ['-c', `ps -o rss= --pid ${pid} --ppid ${pid}`], { encoding: 'utf8' })
+  return r.stdout.split('\n').map(Number).filter((n) => n > 0).reduce((a, b) => a + b, 0) * 1024
+}
+
+async function waitFor(port) {
+  for (let i = 0; i < 600; i++) {
+    const r = spawnSync(tools.dig, ['+short', '+norec', '+time=1', '+tries=1', '-p', String(port), '@127.0.0.1', ORIGIN, 'SOA'], { encoding: 'utf8' })
+    if (/^\S+ \S+ \d+ \d+ \d+ \d+ \d+$/m.test(r.stdout)) return
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`no answer on port ${port}`)
+}
+
+function dnsperf(port, mode, dnssec) {
+  return new Promise((resolve) => {
+    const args = ['-s', '127.0.0.1', '-p', String(port), '-m', mode, '-d', join(dir, 'queries'), '-l', String(SECONDS), '-c', String(CLIENTS), '-q', '200', '-v', ...(dnssec ? ['-D'] : [])]
+    const child = spawn(tools.dnsperf, args, { stdio: ['ignore', 'pipe', 'ignore'] })
+    let lat = new Float64Array(1 << 16), n = 0, qps = 0, lost = 0
+    const rl = createInterface({ input: child.stdout })
+    rl.on('line', (l) => {
+      if (l.startsWith('> ')) {
+        const v = Number(l.slice(l.lastIndexOf(' ') + 1))
+        if (l.startsWith('> T')) return
+        if (n === lat.length) { const b = new Float64Array(lat.length * 2); b.set(lat); lat = b }
+        lat[n++] = v
+        return
+      }
+      let m = /Queries per second:\s+([\d.]+)/.exec(l)
+      if (m) qps = Number(m[1])
+      m = /Queries lost:\s+(\d+)/.exec(l)
+      if (m) lost = Number(m[1])
+    })
+    child.on('exit', () => {
+      const s = lat.subarray(0, n).sort()
+      const p = (x) => (n === 0 ? NaN : s[Math.min(n - 1, Math.floor(x * n))] * 1000)
+      resolve({ qps, lost, p50: p(0.5), p90: p(0.9), p99: p(0.99) })
+    })
+  })
+}
+
+// 2. The servers.
+const servers = {
+  async secdns(port) {
+    const script = join(dir, 'secdns-cluster.mjs')
+    writeFileSync(script, `import cluster from 'node:cluster'
+const workers = ${WORKERS}
+if (cluster.isPrimary) {
+  for (let i = 0; i < workers; i++) cluster.fork()
+  process.on('SIGTERM', () => { for (const w of Object.values(cluster.workers)) w.kill('SIGTERM'); setTimeout(() => process.exit(0), 500) })
+} else {
+  const { DnsServer, parseConfig } = await import(${JSON.stringify(serverDist)})
+  const server = new DnsServer(parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port: ${port} }], tcp: [{ address: '127.0.0.1', port: ${port} }] },
+    zones: [{ name: '${ORIGIN}', type: 'primary', file: ${JSON.stringify(zoneFile)} }],
+    limits: { tcpConnections: 4096 },
+  }))
+  await server.start()
+  process.on('SIGTERM', () => server.stop().then(() => process.exit(0)))
+}
+`)
+    return spawn(process.execPath, [script], { stdio: 'ignore' })
+  },
+  async named(port) {
+    const conf = join(dir, 'named.conf')
+    writeFileSync(conf, `options { directory "${dir}"; pid-file "${dir}/named.pid"; listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; };
+  recursion no; dnssec-validation no; notify no; minimal-responses yes; };
+controls { };
+zone "${ORIGIN}" { type primary; file "${zoneFile}"; };
+`)
+    return spawn(tools.named, ['-g', '-c', conf, '-n', String(WORKERS)], { stdio: 'ignore' })
+  },
+  async knotd(port) {
+    const conf = join(dir, 'knot.conf')
+    writeFileSync(conf, `server:
+  rundir: "${dir}/knot"
+  listen: 127.0.0.1@${port}
+  udp-workers: ${WORKERS}
+  tcp-workers: ${WORKERS}
+  background-workers: 1
+database:
+  storage: "${dir}/knot"
+template:
+  - id: default
+    storage: "${dir}"
+    journal-content: none
+    zonefile-sync: -1
+zone:
+  - domain: ${ORIGIN}
+    file: "${zoneFile}"
+`)
+    spawnSync('mkdir', ['-p', `${dir}/knot`])
+    return spawn(tools.knotd, ['-c', conf], { stdio: 'ignore' })
+  },
+  async nsd(port) {
+    const conf = join(dir, 'nsd.conf')
+    writeFileSync(conf, `server:
+  ip-address: 127.0.0.1@${port}
+  server-count: ${WORKERS}
+  username: ""
+  zonesdir: "${dir}"
+  pidfile: "${dir}/nsd.pid"
+  database: ""
+  xfrdfile: "${dir}/xfrd.state"
+  zonelistfile: "${dir}/zone.list"
+  logfile: "${dir}/nsd.log"
+remote-control:
+  control-enable: no
+zone:
+  name: ${ORIGIN}
+  zonefile: "${zoneFile}"
+`)
+    return spawn(tools.nsd, ['-d', '-c', conf], { stdio: 'ignore' })
+  },
+}
+
+const results = []
+for (const [name, start] of Object.entries(servers)) {
+  const port = await freePort()
+  t0 = Date.now()
+  const child = await start(port)
+  try {
+    await waitFor(port)
+  } catch (e) {
+    console.log(`${name}: did not start (${e.message})`)
+    child.kill('SIGTERM')
+    continue
+  }
+  const loadS = (Date.now() - t0) / 1000
+  for (const [mode, dnssec] of [['udp', false], ['udp', true], ['tcp', false], ['tcp', true]]) {
+    const r = await dnsperf(port, mode, dnssec)
+    const row = { server: name, mode, do: dnssec, ...r }
+    results.push(row)
+    console.log(`${name.padEnd(7)} ${mode} DO=${dnssec ? 1 : 0}  ${r.qps.toFixed(0).padStart(7)} q/s  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  lost ${r.lost}`)
+  }
+  const rss = rssOf(child.pid)
+  console.log(`${name.padEnd(7)} ready in ${loadS.toFixed(1)} s, RSS after the runs ${(rss / 2 ** 20).toFixed(0)} MiB`)
+  results.push({ server: name, readyS: loadS, rssMiB: rss / 2 ** 20 })
+  child.kill('SIGTERM')
+  await new Promise((r) => child.once('exit', r))
+}
+writeFileSync(join(process.cwd(), 'bench-server-results.json'), JSON.stringify({ names: NAMES, seconds: SECONDS, clients: CLIENTS, workers: WORKERS, results }, null, 2))
+console.log('results written to bench-server-results.json')
+rmSync(dir, { recursive: true, force: true })
