@@ -230,7 +230,9 @@ function closeError(code: number, reason: string): ChannelError {
  */
 export function connect(url: string, opts: ConnectOptions): Promise<ChannelClient> {
   let identity
+  let limits: ChannelLimits
   try {
+    limits = resolveLimits(opts.limits)
     if (!ENCRYPTION_LEVELS.includes(opts.policy?.encryption)) throw new ChannelError('ERR_CHANNEL_INVALID_OPTIONS', `policy.encryption must be one of ${ENCRYPTION_LEVELS.join(', ')}`)
     if (!Array.isArray(opts.trust?.cas) || opts.trust.cas.length === 0) throw new ChannelError('ERR_CHANNEL_INVALID_OPTIONS', 'trust.cas must name at least one CA certificate')
     if (typeof opts.serverName !== 'string' || opts.serverName === '') throw new ChannelError('ERR_CHANNEL_INVALID_OPTIONS', 'serverName is required')
@@ -238,7 +240,6 @@ export function connect(url: string, opts: ConnectOptions): Promise<ChannelClien
   } catch (e) {
     return Promise.reject(e)
   }
-  const limits = resolveLimits(opts.limits)
   const hs = new Initiator({
     identity, trust: opts.trust, serverName: opts.serverName, level: opts.policy.encryption, groups: opts.groups, prfs: opts.prfs, now: opts.now ?? (() => new Date()),
     verifyCache: { size: limits.verifyCacheSize, ttlMs: limits.verifyCacheTtlMs },

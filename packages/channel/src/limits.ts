@@ -2,6 +2,7 @@
  * Every limit of the channel as a named export (STYLE.md §5), overridable through the
  * `limits` option of the server and the client.
  */
+import { ChannelError } from './errors.js'
 
 /** Largest WebSocket message accepted (ws `maxPayload`): a 64 KiB DNS message plus headers. */
 export const MAX_MESSAGE_OCTETS = 70 * 1024
@@ -80,7 +81,24 @@ export const DEFAULT_LIMITS: Readonly<ChannelLimits> = Object.freeze({
   verifyCacheTtlMs: VERIFY_CACHE_TTL_MS,
 })
 
-/** Merge caller overrides over the defaults. */
+/**
+ * Merge caller overrides over the defaults and check them.
+ *
+ * @throws {ChannelError} ERR_CHANNEL_INVALID_OPTIONS naming the bad limit
+ */
 export function resolveLimits(over?: Partial<ChannelLimits>): ChannelLimits {
-  return { ...DEFAULT_LIMITS, ...(over ?? {}) }
+  const l: ChannelLimits = { ...DEFAULT_LIMITS, ...(over ?? {}) }
+  for (const [k, v] of Object.entries(l)) {
+    if (!(k in DEFAULT_LIMITS)) throw new ChannelError('ERR_CHANNEL_INVALID_OPTIONS', `unknown limit "${k}"`)
+    const min = k === 'verifyCacheSize' || k === 'verifyCacheTtlMs' ? 0 : 1
+    if (typeof v !== 'number' || Number.isNaN(v) || v < min) throw new ChannelError('ERR_CHANNEL_INVALID_OPTIONS', `limit ${k} must be a number ≥ ${min}, got ${String(v)}`)
+  }
+  // The window is a ring of 32-bit words (replay_window.ts).
+  if (!Number.isInteger(l.replayWindow) || l.replayWindow < 32 || l.replayWindow % 32 !== 0) {
+    throw new ChannelError('ERR_CHANNEL_INVALID_OPTIONS', `limit replayWindow must be a multiple of 32 and at least 32, got ${l.replayWindow}`)
+  }
+  if (l.maxMessageOctets < 1024) throw new ChannelError('ERR_CHANNEL_INVALID_OPTIONS', `limit maxMessageOctets must be at least 1024, got ${l.maxMessageOctets}`)
+  // RFC 4303 §2.2: a 64-bit counter; we keep it within exact JS integers.
+  if (l.saMaxPackets > Number.MAX_SAFE_INTEGER) throw new ChannelError('ERR_CHANNEL_INVALID_OPTIONS', 'limit saMaxPackets exceeds 2^53 - 1')
+  return l
 }

@@ -33,7 +33,7 @@ test('the client refuses a replayed or altered answer record and still takes the
     },
   })
   t.teardown(async () => { await relay.close(); await server.close() })
-  const c = await connect(relay.url, clientOptions(p, {}, { queryTimeoutMs: 700 }))
+  const c = await connect(relay.url, clientOptions(p, {}, { queryTimeoutMs: 1500 }))
   const errors: string[] = []
   c.on('error', (e: { code: string }) => errors.push(e.code))
   t.is((await c.query(dnsQuery(1)))[1], 1)

@@ -87,7 +87,7 @@ for (const [what, mutate, code] of [
     const { p, server, url, relay } = await setup(t, {}, {
       toServer: (f, send) => { if (isRecord(f) && !done) { done = true; send(mutate(f)); return } send(f) },
     })
-    const c = await connect(relay.url, clientOptions(p, {}, { queryTimeoutMs: 700 }))
+    const c = await connect(relay.url, clientOptions(p, {}, { queryTimeoutMs: 1500 }))
     await t.throwsAsync(c.query(dnsQuery(1)), { code: 'ERR_CHANNEL_TIMEOUT' })
     t.is((await c.query(dnsQuery(2)))[1], 2)
     t.is(server.stats.refused[code], 1)
@@ -164,7 +164,7 @@ function rawInit(url: string, p: Awaited<ReturnType<typeof pki>>): Promise<{ ws:
 }
 
 test('a client that never finishes the handshake is cut off with ERR_CHANNEL_TIMEOUT', async (t) => {
-  const { p, server, url } = await setup(t, { limits: { handshakeTimeoutMs: 1500 } })
+  const { p, server, url } = await setup(t, { limits: { handshakeTimeoutMs: 3000 } })
   const r = await rawInit(url, p)
   t.is(await r.closed, 4008)
   t.is(server.stats.refused.ERR_CHANNEL_TIMEOUT, 1)

@@ -89,10 +89,10 @@ test('a peer that stops answering liveness checks ends the channel with ERR_CHAN
 
 test('liveness checks keep a quiet channel open', async (t) => {
   const p = await pki()
-  const { server, url } = await startServer(p, { limits: { idleTimeoutMs: 1500 } })
+  const { server, url } = await startServer(p, { limits: { idleTimeoutMs: 3000 } })
   t.teardown(() => server.close())
   const c = await connect(url, clientOptions(p, {}, { dpdIntervalMs: 100 }))
-  await new Promise((r) => setTimeout(r, 2500))
+  await new Promise((r) => setTimeout(r, 4000))
   t.is((await c.query(dnsQuery(3)))[1], 3)
   t.deepEqual(server.stats.refused, {})
   await c.close()
