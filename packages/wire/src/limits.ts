@@ -25,3 +25,9 @@ export const MAX_POINTER_OFFSET = 0x3fff
 export const MIN_EDNS_UDP_SIZE = 512
 /** RFC 1035 §3.3: a character-string holds at most 255 octets. */
 export const MAX_CHARACTER_STRING = 255
+/**
+ * Most compression pointers followed in one name. Every sane pointer adds at
+ * least one label and a name has at most 127, so longer chains are pointer-to-
+ * pointer padding: a 64 KiB packet of them would cost ~0.5 s to decode.
+ */
+export const MAX_POINTER_HOPS = MAX_LABELS

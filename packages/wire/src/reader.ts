@@ -3,7 +3,7 @@
  * (STYLE.md §8), returning views rather than copies.
  */
 import { WireFormatError } from './errors.js'
-import { MAX_LABEL_OCTETS, MAX_NAME_OCTETS } from './limits.js'
+import { MAX_LABEL_OCTETS, MAX_NAME_OCTETS, MAX_POINTER_HOPS } from './limits.js'
 import { Name } from './name.js'
 
 const nameScratch = new Uint8Array(MAX_NAME_OCTETS + 64)
@@ -106,6 +106,7 @@ export class WireReader {
     let limit = start
     let after = -1
     let out = 0
+    let hops = 0
     for (;;) {
       if (p >= bound) {
         throw new WireFormatError('ERR_WIRE_TRUNCATED', `${where} at offset ${start} runs past the end at offset ${p}`, p)
@@ -133,6 +134,9 @@ export class WireReader {
             : target === p ? 'points to itself'
               : `points to ${target}, inside the name that holds it (starts at ${limit})`
           throw new WireFormatError('ERR_WIRE_BAD_POINTER', `Compression pointer at offset ${p} ${how}`, p)
+        }
+        if (++hops > MAX_POINTER_HOPS) {
+          throw new WireFormatError('ERR_WIRE_BAD_POINTER', `${where} at offset ${start} follows more than ${MAX_POINTER_HOPS} compression pointers (at offset ${p})`, p)
         }
         if (after < 0) {
           // first jump: from here on the name is assembled in the scratch buffer

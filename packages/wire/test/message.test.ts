@@ -184,6 +184,24 @@ for (const [what, bytes, code, offset] of attacks) {
   })
 }
 
+/** A root question, a record whose RDATA is a chain of `hops` pointers, then `rrs` records owned by the chain's top. */
+function pointerChain(hops: number, rrs: number): Uint8Array {
+  const b: number[] = [0, 1, 0x80, 0, 0, 1, (1 + rrs) >> 8, (1 + rrs) & 255, 0, 0, 0, 0, 0, 0, 1, 0, 1]
+  b.push(0, 0xff, 0, 0, 1, 0, 0, 0, 0, (hops * 2) >> 8, (hops * 2) & 255)
+  let prev = 12
+  for (let i = 0; i < hops; i++) { const at = b.length; b.push(0xc0 | (prev >> 8), prev & 255); prev = at }
+  for (let i = 0; i < rrs; i++) b.push(0xc0 | (prev >> 8), prev & 255, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4)
+  return Uint8Array.from(b)
+}
+
+test('caps the compression pointers followed in one name', (t) => {
+  t.is(decodeMessage(pointerChain(126, 3)).answer.length, 4) // 126 in the chain + the owner's own pointer = 127
+  t.throws(() => decodeMessage(pointerChain(127, 1)), { code: 'ERR_WIRE_BAD_POINTER' })
+  // 8000 chained pointers behind 3000 owner names: without the cap this costs ~0.5 s
+  const e = t.throws(() => decodeMessage(pointerChain(8000, 3000)), { instanceOf: WireFormatError, code: 'ERR_WIRE_BAD_POINTER' })
+  t.regex(e?.message ?? '', /more than 127 compression pointers/)
+})
+
 test('says where a forward pointer points', (t) => {
   t.throws(() => decodeMessage(packet([1, 0, 0, 0], 0xc0, 32, 0, 1, 0, 1, ...new Array(20).fill(0))), {
     message: 'Compression pointer at offset 12 points forward to 32',
