@@ -265,3 +265,18 @@ test('random frames sent on an established channel are refused and counted, and 
   t.is(refused, junk.length)
   await c.close()
 })
+
+test('a server certificate from an intermediate CA is accepted when the server sends the chain', async (t) => {
+  const p = await pki()
+  const { createIntermediateCa, issueCertificate } = await import('@secdns/pki')
+  const inter = await createIntermediateCa(p.root, { name: 'secdns Lab Issuing CA', now: new Date(Date.UTC(2025, 1, 1)), days: 1000 })
+  const leaf = await issueCertificate(inter, { profile: 'dns-server', name: 'dns1.lab.test', dns: ['dns1.lab.test'], now: new Date(Date.UTC(2025, 6, 1)) })
+  const withChain = await startServer(p, { identity: { certPem: leaf.certPem, privateKey: leaf.privateKey!, chainPem: inter.certPem } })
+  const without = await startServer(p, { identity: { certPem: leaf.certPem, privateKey: leaf.privateKey! } })
+  t.teardown(async () => { await withChain.server.close(); await without.server.close() })
+  const c = await connect(withChain.url, clientOptions(p))
+  t.regex(c.negotiated.peer.issuer, /secdns Lab Issuing CA/)
+  t.regex(c.negotiated.peer.anchorSubject, /secdns Lab Root CA/)
+  await c.close()
+  await t.throwsAsync(connect(without.url, clientOptions(p)), { code: 'ERR_CHANNEL_UNTRUSTED_PEER' })
+})
