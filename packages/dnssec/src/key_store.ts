@@ -7,12 +7,10 @@
  * `K<zone>+<alg>+<tag>.key.pem` (private key) and `K<zone>+<alg>+<tag>.json`. Every file is
  * written to a temp file in the same directory and renamed.
  */
-import 'reflect-metadata'
-import * as x509 from '@peculiar/x509'
-import { createPrivateKey, createPublicKey, webcrypto, type KeyObject } from 'node:crypto'
+import type * as X509 from '@peculiar/x509'
+import { X509Certificate, createPrivateKey, createPublicKey, webcrypto, type KeyObject } from 'node:crypto'
 import { mkdir, readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { exportPkcs12 } from '@secdns/pki'
 import { algorithmInfo, algorithmToString, encodeDnskeyPublicKey } from './algorithms.js'
 import { writeFileAtomic } from './bind_keys.js'
 import { DnssecError } from './errors.js'
@@ -26,7 +24,13 @@ import { keyBaseName, keyFromParts, keyRole, normalizeZone, type DnssecKey, type
  */
 export const OID_KEY_DESCRIPTION = '2.5.4.13'
 
-type X509Crypto = Parameters<typeof x509.cryptoProvider.set>[0]
+type X509Crypto = Parameters<typeof X509.cryptoProvider.set>[0]
+
+/** @peculiar/x509 is loaded only to make certificates: signing never pays for it. */
+async function x509Lib(): Promise<typeof X509> {
+  await import('reflect-metadata')
+  return await import('@peculiar/x509')
+}
 
 /** What the JSON file of a stored key holds (version 1). */
 export interface StoredKeyMeta {
@@ -68,9 +72,10 @@ function descriptionText(key: DnssecKey): string {
  *
  * @throws {DnssecError} ERR_DNSSEC_MISSING_PRIVATE_KEY, ERR_DNSSEC_KEY_STORE
  */
-export async function keyCertificate(key: DnssecKey): Promise<x509.X509Certificate> {
+export async function keyCertificate(key: DnssecKey): Promise<X509.X509Certificate> {
   if (key.privateKey === null) throw new DnssecError('ERR_DNSSEC_MISSING_PRIVATE_KEY', `key ${keyBaseName(key)} has no private key to sign its certificate`)
   const { imp, sign } = importParams(key.algorithm)
+  const x509 = await x509Lib()
   try {
     const subtle = webcrypto.subtle
     const privateKey = await subtle.importKey('pkcs8', key.privateKey.export({ format: 'der', type: 'pkcs8' }), imp, false, ['sign'])
@@ -106,10 +111,14 @@ export interface KeyCertificateInfo { zone: string, role: 'ksk' | 'zsk', flags: 
 /**
  * Read the zone, role, flags, algorithm and key tag a key certificate names.
  *
+ * @param cert a node:crypto certificate, or its PEM text
  * @throws {DnssecError} ERR_DNSSEC_KEY_STORE when the certificate is not a secdns key certificate
  */
-export function readKeyCertificate(cert: x509.X509Certificate, file = 'certificate'): KeyCertificateInfo {
-  const desc = cert.subjectName.getField(OID_KEY_DESCRIPTION)[0]
+export function readKeyCertificate(cert: X509Certificate | string, file = 'certificate'): KeyCertificateInfo {
+  // node:crypto prints the subject one attribute a line, escaping ';' as a backslash and ';'.
+  const subject = (typeof cert === 'string' ? new X509Certificate(cert) : cert).subject
+  const line = subject.split('\n').find((l) => l.startsWith('description=') || l.startsWith(`${OID_KEY_DESCRIPTION}=`))
+  const desc = line?.slice(line.indexOf('=') + 1).replace(/\\;/g, ';')
   if (desc === undefined) throw new DnssecError('ERR_DNSSEC_KEY_STORE', `${file}: not a secdns DNSSEC key certificate (no description attribute in the subject)`)
   try {
     const fields = new Map(desc.split(';').map((p) => p.trim().split('=') as [string, string]))
@@ -220,15 +229,15 @@ async function loadOne(dir: string, file: string, meta: StoredKeyMeta, opts: Key
   let publicKey: Uint8Array
   if (meta.privateKey !== null) {
     const certPath = join(dir, meta.certificate)
-    let cert: x509.X509Certificate
-    try { cert = new x509.X509Certificate(await readFile(certPath, 'utf8')) } catch (e) {
+    let cert: X509Certificate
+    try { cert = new X509Certificate(await readFile(certPath)) } catch (e) {
       throw new DnssecError('ERR_DNSSEC_KEY_STORE', `${certPath}: cannot read the key certificate (${(e as Error).message})`, { cause: e })
     }
     const info = readKeyCertificate(cert, certPath)
     if (info.zone !== normalizeZone(meta.zone) || info.algorithm !== meta.algorithm || info.keyTag !== meta.keyTag || info.flags !== meta.flags) {
       throw new DnssecError('ERR_DNSSEC_KEY_MISMATCH', `${certPath}: certificate names ${info.zone} alg ${info.algorithm} tag ${info.keyTag}, but ${file} says ${meta.zone} alg ${meta.algorithm} tag ${meta.keyTag}`)
     }
-    publicKey = encodeDnskeyPublicKey(meta.algorithm, createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' }))
+    publicKey = encodeDnskeyPublicKey(meta.algorithm, cert.publicKey)
     const keyPath = join(dir, meta.privateKey)
     let pem: string | null = null
     try { pem = await readFile(keyPath, 'utf8') } catch (e) {
@@ -266,6 +275,8 @@ async function loadOne(dir: string, file: string, meta: StoredKeyMeta, opts: Key
 export async function saveKeyPkcs12(dir: string, key: DnssecKey, password: string, opts: { legacy?: boolean } = {}): Promise<string> {
   if (key.privateKey === null) throw new DnssecError('ERR_DNSSEC_MISSING_PRIVATE_KEY', `key ${keyBaseName(key)} has no private key to bundle`)
   const cert = await keyCertificate(key)
+  // @secdns/pki (and the x509 library under it) is loaded only when a bundle is asked for.
+  const { exportPkcs12 } = await import('@secdns/pki')
   let pfx: Uint8Array
   try {
     pfx = exportPkcs12({ cert: cert.toString('pem'), privateKey: key.privateKey, password, friendlyName: keyBaseName(key), ...(opts.legacy === true ? { legacy: true } : {}) })

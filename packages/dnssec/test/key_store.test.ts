@@ -18,7 +18,7 @@ test('every algorithm is kept in a self-signed certificate that names zone, role
     t.true(await cert.verify({ signatureOnly: true }), `self-signature of alg ${alg}`)
     t.regex(cert.subject, /CN=example\.test/)
     t.regex(cert.subject, alg === 13 ? /OU=KSK/ : /OU=ZSK/)
-    const info = readKeyCertificate(cert)
+    const info = readKeyCertificate(await readFile(`${base}.crt`, 'utf8'))
     t.deepEqual(info, { zone: 'example.test.', role: alg === 13 ? 'ksk' : 'zsk', flags: key.flags, algorithm: alg, keyTag: key.keyTag })
     t.is((await stat(`${base}.key.pem`)).mode & 0o777, 0o600)
   }
