@@ -233,7 +233,8 @@ export async function startUnbound(lab: BindLab): Promise<UnboundPeer> {
   const deadline = Date.now() + 20_000
   for (;;) {
     if (exited) { await stop(); throw new Error(`unbound exited:\n${log}`) }
-    const r = spawnSync(which('dig') ?? 'dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=1', '+short', 'www.unsigned.test.', 'A'], { encoding: 'utf8' })
+    // version.server is answered locally, so the probe leaves the cache cold.
+    const r = spawnSync(which('dig') ?? 'dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=1', '+short', 'CH', 'TXT', 'version.server.'], { encoding: 'utf8' })
     if (r.status === 0 && r.stdout.trim() !== '') break
     if (Date.now() > deadline) { await stop(); throw new Error(`unbound did not answer on 127.0.0.1:${port}:\n${log}`) }
     await new Promise((resolve) => setTimeout(resolve, 100))
