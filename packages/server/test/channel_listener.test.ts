@@ -1,0 +1,72 @@
+import test from 'ava'
+import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs'
+import { connect as tlsConnect } from 'node:tls'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Name, RRType, Rcode, createQuery, decodeMessage, encodeMessage, frameTcp, TcpFrameReader } from '@secdns/wire'
+import { createRootCa, issueCertificate } from '@secdns/pki'
+import { connect } from '@secdns/channel'
+import { createDnsServer } from '../src/create.js'
+import { parseConfig } from '../src/config.js'
+
+const fixture = (f: string): string => fileURLToPath(new URL(`../../test/fixtures/${f}`, import.meta.url))
+
+async function pkiDir(): Promise<{ dir: string, ca: string, client: { certPem: string, keyPem: string }, caPem: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-listeners-'))
+  const root = await createRootCa({ name: 'secdns test root' })
+  const server = await issueCertificate(root, { profile: 'dns-server', name: 'ns1.example.test' })
+  const client = await issueCertificate(root, { profile: 'client', name: 'client.example.test' })
+  writeFileSync(join(dir, 'ca.pem'), root.certPem)
+  writeFileSync(join(dir, 'ns.pem'), server.certPem)
+  writeFileSync(join(dir, 'ns.key'), server.keyPem!, { mode: 0o600 })
+  copyFileSync(fixture('example.test.nsec.signed'), join(dir, 'zone'))
+  return { dir, ca: join(dir, 'ca.pem'), client: { certPem: client.certPem, keyPem: client.keyPem! }, caPem: root.certPem }
+}
+
+const query = (id: number): Uint8Array => encodeMessage(createQuery(Name.fromString('www.example.test.'), RRType.A, { id, rd: false }))
+
+function dotAsk(port: number, ca: string, cert?: { certPem: string, keyPem: string }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'ns1.example.test', ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}) }, () => s.write(frameTcp(query(9))))
+    const frames = new TcpFrameReader()
+    s.on('data', (c) => { for (const f of frames.push(c)) { resolve(decodeMessage(f).answer.length); s.end() } })
+    s.on('error', reject)
+    s.on('close', () => reject(new Error('closed without an answer')))
+  })
+}
+
+test('DoT with a required client certificate answers a client with one from our CA and turns away one without', async (t) => {
+  const p = await pkiDir()
+  const server = createDnsServer(parseConfig({
+    listeners: { dot: [{ address: '127.0.0.1', port: 0, certificate: join(p.dir, 'ns.pem'), key: join(p.dir, 'ns.key'), clientCa: p.ca, requireClientCertificate: true }] },
+    zones: [{ name: 'example.test', type: 'primary', file: join(p.dir, 'zone') }],
+  }))
+  await server.start()
+  t.teardown(() => server.stop())
+  const port = server.listeners.find((l) => l.kind === 'dot')!.port
+  const caPem = p.caPem
+  t.is(await dotAsk(port, caPem, p.client), 1)
+  await t.throwsAsync(dotAsk(port, caPem))
+})
+
+test('the protected channel carries queries through the same query path', async (t) => {
+  const p = await pkiDir()
+  const server = createDnsServer(parseConfig({
+    listeners: { channel: [{ address: '127.0.0.1', port: 0, certificate: join(p.dir, 'ns.pem'), key: join(p.dir, 'ns.key'), trustedCas: [p.ca], encryption: 'require' }] },
+    zones: [{ name: 'example.test', type: 'primary', file: join(p.dir, 'zone') }],
+  }))
+  await server.start()
+  t.teardown(() => server.stop())
+  const port = server.listeners.find((l) => l.kind === 'channel')!.port
+  const client = await connect(`ws://127.0.0.1:${port}/`, { identity: p.client, trust: { cas: [p.caPem] }, serverName: 'ns1.example.test', policy: { encryption: 'High' } })
+  t.teardown(() => client.close())
+  const r = decodeMessage(await client.query(query(11)))
+  t.is(r.rcode, Rcode.NOERROR)
+  t.is(r.id, 11)
+  t.true(r.flags.aa)
+  t.is(r.answer.length, 1)
+  const nx = decodeMessage(await client.query(encodeMessage(createQuery(Name.fromString('nope.example.test.'), RRType.A, { id: 12, rd: false }))))
+  t.is(nx.rcode, Rcode.NXDOMAIN)
+  t.is(server.counters.received, 2)
+})
