@@ -189,6 +189,18 @@ test('a handshake flood from one source meets cookies, then the per-source limit
   t.true(await goodClientAnswers(url, p))
 })
 
+test('past the server-wide half-open limit new connections get ERR_CHANNEL_BUSY until handshakes end', async (t) => {
+  const { p, server, url } = await setup(t, { limits: { handshakeTimeoutMs: 20_000, maxHalfOpen: 2, maxHalfOpenPerSource: 10 } })
+  const open = [await rawInit(url, p), await rawInit(url, p)]
+  await Promise.all(open.map((f) => f.first))
+  await t.throwsAsync(connect(url, clientOptions(p)), { code: 'ERR_CHANNEL_BUSY' })
+  t.is(server.stats.refused.ERR_CHANNEL_BUSY, 1)
+  for (const f of open) f.ws.terminate()
+  await Promise.all(open.map((f) => f.closed))
+  while (server.stats.halfOpen > 0) await new Promise((r) => setTimeout(r, 10))
+  t.true(await goodClientAnswers(url, p))
+})
+
 test('a good client passes the cookie exchange while the server is under load', async (t) => {
   const { p, server, url } = await setup(t, { limits: { handshakeTimeoutMs: 20_000, cookieThreshold: 1, maxHalfOpenPerSource: 10 } })
   const flood = [await rawInit(url, p), await rawInit(url, p)]
