@@ -275,10 +275,19 @@ export class ChannelTransport implements Transport {
 
   async exchange(query: Uint8Array, timeoutMs: number): Promise<Exchanged> {
     if (this.#closed) throw new ClientError('ERR_CLIENT_CLOSED', 'the client is closed')
-    const ch = await this.#connect(timeoutMs)
+    let ch = await this.#connect(timeoutMs)
     let wire: Uint8Array
     try {
-      wire = await withTimeout(ch.query(query), timeoutMs, () => timeoutError(this.#server, timeoutMs))
+      try {
+        wire = await withTimeout(ch.query(query), timeoutMs, () => timeoutError(this.#server, timeoutMs))
+      } catch (e) {
+        // The server closed the channel (idle timeout, restart) before or while the query
+        // went out: forget it and ask once more on a new channel.
+        if ((e as ChannelError).code !== 'ERR_CHANNEL_CLOSED' || this.#closed) throw e
+        if (this.#client === ch) this.#client = undefined
+        ch = await this.#connect(timeoutMs)
+        wire = await withTimeout(ch.query(query), timeoutMs, () => timeoutError(this.#server, timeoutMs))
+      }
     } catch (e) {
       if (e instanceof ClientError) throw e
       const ce = e as ChannelError
