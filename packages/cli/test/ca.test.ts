@@ -104,7 +104,7 @@ test('bulk issuing by --count and --csv, quiet when piped, with a JSON summary',
   t.is(r.status, 0, r.stderr)
   const rows = JSON.parse(r.stdout) as { name: string; dns: string[]; ip: string[] }[]
   t.deepEqual(rows.map((x) => [x.name, x.dns, x.ip]), [['ns1', ['ns1.lab.test', 'ns.lab.test'], ['192.0.2.1']], ['ns2', ['ns2.lab.test'], []]])
-  await fs.writeFile(join(cwd, 'bad.csv'), 'a,b,c\nx,y,z,w\n')
+  await fs.writeFile(join(cwd, 'bad.csv'), 'a,b.test,\nx,y,z,w\n')
   r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--csv', 'bad.csv', '--out', 'out'], { cwd })
   t.is(r.status, 2)
   t.regex(r.stderr, /bad\.csv:2: expected name,dns,ip/)
@@ -154,7 +154,9 @@ test('two ca issue processes at once never share a serial or corrupt the index',
 })
 
 test('parseCsv reports the file and line of a bad row', (t) => {
-  t.deepEqual(parseCsv('a,b.test,1.2.3.4\n', 'f.csv'), [{ name: 'a', dns: ['b.test'], ip: ['1.2.3.4'] }])
+  t.deepEqual(parseCsv('a,b.test,1.2.3.4\n', 'f.csv'), [{ name: 'a', dns: ['b.test'], ip: ['1.2.3.4'], line: 1 }])
+  t.throws(() => parseCsv('a,b.test,\nc,d.test,10.0.0.300\n', 'f.csv'), { message: /f\.csv:2: "10\.0\.0\.300" is not an IPv4 or IPv6 address/ })
+  t.throws(() => parseCsv('a,bad_name!,\n', 'f.csv'), { message: /f\.csv:1: .*not a valid DNS name/ })
   t.throws(() => parseCsv('\n,x,y\n', 'f.csv'), { message: /f\.csv:2: the name is empty/ })
   t.throws(() => parseCsv('# only\n', 'f.csv'), { message: /no rows/ })
   t.is(safeFileName('../etc/passwd'), '__etc_passwd')

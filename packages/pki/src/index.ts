@@ -14,7 +14,7 @@ export { toPem, toDer, decodePemBlocks, type PemBlock } from './pem.js'
 export {
   type Profile, PROFILES, type CertifiedKey, type CaOptions, type IssueOptions, type CheckedCsr, type BuildParams,
   createRootCa, createIntermediateCa, issueCertificate, checkCsr, buildCertificate, loadCertifiedKey, randomSerial,
-  normalizeSerial, profileEkus,
+  normalizeSerial, profileEkus, checkDnsName, checkIpAddress,
 } from './issue.js'
 export {
   type RevocationReason, REVOCATION_REASONS, isRevocationReason, type RevokedEntry, type CrlOptions, type EncodedCrl,

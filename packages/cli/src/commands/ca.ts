@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import { Command, Option, type CommanderError } from 'commander'
 import cliProgress from 'cli-progress'
 import {
-  EKU_NAMES, KEY_SPECS, PROFILES, PkiError, REVOCATION_REASONS, decodePemBlocks, exportPkcs12, initStore, isKeySpec,
+  EKU_NAMES, KEY_SPECS, checkDnsName, checkIpAddress, PROFILES, PkiError, REVOCATION_REASONS, decodePemBlocks, exportPkcs12, initStore, isKeySpec,
   isRevocationReason, openStore, parseCertificate, parseCrl, verifyCertificate, writeFileAtomic,
   type CaStore, type CertifiedKey, type IndexEntry, type KeySpec, type Profile, type Purpose, type RevocationReason,
 } from '@secdns/pki'
@@ -146,7 +146,7 @@ function listOption(v: string, prev: string[] | undefined): string[] {
 }
 
 /** One row of a bulk CSV: name,dns,ip (dns and ip may hold several values separated by spaces or semicolons). */
-export interface CsvRow { name: string; dns: string[]; ip: string[] }
+export interface CsvRow { name: string; dns: string[]; ip: string[]; line?: number }
 
 /**
  * Parse the bulk CSV (`name,dns,ip`, a header line optional, `#` comments allowed).
@@ -164,7 +164,16 @@ export function parseCsv(text: string, file: string): CsvRow[] {
     const [name = '', dns = '', ip = ''] = cells
     if (name === '') throw new UsageError(`${file}:${i + 1}: the name is empty`)
     const split = (s: string): string[] => s.split(/[;\s]+/).filter((x) => x !== '')
-    rows.push({ name, dns: split(dns), ip: split(ip) })
+    const row = { name, dns: split(dns), ip: split(ip), line: i + 1 }
+    // Check every name and address before anything is issued, so a typo on row 90 does not
+    // leave 89 certificates issued.
+    try {
+      row.dns.forEach(checkDnsName)
+      row.ip.forEach(checkIpAddress)
+    } catch (e) {
+      throw new UsageError(`${file}:${i + 1}: ${(e as Error).message}`)
+    }
+    rows.push(row)
   })
   if (rows.length === 0) throw new UsageError(`${file}: no rows`)
   return rows
