@@ -85,6 +85,7 @@ export interface AnchorStatus {
 }
 
 const DNSSEC_TYPES: ReadonlySet<number> = new Set([RRType.RRSIG, RRType.NSEC, RRType.NSEC3])
+const NEGATIVE_TYPES: ReadonlySet<number> = new Set([RRType.SOA, RRType.RRSIG, RRType.NSEC, RRType.NSEC3])
 
 function worst(a: Verdict, b: Verdict): Verdict {
   const rank: Record<SecurityState, number> = { secure: 0, indeterminate: 1, insecure: 2, bogus: 3 }
@@ -185,8 +186,13 @@ export class Resolver {
     }
     // RFC 4035 §3.2.3, RFC 6840 §5.7: AD only for Secure data, and only to a client that signalled it understands it.
     const ad = v.state === 'secure' && (opts.dnssecOk === true || opts.authenticatedData === true)
+    // Minimal responses: only what was validated goes back. The authority section keeps
+    // the SOA and denial records of a negative answer; referral NS sets and glue, which
+    // no signature covers (RFC 4035 §2.2), are left out.
+    const negative = msg.rcode === Rcode.NXDOMAIN || !msg.answer.some((r) => r.data.type === type || r.data.type === RRType.CNAME || type === RRType.ANY)
+    const authority = negative ? msg.authority.filter((r) => NEGATIVE_TYPES.has(r.data.type)) : []
     return {
-      rcode: msg.rcode, answer: strip(msg.answer), authority: strip(msg.authority), additional: strip(msg.additional), state: v.state, ad,
+      rcode: msg.rcode, answer: strip(msg.answer), authority: strip(authority), additional: [], state: v.state, ad,
       ...(v.reason === undefined ? {} : { reason: v.reason }), ...(v.ede === undefined ? {} : { ede: v.ede }),
     }
   }
@@ -255,7 +261,8 @@ export class Resolver {
       // A referral must lead down, towards the name (RFC 1034 §5.3.3); anything else is lame.
       if (!name.isSubdomainOf(cut) || cut.labelCount <= zone.labelCount) return { ...resp, rcode: Rcode.SERVFAIL }
       const targets = ns.map((r) => (r.data as { nsdname: Name }).nsdname)
-      let addrs = resp.additional.filter((r) => r.data.type === RRType.A && targets.some((t) => t.equals(r.name))).map((r) => (r.data as { address: string }).address)
+      // RFC 2181 §5.4.1: glue is only believed inside the referring server's zone.
+      let addrs = resp.additional.filter((r) => r.data.type === RRType.A && r.name.isSubdomainOf(zone) && targets.some((t) => t.equals(r.name))).map((r) => (r.data as { address: string }).address)
       if (addrs.length === 0) {
         for (const t of targets) {
           if (t.isSubdomainOf(cut)) continue // glue was needed and missing
@@ -341,7 +348,13 @@ export class Resolver {
       if (next === null || here.some((s) => s.type === qtype)) break
       cur = next
     }
-    // Records outside the chain are not part of the answer we vouch for; the data on it is.
+    // Anything else in the answer section is checked too: AD vouches for the whole section.
+    for (const s of sets) {
+      if (seen.has(s) || (s.type === RRType.CNAME && s.sigs.length === 0 && dnames.has(s.name.toLowerCase().toString()))) continue
+      const v = await this.validateSet(s, msg, work)
+      verdict = worst(verdict, v.verdict)
+      ttl = Math.min(ttl, v.ttl)
+    }
     const answered = sets.some((s) => s.name.equals(cur) && (s.type === qtype || qtype === RRType.ANY))
     if (!answered || msg.rcode === Rcode.NXDOMAIN) {
       const zk = await this.zoneOf(cur, work)

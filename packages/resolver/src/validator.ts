@@ -379,9 +379,12 @@ export function checkNsec3Denial(kind: DenialKind, qname: Name, qtype: number, n
   }
   // RFC 5155 §8.3: the closest encloser proof.
   const closestEncloser = (): { ce: Name, nextCloser: Name, cover: Nsec3Entry } | null => {
-    for (let n = qname; n.labelCount >= zone.labelCount; n = n.parent()) {
+    for (let n = qname; n.isSubdomainOf(zone); n = n.parent()) {
       const m = matchOf(n)
-      if (m === undefined) continue
+      if (m === undefined) {
+        if (n.equals(zone) || n.isRoot()) break
+        continue
+      }
       const t = m.rr.data.types
       // A delegation's or DNAME's NSEC3 cannot prove anything below it (RFC 5155 §8.3, RFC 6840 §4.1).
       if (!n.equals(zone) && ((t.includes(RRType.NS) && !t.includes(RRType.SOA)) || t.includes(RRType.DNAME))) return null
