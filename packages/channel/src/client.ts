@@ -247,6 +247,7 @@ export function connect(url: string, opts: ConnectOptions): Promise<ChannelClien
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: limits.maxMessageOctets, handshakeTimeout: limits.handshakeTimeoutMs })
     let settled = false
+    let authPending = false
     const backlog: Uint8Array[] = []
     const fail = (err: ChannelError): void => {
       if (settled) return
@@ -272,7 +273,10 @@ export function connect(url: string, opts: ConnectOptions): Promise<ChannelClien
       if (settled) { backlog.push(data); return }
       try {
         if (hs.state === 'init') { ws.send(hs.onInitResponse(data)); return }
-        if (hs.state !== 'auth') { backlog.push(data); return }
+        // Frames after the AUTH response wait for the channel (the response is checked
+        // asynchronously, and records may follow it at once).
+        if (hs.state !== 'auth' || authPending) { backlog.push(data); return }
+        authPending = true
         hs.onAuthResponse(data).then((r) => {
           if (settled) return
           settled = true
