@@ -1,4 +1,5 @@
 import test from 'ava'
+import { fc, testProp } from '@fast-check/ava'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -55,3 +56,26 @@ test('rejects an unterminated BIND clause or comment', (t) => {
   t.throws(() => importBindAnchors('/* open'), { instanceOf: ResolverError, code: 'ERR_RESOLVER_ANCHOR_SYNTAX' })
   t.throws(() => importBindAnchors('trust-anchors { example.test. static-ds 1 13 2 "ZZ"; };'), { instanceOf: ResolverError, code: 'ERR_RESOLVER_ANCHOR_SYNTAX', message: /bad DS data/ })
 })
+
+const bindish = fc.array(fc.oneof(
+  fc.constantFrom('trust-anchors', 'trusted-keys', 'managed-keys', '{', '}', ';', '"', '/*', '*/', '//', '#', '\n', ' ', 'static-key', 'initial-ds', '257', '3', '13', 'example.test.', '"AwEAAa=="'),
+  fc.string({ maxLength: 8 }),
+), { maxLength: 40 }).map((parts) => parts.join(' '))
+
+testProp('the BIND parser throws nothing but ResolverError on any input', [bindish], (t, text) => {
+  try {
+    importBindAnchors(text)
+    t.pass()
+  } catch (e) {
+    t.true(e instanceof ResolverError, String(e))
+  }
+}, { numRuns: 500 })
+
+testProp('importAnchors throws nothing but ResolverError on arbitrary text', [fc.string({ maxLength: 300 })], (t, text) => {
+  try {
+    importAnchors(text, 'x')
+    t.pass()
+  } catch (e) {
+    t.true(e instanceof ResolverError, String(e))
+  }
+}, { numRuns: 500 })

@@ -1,4 +1,5 @@
 import test from 'ava'
+import { fc, testProp } from '@fast-check/ava'
 import { readFileSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
@@ -113,3 +114,23 @@ test('the key tag of a DNSKEY anchor matches dnssec-keygen', (t) => {
   const rr = parseAnchorText(key.split('\n').filter((l) => !l.startsWith(';')).join('\n'))[0]!.record
   t.is(anchorKeyTag(rr), 61811)
 })
+
+const lines = fc.array(fc.oneof(
+  fc.constantFrom('; comment', '', 'example.test. 60 IN DS 61811 13 2 0102DFEA3A358309DF9E91A65CD3D14F0CE1F0517E4F83FE1507AECAACAD7DA5', 'x.test. DNSKEY 257 3 13 (', ' AAAA== )', '$TTL 60', '$ORIGIN test.', 'a A 192.0.2.1', '(', ')'),
+  fc.string({ maxLength: 30 }),
+), { maxLength: 12 }).map((l) => l.join('\n'))
+
+testProp('parsing a trust-anchor file throws nothing but ResolverError', [lines], (t, text) => {
+  try {
+    TrustAnchors.parse(text)
+    t.pass()
+  } catch (e) {
+    t.true(e instanceof ResolverError, String(e))
+  }
+}, { numRuns: 500 })
+
+testProp('removing every anchor keeps every comment line', [fc.array(fc.constantFrom('; keep me', 'example.test. 60 IN DS 61811 13 2 0102DFEA3A358309DF9E91A65CD3D14F0CE1F0517E4F83FE1507AECAACAD7DA5', 'island.test. 60 IN DNSKEY 257 3 13 rRn4/2plz+6rYqUplefRtiVBOYOSkLJDsYjigZ/SAo+dSO96UJuOgUipdlxAlu8hKL/dbBotyMkXx15CqNiu6Q=='), { maxLength: 10 })], (t, ls) => {
+  const ta = TrustAnchors.parse(ls.length === 0 ? '' : ls.join('\n') + '\n')
+  for (const z of ta.zones()) ta.remove({ zone: z })
+  t.is(ta.toText(), ls.filter((l) => l.startsWith(';')).map((l) => l + '\n').join(''))
+}, { numRuns: 300 })
