@@ -16,6 +16,23 @@ import { fileURLToPath } from 'node:url'
 import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto'
 
 const args = process.argv.slice(2)
+
+// Runner mode: the signer as a library (no CLI start-up: the CLI loads every package).
+if (args[0] === '--run') {
+  const [, zoneFile, keyDir, outFile, threads, nsec3] = args
+  const { Name } = await import('@secdns/wire')
+  const { loadKeys, signZoneFile, createWorkerSigner } = await import('@secdns/dnssec')
+  const keys = (await loadKeys(keyDir, { zone: 'bench.test' })).map((s) => s.key)
+  const pool = createWorkerSigner({ threads: Number(threads) })
+  try {
+    const res = await signZoneFile(zoneFile, {
+      origin: Name.fromString('bench.test.'), keys, now: Math.floor(Date.now() / 1000), out: outFile, signer: pool.sign,
+      ...(nsec3 === 'nsec3' ? { nsec3: { hashAlgorithm: 1, iterations: 0, salt: new Uint8Array(0), optOut: false } } : {}),
+    })
+    console.log(JSON.stringify(res.stats))
+  } finally { await pool.close() }
+  process.exit(0)
+}
 const N = args.includes('--large') ? 100_000 : 10_000
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null
 const cli = fileURLToPath(new URL('../packages/cli/bin/secdns.js', import.meta.url))
@@ -98,6 +115,10 @@ for (const alg of algs) {
     add(`secdns (--jobs ${cores})`, r, out('secdns'))
     const j = r.ok ? JSON.parse(r.out) : null
     if (j) rows.at(-1).ceiling = (j.signatures / (ceil * cores))
+    r = timed(process.execPath, [fileURLToPath(import.meta.url), '--run', zoneFile, kdir, out('secdns-lib'), String(cores), nsec3 ? 'nsec3' : 'nsec'])
+    add(`secdns library (${cores} threads)`, r, out('secdns-lib'))
+    const jl = r.ok ? JSON.parse(r.out) : null
+    if (jl) rows.at(-1).ceiling = (jl.signatures / (ceil * cores))
     // dnssec-signzone: 2 threads, no post-sign verification (-P)
     if (have('dnssec-signzone')) {
       r = timed('dnssec-signzone', ['-n', String(cores), '-P', '-S', '-K', bdir, '-o', ZONE, '-f', out('bind'), ...(nsec3 ? ['-3', '-', '-H', '0'] : []), zoneFile])

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { Name } from '@secdns/wire'
 import {
   createKey, dsOf, readBindKey, recordsToText, signZoneFile, verifyZoneFile, writeBindKey, algorithmToString,
-  formatBindPublicKey, type DnssecKey, type Nsec3Params,
+  formatBindPublicKey, startRollover, DEFAULT_TIMINGS, type DnssecKey, type Nsec3Params,
 } from '@secdns/dnssec'
 import { havePeers, runPeer, which } from '../helpers/peers.js'
 
@@ -228,4 +228,32 @@ test.serial('the secdns CLI signs with keys it created, and dnssec-verify accept
   t.true(j.ok)
   t.is(runPeer('dnssec-verify', ['-q', '-o', 'example.test', j.out]).status, 0)
   t.regex(recordsToText([]), /^$/)
+})
+
+test.serial('dnssec-verify passes at every phase of a ZSK pre-publication and a KSK double-signature rollover', async (t) => {
+  if (!havePeers(t, 'dnssec-verify')) return
+  const dir = await mkdtemp(join(tmpdir(), 'secdns-roll-'))
+  const zone = join(dir, 'example.test.zone')
+  await copyFile(fixture, zone)
+  // dnssec-verify checks signature dates against the real clock, so the walk happens in
+  // the past: every phase signed at its own time still has valid signatures today.
+  const t0 = now() - 5 * 86400
+  const timings = { ...DEFAULT_TIMINGS, maxZoneTtl: 3600 }
+  const ksk = createKey('example.test', 13, { ksk: true, now: t0 - 86400 }).key
+  const zsk = createKey('example.test', 13, { now: t0 - 86400 }).key
+  const z = startRollover([ksk, zsk], { zone: 'example.test.', role: 'zsk', method: 'prepublish', now: t0, timings })
+  const k = startRollover([ksk, zsk], { zone: 'example.test.', role: 'ksk', method: 'double-signature', now: t0, timings })
+  const walks: Array<{ name: string, keys: DnssecKey[], times: number[] }> = [
+    { name: 'ZSK pre-publication', keys: [ksk, z.predecessor, z.successor], times: [t0, z.successor.timing.activate!, z.predecessor.timing.delete!] },
+    { name: 'KSK double signature', keys: [k.predecessor, zsk, k.successor], times: [t0, k.dsSubmit!, k.predecessor.timing.delete!] },
+  ]
+  for (const w of walks) {
+    for (const [i, at] of w.times.entries()) {
+      const out = join(dir, `${w.name.replace(/ /g, '-')}-${i}`)
+      // signatures valid around the phase time, as a signer run at that time makes them
+      await signZoneFile(zone, { origin, keys: w.keys, now: at, out })
+      const r = runPeer('dnssec-verify', ['-q', '-o', 'example.test', out])
+      t.is(r.status, 0, `${w.name} phase ${i}: ${r.stderr}`)
+    }
+  }
 })
