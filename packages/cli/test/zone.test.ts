@@ -75,3 +75,21 @@ test('zone print exits 1 with errors on stderr for a bad zone', (t) => {
   t.is(r.stdout, '')
   t.regex(r.stderr, /bad\.zone:5:9:/)
 })
+
+test('zone check --max-errors stops after that many errors and says so', (t) => {
+  const many = join(dir, 'many.zone')
+  writeFileSync(many, '$TTL 1h\n' + Array.from({ length: 10 }, (_, i) => `n${i} A 1.2.${i}`).join('\n') + '\n')
+  const r = run('check', many, '--origin', 'example.test', '--max-errors', '3', '--json')
+  t.is(r.status, 1)
+  const j = JSON.parse(r.stdout)
+  t.deepEqual(j.errors.map((e: { code: string }) => e.code), ['ERR_ZONE_BAD_RDATA', 'ERR_ZONE_BAD_RDATA', 'ERR_ZONE_BAD_RDATA', 'ERR_ZONE_TOO_MANY_ERRORS'])
+  t.is(run('check', many, '--origin', 'example.test', '--max-errors', '0').status, 2)
+})
+
+test('zone check prints warnings on stderr and still exits 0', (t) => {
+  const warn = join(dir, 'warn.zone')
+  writeFileSync(warn, '$TTL 1h\n@ SOA ns h 1 2 3 4 5\n NS ns\nns A 192.0.2.1\nwww.example.net. A 192.0.2.9\n')
+  const r = run('check', warn, '--origin', 'example.test')
+  t.is(r.status, 0)
+  t.is(r.stderr, `${warn}:5:1: ignoring out-of-zone data (www.example.net.)\n`)
+})
