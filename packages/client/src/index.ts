@@ -15,7 +15,7 @@ export {
   type Exchanged, type Transport, type TransportSecurity, UdpTransport, StreamTransport, ChannelTransport, createTransport,
 } from './transport.js'
 export {
-  type AppliedPolicy, type ResolveResult, type StubClientOptions, type ResolveOptions, type StubClient,
+  type AppliedPolicy, type ResolveResult, type StubClientOptions, type ResolveOptions, type StubClient, type LookupResult,
   createStubClient, isPolicyRefusal,
 } from './stub_client.js'
 export {

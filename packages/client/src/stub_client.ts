@@ -73,6 +73,16 @@ export interface StubClientOptions {
   now?: () => Date
 }
 
+/** What {@link StubClient.lookup} returns. */
+export interface LookupResult {
+  /** IPv6 first, then IPv4, in answer order. */
+  readonly addresses: readonly { readonly address: string; readonly family: 4 | 6 }[]
+  /** The queries sent (or answered locally), one result each. */
+  readonly results: readonly ResolveResult[]
+  /** The record types the query policy chose. */
+  readonly asked: readonly ('A' | 'AAAA')[]
+}
+
 /** Options of one `resolve`. */
 export interface ResolveOptions {
   /** Set CD (RFC 4035 §3.2.2): ask the server not to validate. Refused under a rule requiring validation. */
@@ -89,6 +99,15 @@ export interface StubClient {
    *   ERR_CLIENT_INSECURE_TRANSPORT, ERR_CLIENT_TIMEOUT, ERR_CLIENT_UNREACHABLE, ERR_CLIENT_BAD_QUERY, …
    */
   resolve(name: string | Name, type?: string | number, opts?: ResolveOptions): Promise<ResolveResult>
+  /**
+   * The addresses of a name, as getaddrinfo would give them, under the global query policy:
+   * `Disable` asks what `family` says (0: both), `QueryBoth` always asks A and AAAA for
+   * names a rule sends to its servers, `QueryIPv6Only` only AAAA for those names.
+   * @param name the host name
+   * @param family 4, 6, or 0 for both (default)
+   * @throws {ClientError} as {@link StubClient.resolve}, when any query the policy sends is refused
+   */
+  lookup(name: string | Name, family?: 0 | 4 | 6): Promise<LookupResult>
   /** The rule that applies to a name, and why. */
   explain(name: string | Name): NrptMatch
   /** Close every connection. */
@@ -325,6 +344,25 @@ export function createStubClient(opts: StubClientOptions): StubClient {
   return {
     nrpt,
     resolve,
+    async lookup(nameIn, family = 0) {
+      const name = toName(nameIn)
+      const m = matchNrpt(nrpt, name)
+      const governed = m.rule !== undefined && !m.rule.exempt
+      const policy = nrpt.table.global.queryPolicy
+      let asked: ('A' | 'AAAA')[]
+      if (governed && policy === 'QueryIPv6Only') asked = ['AAAA']
+      else if (governed && policy === 'QueryBoth') asked = ['AAAA', 'A']
+      else asked = family === 4 ? ['A'] : family === 6 ? ['AAAA'] : ['AAAA', 'A']
+      const results = await Promise.all(asked.map((t) => resolve(name, t)))
+      const addresses: { address: string; family: 4 | 6 }[] = []
+      for (const r of results) {
+        for (const rr of r.answer) {
+          if (rr.data.type === RRType.AAAA) addresses.push({ address: (rr.data as { address: string }).address, family: 6 })
+          else if (rr.data.type === RRType.A) addresses.push({ address: (rr.data as { address: string }).address, family: 4 })
+        }
+      }
+      return { addresses, results, asked }
+    },
     explain: (n) => matchNrpt(nrpt, toName(n)),
     async close() {
       closed = true

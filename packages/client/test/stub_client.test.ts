@@ -379,3 +379,34 @@ test('channel: a trust authority file that does not exist is ERR_CLIENT_NRPT_FIL
   t.teardown(() => c.close())
   await t.throwsAsync(c.resolve('www.corp.example'), { instanceOf: ClientError, code: 'ERR_CLIENT_NRPT_FILE' })
 })
+
+const addrResponder: Handler = (q) => {
+  const a = answer(q)
+  const question = q.question[0]!
+  if (question.type === RRType.AAAA) a.answer = [{ name: question.name, class: 1, ttl: 60, data: { type: RRType.AAAA, address: '2001:db8::1' } }]
+  return a
+}
+
+for (const [policy, family, asked] of [
+  ['Disable', 4, ['A']], ['Disable', 6, ['AAAA']], ['Disable', 0, ['AAAA', 'A']],
+  ['QueryBoth', 4, ['AAAA', 'A']], ['QueryIPv6Only', 0, ['AAAA']], ['QueryIPv6Only', 4, ['AAAA']],
+] as const) {
+  test(`lookup under ${policy} with family ${family} asks ${asked.join(' and ')}`, async (t) => {
+    const r = await startResponder(addrResponder)
+    t.teardown(() => r.close())
+    const c = createStubClient({ nrpt: { global: { queryPolicy: policy }, rules: [rule('corp', '.corp.example', [`udp://127.0.0.1:${r.port}`])] } })
+    t.teardown(() => c.close())
+    const l = await c.lookup('www.corp.example', family)
+    t.deepEqual(l.asked, [...asked])
+    t.deepEqual(r.queries.map((x) => x.q.question[0]!.type).sort(), asked.map((a) => RRType[a]).sort())
+    t.deepEqual(l.addresses.map((a) => a.family), asked.map((a) => (a === 'A' ? 4 : 6)))
+  })
+}
+
+test('the query policy does not apply to names no rule sends to its servers', async (t) => {
+  const r = await startResponder(addrResponder)
+  t.teardown(() => r.close())
+  const c = createStubClient({ nrpt: { global: { queryPolicy: 'QueryIPv6Only', defaultServers: [`udp://127.0.0.1:${r.port}`] }, rules: [rule('pub', '.pub.example', [])] } })
+  t.teardown(() => c.close())
+  t.deepEqual((await c.lookup('www.pub.example', 4)).asked, ['A'])
+})
