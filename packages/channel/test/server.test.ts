@@ -292,3 +292,12 @@ test('a server certificate from an intermediate CA is accepted when the server s
   await c.close()
   await t.throwsAsync(connect(without.url, clientOptions(p)), { code: 'ERR_CHANNEL_UNTRUSTED_PEER' })
 })
+
+test('the server never agrees to permessage-deflate, even when a client offers it', async (t) => {
+  const { server, url } = await setup(t)
+  const ws = new WebSocket(url, { perMessageDeflate: true })
+  await new Promise((r) => ws.once('open', r))
+  t.is(ws.extensions, '')
+  ws.terminate()
+  t.is(server.stats.connections, 1)
+})
