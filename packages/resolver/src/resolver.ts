@@ -12,7 +12,7 @@ import { TrustAnchors } from './trust_anchors.js'
 import { Cache } from './cache.js'
 import { NetTransport, queryServers, type Server, type Transport } from './transport.js'
 import {
-  groupRRsets, validateRRset, verifyDnskeysWithDs, verifyDnskeysWithAnchor, checkNsecDenial, checkNsec3Denial,
+  groupRRsets, validateRRset, verifyDnskeysWithDs, verifyDnskeysWithAnchor, checkNsecDenial, checkNsec3Denial, nsecCovers,
   SignatureBudget, type SecurityState, type SignedRRset, type ZoneKeys, type DenialVerdict, type Verdict,
 } from './validator.js'
 
@@ -47,6 +47,17 @@ export interface ResolverOptions {
   readonly limits?: Partial<ResolverLimits>
   /** Receives one line per Bogus answer (which record failed and why) and per anchor problem. */
   readonly log?: (line: string) => void
+  /**
+   * Aggressive use of validated NSEC records (RFC 8198): answer NXDOMAIN and NODATA
+   * from cached, validated NSEC ranges without asking upstream. Default false.
+   */
+  readonly aggressiveNsec?: boolean
+}
+
+/** Validated NSEC records of one zone kept for RFC 8198 synthesis. */
+interface NsecRange {
+  readonly soa: ResourceRecord[]
+  readonly nsecs: Map<string, { records: ResourceRecord[], expires: number }>
 }
 
 /** Flags of a client query that matter to validation. */
@@ -115,6 +126,8 @@ export class Resolver {
   /** Upstream answers, proven zone keys and validated results, under separate kinds. */
   readonly cache: Cache<unknown>
   private readonly anchorChecks = new Map<string, AnchorStatus>()
+  private readonly aggressiveNsec: boolean
+  private readonly nsecRanges = new Map<string, NsecRange>()
 
   /**
    * @param opts forwarders and/or root hints, trust anchors, clock, limits
@@ -135,6 +148,7 @@ export class Resolver {
     this.log = opts.log ?? (() => {})
     this.limits = resolveLimits(opts.limits)
     this.cache = new Cache<unknown>(this.limits.maxCacheEntries, this.now)
+    this.aggressiveNsec = opts.aggressiveNsec ?? false
   }
 
   /**
@@ -152,6 +166,13 @@ export class Resolver {
     const strip = (rrs: ResourceRecord[]): ResourceRecord[] =>
       // RFC 4035 §3.2.1: DNSSEC records go only to clients that set DO (or asked for them).
       opts.dnssecOk === true ? rrs : rrs.filter((r) => !DNSSEC_TYPES.has(r.data.type) || r.data.type === type)
+    if (this.aggressiveNsec && opts.checkingDisabled !== true && this.cache.get('upstream', `${name.toLowerCase().toString()}|${type}`) === undefined) {
+      const synth = this.synthesize(name, type)
+      if (synth !== null) {
+        const ad = opts.dnssecOk === true || opts.authenticatedData === true
+        return { rcode: synth.rcode, answer: [], authority: strip(synth.authority), additional: [], state: 'secure', ad, reason: 'synthesized from cached NSEC records (RFC 8198)' }
+      }
+    }
     let msg: Message
     try {
       msg = await this.fetch(name, type, work)
@@ -407,9 +428,65 @@ export class Resolver {
     const nsecs = auth.filter((s) => s.type === RRType.NSEC).flatMap((s) => s.records) as ResourceRecord<Nsec>[]
     const nsec3s = auth.filter((s) => s.type === RRType.NSEC3).flatMap((s) => s.records) as ResourceRecord<Nsec3>[]
     const kind = wildcardEncloser !== undefined ? 'wildcard-answer' : msg.rcode === Rcode.NXDOMAIN ? 'nxdomain' : qtype === RRType.DS ? 'no-ds' : 'nodata'
-    if (nsecs.length > 0) return checkNsecDenial(kind, qname, qtype, nsecs, zk.zone, wildcardEncloser)
+    if (nsecs.length > 0) {
+      const v = checkNsecDenial(kind, qname, qtype, nsecs, zk.zone, wildcardEncloser)
+      if (v.state === 'secure' && this.aggressiveNsec) this.keepNsecs(zk.zone, auth)
+      return v
+    }
     if (nsec3s.length > 0) return checkNsec3Denial(kind, qname, qtype, nsec3s, zk.zone, this.limits, wildcardEncloser)
     return { state: 'bogus', ede: EdeCode.NSEC_MISSING, reason: `${qname.toString()}/${typeText(qtype)}: ${kind} answer from signed zone ${zk.zone.toString()} without NSEC or NSEC3` }
+  }
+
+  /** Keep validated NSEC RRsets (and the zone's SOA) for RFC 8198 synthesis. */
+  private keepNsecs(zone: Name, auth: readonly SignedRRset[]): void {
+    const key = zone.toLowerCase().toString()
+    let range = this.nsecRanges.get(key)
+    const soa = auth.find((s) => s.type === RRType.SOA && s.name.equals(zone))
+    if (range === undefined) {
+      if (soa === undefined) return
+      // Bound the store as the cache is bounded: forget the oldest zone first.
+      if (this.nsecRanges.size >= this.limits.maxCacheEntries) this.nsecRanges.delete(this.nsecRanges.keys().next().value as string)
+      range = { soa: [...soa.records, ...soa.sigs], nsecs: new Map() }
+      this.nsecRanges.set(key, range)
+    }
+    const now = this.now()
+    for (const s of auth) {
+      if (s.type !== RRType.NSEC) continue
+      // RFC 8198 §5.4 / RFC 2308 §5: no longer than the record's TTL or the SOA minimum.
+      const ttl = Math.min(...s.records.map((r) => r.ttl), (range.soa[0]?.data as Soa | undefined)?.minimum ?? 0, this.limits.maxNegativeTtl)
+      range.nsecs.set(s.name.toLowerCase().toString(), { records: [...s.records, ...s.sigs], expires: now + ttl })
+    }
+  }
+
+  /** An NXDOMAIN or NODATA answer proven by cached NSEC records alone (RFC 8198 §5.1–5.3), or null. */
+  private synthesize(name: Name, type: number): { rcode: number, authority: ResourceRecord[] } | null {
+    let zone: Name | null = null
+    for (const r of this.nsecRanges.values()) {
+      const z = r.soa[0]?.name
+      if (z !== undefined && name.isSubdomainOf(z) && (zone === null || z.labelCount > zone.labelCount)) zone = z
+    }
+    if (zone === null) return null
+    const range = this.nsecRanges.get(zone.toLowerCase().toString())!
+    const now = this.now()
+    const live: ResourceRecord[] = []
+    for (const [k, e] of range.nsecs) {
+      if (e.expires <= now) range.nsecs.delete(k)
+      else live.push(...e.records)
+    }
+    const nsecs = live.filter((r) => r.data.type === RRType.NSEC) as ResourceRecord<Nsec>[]
+    if (nsecs.length === 0) return null
+    // The records were validated when they were stored; only the proof logic runs again.
+    for (const [kind, rcode] of [['nxdomain', Rcode.NXDOMAIN], ['nodata', Rcode.NOERROR]] as const) {
+      if (checkNsecDenial(kind, name, type, nsecs, zone).state !== 'secure') continue
+      // Send back only the NSEC RRsets that take part: at or covering the name or a wildcard above it.
+      const wilds: Name[] = []
+      for (let a = name; a.isSubdomainOf(zone) && !a.isRoot(); a = a.parent()) wilds.push(a.parent().prepend('*'))
+      const z = zone
+      const used = nsecs.filter((n) => n.name.equals(name) || nsecCovers(n.name, n.data, name, z) || wilds.some((w) => n.name.equals(w) || nsecCovers(n.name, n.data, w, z)))
+      const keep = live.filter((r) => used.some((u) => u.name.equals(r.name)))
+      return { rcode, authority: [...range.soa, ...keep] }
+    }
+    return null
   }
 
   /** The proven keys of the anchored zone itself. */

@@ -126,3 +126,42 @@ test('a zone forwarder takes the names below its zone, the default the rest', as
   t.true(seen.includes('192.0.2.99 www.example.test.'))
   t.true(seen.includes('192.0.2.53 .'))
 })
+
+test('with aggressive NSEC a covered name is answered NXDOMAIN from the cache, without asking upstream (RFC 8198)', async (t) => {
+  const s = load('nsec_nxdomain.rpl')
+  const tx = new ReplayTransport(s.steps)
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: tx, now: () => s.now, aggressiveNsec: true })
+  t.is((await r.resolve(s.name, s.type, { dnssecOk: true })).rcode, Rcode.NXDOMAIN)
+  const asked = tx.asked.length
+  // nz.example.test. lies in the same NSEC range as nx.example.test. (ns → txt).
+  const res = await r.resolve(Name.fromString('nz.example.test.'), RRType.A, { dnssecOk: true })
+  t.is(tx.asked.length, asked)
+  t.deepEqual([res.rcode, res.state, res.ad], [Rcode.NXDOMAIN, 'secure', true])
+  t.true(res.authority.some((x) => x.data.type === RRType.SOA))
+  t.true(res.authority.some((x) => x.data.type === RRType.NSEC && x.name.toString() === 'ns.example.test.'))
+  // A name outside every cached range still goes upstream.
+  const other = await r.resolve(Name.fromString('b.example.test.'), RRType.A, { dnssecOk: true })
+  t.true(tx.asked.length > asked)
+  t.is(other.state, 'indeterminate') // not recorded in this scenario: the replay upstream has no answer
+})
+
+test('without aggressive NSEC the same name is asked upstream', async (t) => {
+  const s = load('nsec_nxdomain.rpl')
+  const tx = new ReplayTransport(s.steps)
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: tx, now: () => s.now })
+  await r.resolve(s.name, s.type, { dnssecOk: true })
+  const asked = tx.asked.length
+  await r.resolve(Name.fromString('nz.example.test.'), RRType.A, { dnssecOk: true })
+  t.true(tx.asked.length > asked)
+})
+
+test('aggressive NSEC ranges expire with their TTL', async (t) => {
+  const s = load('nsec_nxdomain.rpl')
+  let now = s.now
+  const tx = new ReplayTransport(s.steps)
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: tx, now: () => now, aggressiveNsec: true })
+  await r.resolve(s.name, s.type, { dnssecOk: true })
+  now += 301
+  const res = await r.resolve(Name.fromString('nz.example.test.'), RRType.A, { dnssecOk: true })
+  t.not(res.reason, 'synthesized from cached NSEC records (RFC 8198)')
+})
