@@ -7,7 +7,7 @@
 import { createSocket } from 'node:dgram'
 import { connect as tcpConnect, isIP, type Socket } from 'node:net'
 import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls'
-import { TcpFrameReader, frameTcp } from '@secdns/wire'
+import { TcpFrameReader, frameTcp, ipv6FromText } from '@secdns/wire'
 import { ChannelError, connect as channelConnect, satisfiesLevel, type ChannelClient, type ChannelIdentity } from '@secdns/channel'
 import { ClientError } from './errors.js'
 import type { ServerAddress } from './server_address.js'
@@ -100,7 +100,7 @@ export class UdpTransport implements Transport {
       sock.on('message', (msg, rinfo) => {
         // RFC 5452 §4.3: accept only an answer from the address and port we asked, with our ID;
         // anything else is ignored (and the real answer may still come).
-        if (msg.length < 12 || idOf(msg) !== idOf(query) || rinfo.port !== s.port) return
+        if (msg.length < 12 || idOf(msg) !== idOf(query) || rinfo.port !== s.port || !sameAddress(rinfo.address, s.host)) return
         done(undefined, new Uint8Array(msg))
       })
       sock.send(query, s.port, s.host, (e) => { if (e) done(unreachable(s, e)) })
@@ -109,6 +109,17 @@ export class UdpTransport implements Transport {
 
   async close(): Promise<void> {
     await this.#tcp.close()
+  }
+}
+
+function sameAddress(from: string, host: string): boolean {
+  const v = isIP(host)
+  if (v === 0) return true // a host name: the socket was sent to whatever it resolved to
+  if (v === 4) return from === host
+  try {
+    return Buffer.from(ipv6FromText(from.replace(/%.*$/, ''))).equals(Buffer.from(ipv6FromText(host)))
+  } catch {
+    return false
   }
 }
 
