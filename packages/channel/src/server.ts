@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { ChannelError, type ChannelErrorCode } from './errors.js'
+import { ChannelError, isChannelErrorCode, type ChannelErrorCode } from './errors.js'
 import { loadIdentity, type ChannelIdentity, type ChannelTrust, type LoadedIdentity } from './auth.js'
 import { Responder, type HandshakeResult } from './handshake.js'
 import { CookieJar } from './cookie.js'
@@ -234,7 +234,14 @@ export class ChannelServer extends EventEmitter {
         : new ChannelError('ERR_CHANNEL_PROTOCOL', e.message, { cause: e })
       this.refuseEarly(err, address)
     })
-    ws.on('close', () => {
+    ws.on('close', (code: number, reason: Buffer) => {
+      // A client that refused us before any key existed (e.g. a downgraded INIT answer)
+      // can only say why in its close frame; count that too.
+      const why = reason.toString()
+      if (c.halfOpen && code >= 4000 && isChannelErrorCode(why)) {
+        this.stats.peerRefused[why] = (this.stats.peerRefused[why] ?? 0) + 1
+        if (this.listenerCount('peer-refused') > 0) this.emit('peer-refused', { code: why, message: `client closed with ${code}`, address })
+      }
       this.leaveHalfOpen(c)
       this.conns.delete(c)
       if (c.session !== undefined && !c.session.closed) c.session.end(undefined, 1000, 'closed')

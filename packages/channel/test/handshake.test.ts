@@ -131,7 +131,10 @@ test('a MITM that strips the encryption proposals from INIT is caught by AUTH on
   t.regex(e?.message ?? '', /signature/)
   t.is(server.stats.refused.ERR_CHANNEL_AUTH_FAILED, 1)
   // A client that requires encryption refuses the downgraded answer by itself.
+  const reported = new Promise((r) => server.once('peer-refused', r))
   await t.throwsAsync(connect(relay.url, clientOptions(p, { policy: { encryption: 'Medium' } })), { code: 'ERR_CHANNEL_NO_PROPOSAL' })
+  await reported
+  t.is(server.stats.peerRefused.ERR_CHANNEL_NO_PROPOSAL, 1)
   t.true(await goodClientAnswers(url, p))
 })
 
