@@ -8,6 +8,7 @@ import { registerServerCommands } from './commands/server.js'
 import { registerNrptCommands } from './commands/nrpt.js'
 import { registerQueryCommands } from './commands/query.js'
 import { registerClientCommands } from './commands/client.js'
+import { registerLabCommands } from './commands/lab.js'
 
 /**
  * Build the `secdns` command tree (the dnscmd.exe counterpart).
@@ -32,5 +33,6 @@ export function buildProgram(): Command {
   registerNrptCommands(program)
   registerQueryCommands(program)
   registerClientCommands(program)
+  registerLabCommands(program)
   return program
 }
