@@ -194,6 +194,37 @@ export function forEachLineOfFile(fd: number, readChunk: (fd: number, buf: Uint8
   if (carry.length > 0) onLine(carry, lineNo + 1)
 }
 
+/**
+ * Asynchronous {@link forEachLineOfFile}: `readChunk` resolves to the number of bytes read
+ * (0 at the end). Each chunk is an await, so a large file does not hold the event loop.
+ */
+export async function forEachLineOfFileAsync(readChunk: (buf: Uint8Array) => Promise<number>, onLine: (text: string, lineNo: number) => Promise<void> | void, chunkSize = 1 << 16): Promise<void> {
+  const decoder = new TextDecoder('utf-8')
+  const buf = new Uint8Array(chunkSize)
+  let carry = ''
+  let lineNo = 0
+  for (;;) {
+    const got = await readChunk(buf)
+    const text = got > 0 ? decoder.decode(buf.subarray(0, got), { stream: true }) : decoder.decode()
+    const chunk = carry.length > 0 ? carry + text : text
+    let start = 0
+    for (;;) {
+      const nl = chunk.indexOf('\n', start)
+      if (nl < 0) break
+      lineNo++
+      const p = onLine(chunk.slice(start, nl), lineNo)
+      if (p !== undefined) await p
+      start = nl + 1
+    }
+    carry = chunk.slice(start)
+    if (got <= 0) break
+  }
+  if (carry.length > 0) {
+    const p = onLine(carry, lineNo + 1)
+    if (p !== undefined) await p
+  }
+}
+
 /** Split an in-memory text into lines, calling `onLine` for each (as {@link forEachLineOfFile}). */
 export function forEachLineOfString(text: string, onLine: (text: string, lineNo: number) => boolean | void): void {
   let start = 0

@@ -4,7 +4,7 @@
  */
 import { Name } from '@secdns/wire'
 import type { ZoneError, ZoneWarning } from './errors.js'
-import { readZoneFile, readZoneText, type ReadZoneOptions } from './reader.js'
+import { readZoneFile, readZoneFileAsync, readZoneText, type ReadZoneOptions } from './reader.js'
 import { Zone } from './zone.js'
 import { checkZone } from './checks.js'
 
@@ -36,6 +36,22 @@ function originOf(o: Name | string): Name {
 export function loadZoneFile(path: string, options: ReadZoneOptions): LoadZoneResult {
   const zone = new Zone(originOf(options.origin), options.zoneClass ?? 1)
   const r = readZoneFile(path, options, (rr, loc) => { zone.add(rr, loc) })
+  return finish(zone, r.errors, r.warnings, path)
+}
+
+/**
+ * {@link loadZoneFile} without blocking the event loop while reading (the checks that
+ * follow are synchronous and fast).
+ *
+ * @param path the master file
+ * @param options as {@link loadZoneFile}
+ * @throws {ZoneError} `ERR_ZONE_FILE` when the file cannot be opened
+ * @example
+ * const { zone, errors } = await loadZoneFileAsync('db.example', { origin: 'example.test' })
+ */
+export async function loadZoneFileAsync(path: string, options: ReadZoneOptions): Promise<LoadZoneResult> {
+  const zone = new Zone(originOf(options.origin), options.zoneClass ?? 1)
+  const r = await readZoneFileAsync(path, options, (rr, loc) => { zone.add(rr, loc) })
   return finish(zone, r.errors, r.warnings, path)
 }
 
