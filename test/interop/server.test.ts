@@ -256,3 +256,55 @@ test.serial('our server as secondary of a BIND primary serving a BIND-signed zon
   t.teardown(() => again.stop())
   t.is(await sections(port, 'www.example.test', 'A'), await sections(bindPort, 'www.example.test', 'A'))
 })
+
+test.serial('an Unbound forwarder with forward-tls-upstream validates answers it gets from us over DoT', async (t) => {
+  if (!havePeers(t, 'unbound', 'dig', 'openssl')) return
+  const r = await serve(t, [{ file: 'example.test.nsec3.signed' }])
+  const d = await run('dig', ['+short', '+norec', '@127.0.0.1', '-p', String(r.port), 'example.test', 'DNSKEY'])
+  const ksk = d.stdout.split('\n').find((l) => l.startsWith('257 '))!
+  const port = await freePort()
+  const conf = join(r.dir, 'unbound.conf')
+  writeFileSync(conf, `server:
+  interface: 127.0.0.1
+  port: ${port}
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "${r.dir}"
+  pidfile: "${r.dir}/unbound.pid"
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  tls-cert-bundle: "${r.cert}"
+  trust-anchor: "example.test. DNSKEY ${ksk}"
+  module-config: "validator iterator"
+  val-log-level: 2
+  local-zone: "test." nodefault
+  do-not-query-localhost: no
+remote-control:
+  control-enable: no
+forward-zone:
+  name: "example.test"
+  forward-addr: 127.0.0.1@${r.dot}#ns1.example.test
+  forward-tls-upstream: yes
+`)
+  const child = spawn(which('unbound') ?? 'unbound', ['-d', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  child.stderr.on('data', (c: Buffer) => { log += c.toString() })
+  t.teardown(() => { child.kill('SIGTERM') })
+  let out = ''
+  for (let i = 0; i < 50; i++) {
+    out = (await run('dig', ['+dnssec', '+time=2', '+tries=1', '@127.0.0.1', '-p', String(port), 'www.example.test', 'A'])).stdout
+    if (/status: NOERROR/.test(out)) break
+    await new Promise((res) => setTimeout(res, 200))
+  }
+  t.regex(out, /flags: qr rd ra ad;/, log.slice(-3000))
+  t.regex(out, /192\.0\.2\.80/)
+  const nx = (await run('dig', ['+dnssec', '@127.0.0.1', '-p', String(port), 'nope.example.test', 'A'])).stdout
+  t.regex(nx, /status: NXDOMAIN/)
+  t.regex(nx, /flags: qr rd ra ad;/)
+  const before = r.server.counters.received
+  t.true(before > 0)
+})
