@@ -410,3 +410,37 @@ test('the query policy does not apply to names no rule sends to its servers', as
   t.teardown(() => c.close())
   t.deepEqual((await c.lookup('www.pub.example', 4)).asked, ['A'])
 })
+
+for (const [fallback, asked] of [['FallbackSecure', false], ['FallbackUnsecure', true]] as const) {
+  test(`${fallback}: a plain default server is ${asked ? '' : 'not '}asked when the rule servers are silent`, async (t) => {
+    const silent = await startResponder(() => 'drop')
+    const dflt = await startResponder((q) => answer(q))
+    t.teardown(() => silent.close())
+    t.teardown(() => dflt.close())
+    const c = createStubClient({ timeoutMs: 150, nrpt: {
+      global: { secureNameQueryFallback: fallback, defaultServers: [`udp://127.0.0.1:${dflt.port}`] },
+      rules: [rule('corp', '.corp.example', [`udp://127.0.0.1:${silent.port}`])],
+    } })
+    t.teardown(() => c.close())
+    if (asked) {
+      t.true((await c.resolve('www.corp.example')).fallback)
+    } else {
+      await t.throwsAsync(c.resolve('www.corp.example'), { instanceOf: ClientError, code: 'ERR_CLIENT_TIMEOUT' })
+    }
+    t.is(dflt.queries.length, asked ? 1 : 0)
+  })
+}
+
+test('no fallback after a policy refusal: an answer without AD is final', async (t) => {
+  const plain = await startResponder((q) => answer(q, { ad: false }))
+  const dflt = await startResponder(validating)
+  t.teardown(() => plain.close())
+  t.teardown(() => dflt.close())
+  const c = createStubClient({ nrpt: {
+    global: { secureNameQueryFallback: 'FallbackUnsecure', defaultServers: [`udp://127.0.0.1:${dflt.port}`] },
+    rules: [rule('corp', '.corp.example', [`udp://127.0.0.1:${plain.port}`], { dnsSecEnable: true, dnsSecValidationRequired: true })],
+  } })
+  t.teardown(() => c.close())
+  await t.throwsAsync(c.resolve('www.corp.example'), { instanceOf: ClientError, code: 'ERR_CLIENT_NOT_VALIDATED' })
+  t.is(dflt.queries.length, 0)
+})
