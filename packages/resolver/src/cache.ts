@@ -1,6 +1,6 @@
 /**
  * The resolver's cache: entries expire by TTL against the injected clock, and the least
- * recently used go first once `maxEntries` is reached. Validated and unvalidated data
+ * recently used go first once `maxEntries` or the byte bound is reached. Validated and unvalidated data
  * live under different keys, so an answer fetched with CD=1 never passes for a
  * validated one (RFC 4035 §4.7).
  */
@@ -16,19 +16,28 @@ export type CacheKind = 'upstream' | 'validated' | 'keys'
  * c.set('upstream', 'www.example.test./1', msg, 300)
  */
 export class Cache<V> {
-  private readonly map = new Map<string, { value: V, expires: number }>()
+  private readonly map = new Map<string, { value: V, expires: number, size: number }>()
   private readonly maxEntries: number
+  private readonly maxBytes: number
   private readonly now: () => number
+  private bytes = 0
   /** Hits and misses, for status output and tests. */
   readonly stats = { hits: 0, misses: 0, evictions: 0 }
 
   /**
-   * @param maxEntries memory bound, in entries
+   * @param maxEntries bound on the number of entries
    * @param now the clock, seconds since the epoch
+   * @param maxBytes memory bound: the sum of the sizes given to {@link Cache.set}
    */
-  constructor(maxEntries: number, now: () => number) {
+  constructor(maxEntries: number, now: () => number, maxBytes = Number.POSITIVE_INFINITY) {
     this.maxEntries = maxEntries
     this.now = now
+    this.maxBytes = maxBytes
+  }
+
+  /** The sum of the sizes of the entries held. */
+  get byteSize(): number {
+    return this.bytes
   }
 
   /** Entries held (expired ones included until touched). */
@@ -46,7 +55,7 @@ export class Cache<V> {
     const k = `${kind}|${key}`
     const e = this.map.get(k)
     if (e === undefined) { this.stats.misses++; return undefined }
-    if (e.expires <= this.now()) { this.map.delete(k); this.stats.misses++; return undefined }
+    if (e.expires <= this.now()) { this.drop(k, e); this.stats.misses++; return undefined }
     // Touch: move to the most recent end.
     this.map.delete(k)
     this.map.set(k, e)
@@ -61,21 +70,30 @@ export class Cache<V> {
    * @param key the key within the kind
    * @param value the value
    * @param ttl seconds
+   * @param size what the entry costs in bytes (an estimate), for the memory bound
    */
-  set(kind: CacheKind, key: string, value: V, ttl: number): void {
+  set(kind: CacheKind, key: string, value: V, ttl: number, size = 0): void {
     if (ttl <= 0) return
     const k = `${kind}|${key}`
-    this.map.delete(k)
-    this.map.set(k, { value, expires: this.now() + ttl })
-    while (this.map.size > this.maxEntries) {
-      const oldest = this.map.keys().next().value as string
-      this.map.delete(oldest)
+    const old = this.map.get(k)
+    if (old !== undefined) this.drop(k, old)
+    this.map.set(k, { value, expires: this.now() + ttl, size })
+    this.bytes += size
+    while (this.map.size > this.maxEntries || (this.bytes > this.maxBytes && this.map.size > 1)) {
+      const [oldest, e] = this.map.entries().next().value as [string, { size: number }]
+      this.drop(oldest, e)
       this.stats.evictions++
     }
+  }
+
+  private drop(k: string, e: { size: number }): void {
+    this.map.delete(k)
+    this.bytes -= e.size
   }
 
   /** Drop everything. */
   clear(): void {
     this.map.clear()
+    this.bytes = 0
   }
 }

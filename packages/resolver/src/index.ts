@@ -3,7 +3,7 @@ export { ResolverError, type ResolverErrorCode } from './errors.js'
 export {
   MAX_CNAME_CHAIN, MAX_REFERRAL_DEPTH, MAX_QUERIES_PER_RESOLUTION, MAX_SIGNATURE_CHECKS,
   NSEC3_SOFT_ITERATION_LIMIT, NSEC3_HARD_ITERATION_LIMIT, QUERY_TIMEOUT_MS, RETRIES_PER_SERVER,
-  MAX_CACHE_ENTRIES, MAX_CACHE_TTL, MAX_NEGATIVE_TTL, BOGUS_TTL, DEFAULT_LIMITS, resolveLimits, type ResolverLimits,
+  MAX_CACHE_ENTRIES, MAX_CACHE_BYTES, MAX_CACHE_TTL, MAX_NEGATIVE_TTL, BOGUS_TTL, DEFAULT_LIMITS, resolveLimits, type ResolverLimits,
 } from './limits.js'
 export {
   TrustAnchors, parseAnchorText, anchorKeyTag, addTrustAnchors, removeTrustAnchors, listTrustAnchors,

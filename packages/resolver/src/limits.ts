@@ -21,6 +21,8 @@ export const QUERY_TIMEOUT_MS = 1500
 export const RETRIES_PER_SERVER = 2
 /** Cache entries kept before the least recently used are evicted. */
 export const MAX_CACHE_ENTRIES = 10_000
+/** Memory bound of the cache: upstream messages count their wire size, other entries an estimate. */
+export const MAX_CACHE_BYTES = 64 * 1024 * 1024
 /** Upper bound on any cached TTL, in seconds (RFC 8767 §4 suggests a day-scale cap). */
 export const MAX_CACHE_TTL = 86_400
 /** RFC 2308 §5: negative answers are cached no longer than this (seconds). */
@@ -39,6 +41,7 @@ export interface ResolverLimits {
   readonly queryTimeoutMs: number
   readonly retriesPerServer: number
   readonly maxCacheEntries: number
+  readonly maxCacheBytes: number
   readonly maxCacheTtl: number
   readonly maxNegativeTtl: number
   readonly bogusTtl: number
@@ -55,6 +58,7 @@ export const DEFAULT_LIMITS: ResolverLimits = {
   queryTimeoutMs: QUERY_TIMEOUT_MS,
   retriesPerServer: RETRIES_PER_SERVER,
   maxCacheEntries: MAX_CACHE_ENTRIES,
+  maxCacheBytes: MAX_CACHE_BYTES,
   maxCacheTtl: MAX_CACHE_TTL,
   maxNegativeTtl: MAX_NEGATIVE_TTL,
   bogusTtl: BOGUS_TTL,

@@ -4,7 +4,7 @@
  * for every answer a trust anchor covers, whether or not the client asked for DNSSEC
  * (issue 7 §3). The server agent calls {@link Resolver.resolve} from its query path.
  */
-import { Name, RRType, Rcode, EdeCode, createQuery, type Message, type ResourceRecord, type Ds, type Soa, type Nsec, type Nsec3 } from '@secdns/wire'
+import { Name, RRType, Rcode, EdeCode, createQuery, encodeMessage, type Message, type ResourceRecord, type Ds, type Soa, type Nsec, type Nsec3 } from '@secdns/wire'
 import { nowSeconds } from '@secdns/dnssec'
 import { ResolverError } from './errors.js'
 import { resolveLimits, type ResolverLimits } from './limits.js'
@@ -128,6 +128,7 @@ export class Resolver {
   private readonly anchorChecks = new Map<string, AnchorStatus>()
   private readonly aggressiveNsec: boolean
   private readonly nsecRanges = new Map<string, NsecRange>()
+  private readonly fetchedAt = new WeakMap<Message, number>()
 
   /**
    * @param opts forwarders and/or root hints, trust anchors, clock, limits
@@ -147,7 +148,7 @@ export class Resolver {
     this.now = opts.now ?? nowSeconds
     this.log = opts.log ?? (() => {})
     this.limits = resolveLimits(opts.limits)
-    this.cache = new Cache<unknown>(this.limits.maxCacheEntries, this.now)
+    this.cache = new Cache<unknown>(this.limits.maxCacheEntries, this.now, this.limits.maxCacheBytes)
     this.aggressiveNsec = opts.aggressiveNsec ?? false
   }
 
@@ -187,19 +188,22 @@ export class Resolver {
       return { rcode: msg.rcode, answer: strip(msg.answer), authority: strip(msg.authority), additional: strip(msg.additional), state: 'indeterminate', ad: false, reason: 'checking disabled by the client' }
     }
     const key = `${name.toLowerCase().toString()}|${type}`
-    let v = this.cache.get('validated', key) as Verdict | undefined
-    if (v === undefined) {
+    let entry = this.cache.get('validated', key) as { v: Verdict, expires: number } | undefined
+    if (entry === undefined) {
       let ttl: number
+      let verdict: Verdict
       try {
         const r = await this.validate(name, type, msg, work)
-        v = r.verdict
-        ttl = v.state === 'bogus' ? this.limits.bogusTtl : r.ttl
+        verdict = r.verdict
+        ttl = verdict.state === 'bogus' ? this.limits.bogusTtl : r.ttl
       } catch (e) {
-        v = { state: 'bogus', ede: EdeCode.DNSSEC_BOGUS, reason: `validation stopped: ${(e as Error).message}` }
+        verdict = { state: 'bogus', ede: EdeCode.DNSSEC_BOGUS, reason: `validation stopped: ${(e as Error).message}` }
         ttl = 0
       }
-      this.cache.set('validated', key, v, ttl)
+      entry = { v: verdict, expires: this.now() + ttl }
+      this.cache.set('validated', key, entry, ttl, 256)
     }
+    const v = entry.v
     if (v.state === 'bogus') {
       this.log(`bogus ${name.toString()}/${typeText(type)}: ${v.reason ?? ''} (EDE ${v.ede ?? EdeCode.DNSSEC_BOGUS})`)
       // RFC 4035 §5.5: Bogus data is not returned; the client gets SERVFAIL.
@@ -212,8 +216,14 @@ export class Resolver {
     // no signature covers (RFC 4035 §2.2), are left out.
     const negative = msg.rcode === Rcode.NXDOMAIN || !msg.answer.some((r) => r.data.type === type || r.data.type === RRType.CNAME || type === RRType.ANY)
     const authority = negative ? msg.authority.filter((r) => NEGATIVE_TYPES.has(r.data.type)) : []
+    // TTLs count down while cached, and never outlive the signatures that vouch for them
+    // (RFC 4035 §5.3.3) nor the validated entry.
+    const now = this.now()
+    const age = now - (this.fetchedAt.get(msg) ?? now)
+    const cap = Math.max(0, entry.expires - now)
+    const aged = (rrs: ResourceRecord[]): ResourceRecord[] => rrs.map((r) => ({ ...r, ttl: Math.max(0, Math.min(r.ttl - age, cap)) }))
     return {
-      rcode: msg.rcode, answer: strip(msg.answer), authority: strip(authority), additional: [], state: v.state, ad,
+      rcode: msg.rcode, answer: aged(strip(msg.answer)), authority: aged(strip(authority)), additional: [], state: v.state, ad,
       ...(v.reason === undefined ? {} : { reason: v.reason }), ...(v.ede === undefined ? {} : { ede: v.ede }),
     }
   }
@@ -238,7 +248,8 @@ export class Resolver {
     let msg: Message
     if (fwd !== null) msg = await this.ask(fwd, name, type, true, work)
     else msg = await this.iterate(name, type, work)
-    this.cache.set('upstream', key, msg, this.ttlOf(msg))
+    this.fetchedAt.set(msg, this.now())
+    this.cache.set('upstream', key, msg, this.ttlOf(msg), encodeMessage(msg).length)
     return msg
   }
 

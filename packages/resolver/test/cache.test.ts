@@ -36,3 +36,15 @@ test('the least recently used entry is evicted at the memory bound', (t) => {
   t.deepEqual([c.get('upstream', 'a'), c.get('upstream', 'c'), c.get('upstream', 'd')], [1, 3, 4])
   t.is(c.stats.evictions, 1)
 })
+
+test('the byte bound evicts the least recently used entries too', (t) => {
+  const c = new Cache<string>(100, () => 0, 1000)
+  c.set('upstream', 'a', 'x', 60, 400)
+  c.set('upstream', 'b', 'y', 60, 400)
+  t.is(c.byteSize, 800)
+  c.set('upstream', 'c', 'z', 60, 400)
+  t.is(c.get('upstream', 'a'), undefined)
+  t.is(c.byteSize, 800)
+  c.set('upstream', 'b', 'y2', 60, 100)
+  t.is(c.byteSize, 500)
+})

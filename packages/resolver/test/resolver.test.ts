@@ -165,3 +165,21 @@ test('aggressive NSEC ranges expire with their TTL', async (t) => {
   const res = await r.resolve(Name.fromString('nz.example.test.'), RRType.A, { dnssecOk: true })
   t.not(res.reason, 'synthesized from cached NSEC records (RFC 8198)')
 })
+
+test('cached answers come back with TTLs counted down by the time spent in the cache', async (t) => {
+  const s = load('secure_a.rpl')
+  let now = s.now
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: new ReplayTransport(s.steps), now: () => now })
+  t.is((await r.resolve(s.name, s.type, {})).answer[0]?.ttl, 300)
+  now += 100
+  t.is((await r.resolve(s.name, s.type, {})).answer[0]?.ttl, 200)
+})
+
+test('a small byte bound keeps the cache within it', async (t) => {
+  const s = load('secure_a.rpl')
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: new ReplayTransport(s.steps), now: () => s.now, limits: { maxCacheBytes: 1000 } })
+  const res = await r.resolve(s.name, s.type, { dnssecOk: true })
+  t.is(res.state, 'secure')
+  t.true(r.cache.byteSize <= 1000)
+  t.true(r.cache.stats.evictions > 0)
+})
