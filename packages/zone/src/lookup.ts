@@ -87,7 +87,11 @@ export interface LookupResult {
   readonly kind: LookupKind
   /** 0 NOERROR, 3 NXDOMAIN (RFC 6604: the last name's), 5 REFUSED (out of zone), 6 YXDOMAIN. */
   readonly rcode: number
-  /** AA: false for a referral and for a name outside the zone. */
+  /**
+   * AA: false for a referral from the QNAME itself and for a name outside the zone; true
+   * otherwise (also when a CNAME/DNAME chain from this zone ends in a referral, since the
+   * answer section then holds authoritative data).
+   */
   readonly authoritative: boolean
   readonly answer: readonly RRset[]
   /** Negative answers: the SOA (TTL per RFC 2308 §5). Referrals: NS, then DS when present. */
