@@ -12,9 +12,11 @@ import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, isAbsolute, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createDnsServer, parseConfig, type DnsServer } from '@secdns/server'
+import { createKey, signZoneFile, defaultNsec3Params } from '@secdns/dnssec'
+import { Name } from '@secdns/wire'
 import { havePeers, which } from '../helpers/peers.js'
 
 const fixtures = fileURLToPath(new URL('../../../packages/server/test/fixtures/', import.meta.url))
@@ -38,8 +40,8 @@ async function serve(t: ExecutionContext, zones: { file: string, name?: string, 
     '-days', '2', '-subj', '/CN=ns1.example.test', '-addext', 'subjectAltName=DNS:ns1.example.test'])
   if (ssl.code !== 0) throw new Error(ssl.stderr)
   const zoneConfigs = zones.map((z) => {
-    const file = join(dir, z.copyAs ?? z.file)
-    copyFileSync(join(fixtures, z.file), file)
+    const file = join(dir, z.copyAs ?? basename(z.file))
+    copyFileSync(isAbsolute(z.file) ? z.file : join(fixtures, z.file), file)
     return { name: z.name ?? 'example.test', type: 'primary', file }
   })
   const port = await freePort()
@@ -308,3 +310,28 @@ forward-zone:
   const before = r.server.counters.received
   t.true(before > 0)
 })
+
+for (const chain of ['nsec', 'nsec3'] as const) {
+  test.serial(`a zone signed by our own signer (${chain.toUpperCase()}) is served and fully validated by delv`, async (t) => {
+    if (!havePeers(t, 'dig', 'delv', 'openssl')) return
+    const dir = mkdtempSync(join(tmpdir(), 'secdns-own-signer-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const now = Math.floor(Date.now() / 1000)
+    const ksk = createKey('example.test', 13, { ksk: true, now: now - 7200 }).key
+    const zsk = createKey('example.test', 13, { now: now - 7200 }).key
+    copyFileSync(join(fixtures, 'example.test.zone'), join(dir, 'example.test.zone'))
+    const out = join(dir, 'example.test.signed')
+    await signZoneFile(join(dir, 'example.test.zone'), {
+      origin: Name.fromString('example.test.'), keys: [ksk, zsk], now, out,
+      ...(chain === 'nsec3' ? { nsec3: defaultNsec3Params() } : {}),
+    })
+    const r = await serve(t, [{ file: out }])
+    await writeAnchors(r)
+    t.regex(await delv(r, 'www.example.test', 'A'), /; fully validated/)
+    t.regex(await delv(r, 'nope.example.test', 'A'), /; negative response, fully validated/)
+    t.regex(await delv(r, 'www.example.test', 'TXT'), /; negative response, fully validated/)
+    t.regex(await delv(r, 'a.b.wild.example.test', 'TXT'), /; fully validated/)
+    t.regex(await delv(r, 'x.wild.example.test', 'MX'), /; negative response, fully validated/)
+    t.regex(await delv(r, 'insecure.example.test', 'DS'), /; negative response, fully validated/)
+  })
+}
