@@ -43,6 +43,7 @@ const table: [string, string, LookupKind, number, string[], string[]][] = [
   ['old', 'DNAME', 'answer', 0, ['old.example.test./39'], []],
   ['anything', 'MX', 'answer', 0, ['anything.example.test./15'], []],
   ['www.example.net.', 'A', 'notAuthoritative', 5, [], []],
+  ['tosec', 'A', 'referral', 0, ['tosec.example.test./5'], ['sec.example.test./2', 'sec.example.test./43']],
 ]
 for (const [qname, qtype, kind, rcode, answer, authority] of table) {
   test(`${qname} ${qtype} gives ${kind}`, (t) => {
@@ -103,6 +104,13 @@ test('a referral carries the delegation point, whether DS exists, and glue', (t)
   const i = q('insec', 'A')
   t.false(i.steps[0]!.dsExists)
   t.deepEqual(i.additional, [])
+})
+
+test('a CNAME into a delegation ends in a referral that keeps AA for the CNAME', (t) => {
+  const r = q('tosec', 'A')
+  t.true(r.authoritative)
+  t.deepEqual(r.steps.map((s) => s.kind), ['cname', 'referral'])
+  t.deepEqual(names(r.additional), ['ns.sec.example.test./1'])
 })
 
 test('a DS query at a cut is answered from the parent side and names the cut', (t) => {
