@@ -13,8 +13,8 @@ import { createRootCa, issueCertificate } from '@secdns/pki'
 import { randomBytes } from 'node:crypto'
 import { connect, createChannelServer, loadIdentity, OutboundSa, InboundSa, TRANSFORMS } from '@secdns/channel'
 
-const SLICE = Number(process.env.SLICE ?? 1.5)
-const ROUNDS = Number(process.env.ROUNDS ?? 3)
+const SLICE = Number(process.env.SLICE ?? 1)
+const ROUNDS = Number(process.env.ROUNDS ?? 5)
 const IN_FLIGHT = 64
 const now = () => new Date()
 
