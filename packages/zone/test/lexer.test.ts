@@ -1,6 +1,6 @@
 import test from 'ava'
 import { fc, testProp } from '@fast-check/ava'
-import { Lexer, lexString, forEachLineOfString, forEachLineOfFile, type Entry } from '../src/lexer.js'
+import { Lexer, lexString, forEachLineOfString, forEachLineOfFile, forEachLineOfFileAsync, type Entry } from '../src/lexer.js'
 import { ZoneError } from '../src/errors.js'
 import { openSync, readSync, closeSync, writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -101,6 +101,20 @@ test('reads a file in small chunks with lines split across chunk boundaries', (t
     forEachLineOfFile(fd, (f, b) => readSync(f, b), (l) => { got.push(l.replace(/\r$/, '')) }, 7)
   } finally { closeSync(fd) }
   t.deepEqual(got, lines)
+})
+
+test('reads a file asynchronously in small chunks with lines and UTF-8 split across chunks', async (t) => {
+  const text = Array.from({ length: 40 }, (_, i) => `n${i} TXT "é ${i}"`).join('\n') + '\nlast'
+  const bytes = Buffer.from(text)
+  let pos = 0
+  const got: [string, number][] = []
+  await forEachLineOfFileAsync(async (buf) => {
+    const n = Math.min(buf.length, bytes.length - pos)
+    buf.set(bytes.subarray(pos, pos + n))
+    pos += n
+    return n
+  }, (l, no) => { got.push([l, no]) }, 5)
+  t.deepEqual(got, text.split('\n').map((l, i) => [l, i + 1] as [string, number]))
 })
 
 const arbTokenText = fc.stringMatching(/^[A-Za-z0-9.*_-]{1,12}$/)
