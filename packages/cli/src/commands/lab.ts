@@ -87,9 +87,12 @@ async function lab(o: LabOptions): Promise<number> {
       process.stderr.write(`secdns lab: tour step(s) without the expected verdict: ${names.join('; ')}\n`)
     }
     if (o.keepRunning === true) {
+      // The handlers go in before "Press Ctrl-C" is printed: a signal that arrives while
+      // no listener is installed kills the process with the default action.
+      const signalled = waitForSignal()
       if (json) process.stderr.write(formatHandsOn(endpoints(m, s, nrpt.nrpt)))
       else process.stdout.write(formatHandsOn(endpoints(m, s, nrpt.nrpt)))
-      const sig = await waitForSignal()
+      const sig = await signalled
       process.stderr.write(`\n${sig}: stopping the lab\n`)
     } else if (!given) {
       removeDir = true
