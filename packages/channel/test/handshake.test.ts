@@ -197,3 +197,38 @@ test('an AUTH request moved to another IKE SA is refused, and accepted by its ow
   const step = await r.onAuth(authReq)
   t.truthy(step.result)
 })
+
+function rewriteChoice(frame: Uint8Array, transform: keyof typeof TRANSFORMS): Uint8Array {
+  const m = decodeIkeMessage(frame)
+  return encodeIkeMessage({ header: m.header, payloads: m.payloads.map((x): Payload => (x.type === PAYLOAD.SA ? { ...x, transforms: [TRANSFORMS[transform].id] } : x)) })
+}
+
+test('an INIT answer rewritten to integrity only is refused by a High client at once', async (t) => {
+  const p = await pki()
+  const i = initiator(p, 'High'), r = responder(p, 'request')
+  const reply = rewriteChoice(r.onInit(i.start()).reply, 'AES-GMAC')
+  t.throws(() => i.onInitResponse(reply), { code: 'ERR_CHANNEL_NO_PROPOSAL', message: /AES-GMAC/ })
+})
+
+test('an INIT answer rewritten to a weaker choice a Low client allows is caught by the server AUTH signature', async (t) => {
+  const p = await pki()
+  const i = initiator(p, 'Low'), r = responder(p, 'request')
+  const reply = rewriteChoice(r.onInit(i.start()).reply, 'AES-GMAC')
+  const auth = await r.onAuth(i.onInitResponse(reply))
+  t.truthy(auth.result)
+  const e = await t.throwsAsync(i.onAuthResponse(auth.reply), { code: 'ERR_CHANNEL_AUTH_FAILED' })
+  t.regex(e?.message ?? '', /server's AUTH signature/)
+  // The refusal the client sends the server carries the same code.
+  t.truthy(i.refusal(e as ChannelError))
+})
+
+test('a client offering only unknown transforms gets NO_PROPOSAL_CHOSEN that says so', async (t) => {
+  const p = await pki()
+  const i = initiator(p)
+  const m = decodeIkeMessage(i.start())
+  const bogus = encodeIkeMessage({ header: m.header, payloads: m.payloads.map((x): Payload => (x.type === PAYLOAD.SA ? { ...x, transforms: [0x0101, 0x0202] } : x)) })
+  const step = responder(p).onInit(bogus)
+  t.is(step.error?.code, 'ERR_CHANNEL_NO_PROPOSAL')
+  t.regex(step.error?.message ?? '', /nothing known/)
+  t.throws(() => i.onInitResponse(step.reply), { code: 'ERR_CHANNEL_NO_PROPOSAL' })
+})
