@@ -28,6 +28,10 @@ const CASES: Case[] = [
   { q: 'www.insecure.optout.test. A', state: 'insecure', rcode: Rcode.NOERROR, ede: null },
   { q: 'www.rsa.test. A', state: 'secure', rcode: Rcode.NOERROR, ede: null },
   { q: 'www.ed.test. A', state: 'secure', rcode: Rcode.NOERROR, ede: null },
+  { q: 'www.rsasha1.test. A', state: 'secure', rcode: Rcode.NOERROR, ede: null },
+  { q: 'www.nsec3rsasha1.test. A', state: 'secure', rcode: Rcode.NOERROR, ede: null },
+  { q: 'www.rsasha512.test. A', state: 'secure', rcode: Rcode.NOERROR, ede: null },
+  { q: 'www.p384.test. A', state: 'secure', rcode: Rcode.NOERROR, ede: null },
   { q: 'www.unsigned.test. A', state: 'insecure', rcode: Rcode.NOERROR, ede: null },
   { q: 'nx.unsigned.test. A', state: 'insecure', rcode: Rcode.NXDOMAIN, ede: null },
   { q: 'www.privalg.test. A', state: 'insecure', rcode: Rcode.NOERROR, ede: EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM },
@@ -184,4 +188,12 @@ test('trust-anchor add --from-zone shows key tags and DS digests, refuses withou
   t.true(r.stdout.includes(ds.slice(3).join('').toUpperCase()))
   const anchors = TrustAnchors.load(file).list()
   t.deepEqual(anchors.map((a) => [a.zone.toString(), a.keyTag]), [['example.test.', Number(tag)]])
+})
+
+test('an Ed448 zone, an algorithm we do not implement, is insecure for us (RFC 6840 §5.2) while delv and Unbound, which implement it, call it secure', async (t) => {
+  if (!havePeers(t, 'named', 'dig', 'delv', 'unbound')) return
+  const res = await ours(lab!, 'www.ed448.test. A')
+  t.deepEqual([res.state, res.rcode, res.ad, res.ede], ['insecure', Rcode.NOERROR, false, EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM])
+  t.is(delvState(lab!, { q: 'www.ed448.test. A', state: 'secure', rcode: 0, ede: null }), 'secure')
+  t.is(unboundVerdict(unbound!, 'www.ed448.test. A').state, 'secure')
 })
