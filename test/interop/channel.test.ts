@@ -2,7 +2,8 @@
  * The channel on the wire: tshark captures the loopback traffic of a real channel while a
  * query carrying a distinctive name runs. With encryption required the name's bytes must
  * never appear in the capture; with integrity only (AES-GMAC) they must — which shows the
- * test can fail.
+ * test can fail. In both runs the certificates (names of client and server) never appear,
+ * because the AUTH exchange is always encrypted.
  */
 import test from 'ava'
 import { spawn } from 'node:child_process'
@@ -15,6 +16,8 @@ import { havePeers, which } from '../helpers/peers.js'
 
 const LABEL = 'zq7secretprobe'
 const NAME = `${LABEL}.lab.test`
+const CLIENT_CN = 'client7q.lab.test'
+const SERVER_CN = 'dns7q.lab.test'
 
 function query(id: number): Uint8Array {
   const labels = NAME.split('.')
@@ -31,8 +34,8 @@ async function captureRun(level: EncryptionLevel, rule: ServerEncryption): Promi
   const t0 = new Date(Date.UTC(2025, 6, 1))
   const now = () => new Date(Date.UTC(2026, 0, 15))
   const root = await createRootCa({ name: 'secdns Lab Root CA', now: new Date(Date.UTC(2025, 0, 1)), days: 3650 })
-  const srv = await issueCertificate(root, { profile: 'dns-server', name: 'dns1.lab.test', dns: ['dns1.lab.test'], now: t0 })
-  const cli = await issueCertificate(root, { profile: 'client', name: 'client1.lab.test', now: t0 })
+  const srv = await issueCertificate(root, { profile: 'dns-server', name: SERVER_CN, dns: [SERVER_CN], now: t0 })
+  const cli = await issueCertificate(root, { profile: 'client', name: CLIENT_CN, now: t0 })
   const server = createChannelServer({
     identity: { certPem: srv.certPem, keyPem: srv.keyPem! }, trust: { cas: [root.certPem] }, rules: { encryption: rule }, now,
     handler: async (m) => { const r = Buffer.from(m); r[2]! |= 0x80; return r },
@@ -49,7 +52,7 @@ async function captureRun(level: EncryptionLevel, rule: ServerEncryption): Promi
       tshark.once('exit', (code) => { clearTimeout(timer); reject(new Error(`tshark exited with ${code}: ${err}`)) })
     })
     const c = await connect(`ws://127.0.0.1:${port}/`, {
-      identity: { certPem: cli.certPem, keyPem: cli.keyPem! }, trust: { cas: [root.certPem] }, serverName: 'dns1.lab.test', policy: { encryption: level }, now,
+      identity: { certPem: cli.certPem, keyPem: cli.keyPem! }, trust: { cas: [root.certPem] }, serverName: SERVER_CN, policy: { encryption: level }, now,
     })
     const a = await c.query(query(0x5151))
     const answered = Buffer.from(a).includes(Buffer.from(LABEL))
@@ -75,6 +78,9 @@ test.serial('with encryption required the queried name never appears on the wire
   // The capture holds the traffic (handshake and records) but not the name.
   t.true(r.capture.length > 1000)
   t.false(r.capture.includes(Buffer.from(LABEL)))
+  // The AUTH exchange is always encrypted (RFC 7296 §1.2): certificates never cross in clear.
+  t.false(r.capture.includes(Buffer.from(CLIENT_CN)))
+  t.false(r.capture.includes(Buffer.from(SERVER_CN)))
 })
 
 test.serial('with integrity only (AES-GMAC) the queried name does appear on the wire', async (t) => {
@@ -83,4 +89,7 @@ test.serial('with integrity only (AES-GMAC) the queried name does appear on the 
   t.is(r.transform, 'AES-GMAC')
   t.true(r.answered)
   t.true(r.capture.includes(Buffer.from(LABEL)))
+  // Integrity only covers the records; the handshake's identities stay encrypted.
+  t.false(r.capture.includes(Buffer.from(CLIENT_CN)))
+  t.false(r.capture.includes(Buffer.from(SERVER_CN)))
 })
