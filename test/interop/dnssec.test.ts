@@ -36,7 +36,7 @@ const modes: Array<{ name: string, nsec3?: Nsec3Params }> = [
   { name: 'NSEC3 opt-out', nsec3: { hashAlgorithm: 1, iterations: 5, salt: new Uint8Array([0xab, 0xcd]), optOut: true } },
 ]
 
-test.serial('every algorithm with NSEC, NSEC3 and opt-out passes dnssec-verify and ldns-verify-zone', async (t) => {
+test.serial('every algorithm with NSEC, NSEC3 and opt-out passes dnssec-verify, ldns-verify-zone and kzonecheck', async (t) => {
   if (!havePeers(t, 'dnssec-verify', 'ldns-verify-zone')) return
   const dir = await mkdtemp(join(tmpdir(), 'secdns-interop-'))
   const zone = join(dir, 'example.test.zone')
@@ -53,6 +53,10 @@ test.serial('every algorithm with NSEC, NSEC3 and opt-out passes dnssec-verify a
       t.is(bind.status, 0, `dnssec-verify ${label}: ${bind.stderr}`)
       const ldns = runPeer('ldns-verify-zone', [out])
       t.is(ldns.status, 0, `ldns-verify-zone ${label}: ${ldns.stdout}${ldns.stderr}`)
+      if (which('kzonecheck') !== null) {
+        const knot = runPeer('kzonecheck', ['-o', 'example.test', '-d', 'on', out])
+        t.is(knot.status, 0, `kzonecheck ${label}: ${knot.stdout}${knot.stderr}`)
+      }
       const ours = verifyZoneFile(out, { origin, now: now() })
       t.deepEqual(ours.errors, [], `secdns zone verify ${label}`)
     }
