@@ -281,13 +281,16 @@ export class DnsServer {
       }
       for (const m of msgs) {
         if (++queries > limits.tcpQueriesPerConnection) { drop('query limit'); return }
-        chain = chain.then(async () => {
+        // Tracked until the last byte is handed to the socket, so a graceful stop lets
+        // transfers in flight finish.
+        chain = this.#track(chain.then(async () => {
           const out = await this.handle(m, peer)
           if (out === null || sock.destroyed) return
           for (const b of out) {
-            if (!sock.write(frameTcp(b))) await new Promise<void>((r) => sock.once('drain', () => r()))
+            if (sock.destroyed) return
+            if (!sock.write(frameTcp(b))) await new Promise<void>((r) => { sock.once('drain', () => r()); sock.once('close', () => r()) })
           }
-        }).catch((e: unknown) => { this.counters.errors++; this.log.error({ err: (e as Error).message }, 'stream handler failed') })
+        }).catch((e: unknown) => { this.counters.errors++; this.log.error({ err: (e as Error).message }, 'stream handler failed') }))
       }
     })
   }

@@ -2,9 +2,13 @@ import test from 'ava'
 import { createSocket } from 'node:dgram'
 import { connect, createServer, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Name, RRType, Rcode, createQuery, decodeHeader, decodeMessage, encodeMessage, frameTcp, TcpFrameReader, type Message } from '@secdns/wire'
 import { DnsServer } from '../src/server.js'
 import { parseConfig } from '../src/config.js'
+import { signTsig, tsigKey, TsigStreamVerifier } from '../src/tsig.js'
 
 const fixture = (f: string): string => fileURLToPath(new URL(`../../test/fixtures/${f}`, import.meta.url))
 
@@ -226,6 +230,17 @@ test.serial('AXFR is refused without an allowed key and streams the zone with on
   t.is(refused!.rcode, Rcode.REFUSED)
   const out = await server.handle(q('example.test.', RRType.AXFR), { address: '127.0.0.1', port: 1, transport: 'tcp' })
   t.is(decodeMessage(out![0]!).rcode, Rcode.REFUSED)
+  const key = tsigKey('xfr', secret)
+  const now = Math.floor(Date.now() / 1000)
+  const signed = signTsig(q('example.test.', RRType.AXFR, { udpSize: null }), key, { now })
+  const msgs = await server.handle(signed.bytes, { address: '127.0.0.1', port: 1, transport: 'tcp' })
+  const verifier = new TsigStreamVerifier(key, signed.mac)
+  for (const m of msgs!) verifier.push(m, now)
+  t.notThrows(() => verifier.finish())
+  const answers = msgs!.flatMap((m) => decodeMessage(m).answer.filter((r) => r.data.type !== RRType.TSIG))
+  t.is(answers[0]!.data.type, RRType.SOA)
+  t.is(answers[answers.length - 1]!.data.type, RRType.SOA)
+  t.true(answers.some((r) => r.data.type === RRType.NSEC))
 })
 
 test.serial('UPDATE to a signed zone is REFUSED and changes nothing', async (t) => {
@@ -238,4 +253,39 @@ test.serial('UPDATE to a signed zone is REFUSED and changes nothing', async (t) 
   t.is(decodeMessage(out![0]!).rcode, Rcode.REFUSED)
   const check = await server.handle(q('new.example.test.', RRType.A), { address: '127.0.0.1', port: 1, transport: 'udp' })
   t.is(decodeMessage(check![0]!).rcode, Rcode.NXDOMAIN)
+})
+
+test.serial('a graceful stop lets a transfer in flight finish', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-stop-'))
+  const lines = ['$TTL 300', '@ SOA ns1 hostmaster 1 7200 3600 1209600 300', '@ NS ns1', 'ns1 A 192.0.2.1']
+  for (let i = 0; i < 40000; i++) lines.push(`h${i} TXT "${'x'.repeat(60)}"`)
+  writeFileSync(join(dir, 'big.zone'), lines.join('\n') + '\n')
+  const server = new DnsServer(parseConfig({
+    listeners: { tcp: [{ address: '127.0.0.1', port: 0 }] },
+    zones: [{ name: 'big.test', type: 'primary', file: join(dir, 'big.zone') }],
+    acl: { transfer: ['127.0.0.1'] },
+  }))
+  await server.start()
+  const port = server.listeners[0]!.port
+  const frames = new TcpFrameReader()
+  let records = 0, soas = 0
+  const sock = connect(port, '127.0.0.1', () => sock.write(frameTcp(q('big.test.', RRType.AXFR))))
+  const done = new Promise<void>((resolve) => sock.on('close', () => resolve()))
+  sock.on('error', () => {})
+  let stopping: Promise<void> | undefined
+  sock.on('data', (c) => {
+    for (const f of frames.push(c)) {
+      const m = decodeMessage(f)
+      records += m.answer.length
+      soas += m.answer.filter((r) => r.data.type === RRType.SOA).length
+      // stop the server as soon as the transfer has begun, then read slowly
+      if (stopping === undefined) { stopping = server.stop(); sock.pause(); setTimeout(() => sock.resume(), 300) }
+    }
+    if (soas === 2) sock.end()
+  })
+  await done
+  await stopping
+  t.is(soas, 2)
+  t.is(records, 40000 + 4)
+  t.deepEqual(server.listeners, [])
 })
