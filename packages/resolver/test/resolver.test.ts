@@ -1,4 +1,5 @@
 import test from 'ava'
+import { fc, testProp } from '@fast-check/ava'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Name, RRType, Rcode, rcodeToString, rrTypeToString } from '@secdns/wire'
@@ -183,3 +184,42 @@ test('a small byte bound keeps the cache within it', async (t) => {
   t.true(r.cache.byteSize <= 1000)
   t.true(r.cache.stats.evictions > 0)
 })
+
+test('the work limit per query stops a resolution with SERVFAIL instead of running on', async (t) => {
+  const s = load('secure_a.rpl')
+  const tx = new ReplayTransport(s.steps)
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: tx, now: () => s.now, limits: { maxQueriesPerResolution: 2 } })
+  const res = await r.resolve(s.name, s.type, { dnssecOk: true })
+  t.is(res.rcode, Rcode.SERVFAIL)
+  t.not(res.state, 'secure')
+  t.true(tx.asked.length <= 2)
+})
+
+const secureA = load('secure_a.rpl')
+const octet = fc.integer({ min: 0, max: 255 })
+
+testProp('a changed address in a signed answer is never secure', [octet, octet], async (t, a, b) => {
+  const address = `192.0.${a}.${b}`
+  fc.pre(address !== '192.0.2.1')
+  const steps = secureA.steps.map((st) => st.name.equals(secureA.name) && st.type === secureA.type
+    ? { ...st, message: { ...st.message, answer: st.message.answer.map((r) => r.data.type === RRType.A ? { ...r, data: { type: RRType.A, address } } : r) } }
+    : st)
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(secureA.anchors.join('\n')), forwarders: UPSTREAM, transport: new ReplayTransport(steps), now: () => secureA.now })
+  const res = await r.resolve(secureA.name, secureA.type, { dnssecOk: true })
+  t.deepEqual([res.state, res.rcode, res.answer.length], ['bogus', Rcode.SERVFAIL, 0])
+}, { numRuns: 100 })
+
+testProp('dropping any upstream records never throws, and never makes a bogus scenario secure', [fc.constantFrom(...files), fc.array(fc.nat(), { maxLength: 4 })], async (t, f, drops) => {
+  const s = load(f)
+  const steps = s.steps.map((st, i) => {
+    const all = [...st.message.answer, ...st.message.authority]
+    const gone = new Set(drops.filter((d) => d % (s.steps.length) === i).map((d) => all.length === 0 ? -1 : d % all.length))
+    let k = 0
+    const keep = (): boolean => !gone.has(k++)
+    return { ...st, message: { ...st.message, answer: st.message.answer.filter(keep), authority: st.message.authority.filter(keep) } }
+  })
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: new ReplayTransport(steps), now: () => s.now })
+  const res = await r.resolve(s.name, s.type, s.flags)
+  t.true(['secure', 'insecure', 'bogus', 'indeterminate'].includes(res.state))
+  if (s.expect.state === 'bogus') t.not(res.state, 'secure')
+}, { numRuns: 200 })
