@@ -76,7 +76,8 @@ async function lab(o: LabOptions): Promise<number> {
     const nrpt = await p.step('write the client NRPT (.lab.test: validation required, encryption High)', () => writeNrpts(m, {
       channel: s.channelPort, rogueNoEku: s.rogueNoEkuPort, rogueOtherCa: s.rogueOtherCaPort, resolverUdp: s.resolverPort,
     }))
-    const steps = await runTour({ lab: nrpt.nrpt, rogueNoEku: nrpt.rogueNoEku, rogueOtherCa: nrpt.rogueOtherCa }, (label, fn) => p.step(label, fn))
+    const validatorLines = (name: string): string[] => s.drainValidatorLog().filter((l) => l.includes(` ${name}.`))
+    const steps = await runTour({ lab: nrpt.nrpt, rogueNoEku: nrpt.rogueNoEku, rogueOtherCa: nrpt.rogueOtherCa }, (label, fn) => p.step(label, fn), undefined, validatorLines)
     const ok = steps.every((x) => x.pass)
     const result = summary(m, s, nrpt.nrpt, steps, p, ok)
     await writeFileAtomic(join(dir, LAB_MARKER), JSON.stringify(result, null, 2) + '\n')

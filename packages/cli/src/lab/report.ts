@@ -38,6 +38,7 @@ export function formatTour(steps: readonly StepResult[]): string {
       for (const a of s.answer ?? []) out.push(`              ${a}`)
     } else {
       out.push(`   error:     ${s.error.code}${s.error.causeCode === undefined ? '' : ` (${s.error.causeCode})`}: ${s.error.message}`)
+      for (const v of s.validator ?? []) out.push(`   validator: ${v}`)
     }
     out.push(`   expected:  ${s.expected}`)
     out.push(`   verdict:   ${s.pass ? 'PASS' : 'FAIL'} — ${s.verdict} (${s.ms} ms)`)

@@ -26,8 +26,8 @@ export interface LabServers {
   readonly adminUrl: string
   readonly adminToken: string
   readonly configs: { readonly auth: string, readonly resolver: string }
-  /** What the validator said about each Bogus answer (which record, why). */
-  readonly validatorLog: string[]
+  /** What the validator said about Bogus answers (which record, why) since the last call; the buffer keeps the last 100. */
+  drainValidatorLog(): string[]
   /** Stop both servers. */
   stop(): Promise<void>
 }
@@ -121,7 +121,8 @@ export async function startServers(m: LabMaterial): Promise<LabServers> {
       auth: auth.server, resolver: res.server, authPort: auth.port, resolverPort: res.port,
       channelPort: channels[0]!.port, rogueNoEkuPort: channels[1]!.port, rogueOtherCaPort: channels[2]!.port,
       adminUrl: `http://127.0.0.1:${admin.port}`, adminToken,
-      configs: { auth: authFile, resolver: resolverFile }, validatorLog,
+      configs: { auth: authFile, resolver: resolverFile },
+      drainValidatorLog: () => validatorLog.splice(0),
       async stop() { await Promise.all([res.server.stop(1000), auth.server.stop(1000)]) },
     }
   } catch (e) {

@@ -11,7 +11,7 @@ import { LAB } from './build.js'
 export type Expectation =
   | { readonly kind: 'secure-answer', readonly address?: string }
   | { readonly kind: 'secure-nxdomain' }
-  | { readonly kind: 'refused', readonly code: string, readonly causeCode?: string }
+  | { readonly kind: 'refused', readonly code: string, readonly causeCode?: string, readonly bogus?: boolean }
 
 /** One step of the tour. */
 export interface TourStep {
@@ -44,6 +44,8 @@ export interface StepResult {
   readonly answer?: readonly string[] | undefined
   readonly authority?: number | undefined
   readonly error?: { readonly code: string, readonly causeCode?: string | undefined, readonly message: string } | undefined
+  /** What the validating server's resolver logged about this name (why it is Bogus). */
+  readonly validator?: readonly string[] | undefined
   readonly ms: number
 }
 
@@ -53,7 +55,7 @@ export const TOUR: readonly TourStep[] = [
   { id: 'secure-child-nsec3', title: 'NSEC3-signed child, validated through the DS in the parent', name: `www.${LAB.child}`, type: 'A', nrpt: 'lab', expect: { kind: 'secure-answer', address: '192.0.2.20' } },
   { id: 'nxdomain-nsec', title: 'NXDOMAIN proved by NSEC records', name: `nothere.${LAB.parent}`, type: 'A', nrpt: 'lab', expect: { kind: 'secure-nxdomain' } },
   { id: 'nxdomain-nsec3', title: 'NXDOMAIN proved by NSEC3 records', name: `nothere.${LAB.child}`, type: 'A', nrpt: 'lab', expect: { kind: 'secure-nxdomain' } },
-  { id: 'broken-zone', title: 'tampered record in broken.lab.test: validation fails, the application gets an error', name: `www.${LAB.broken}`, type: 'A', nrpt: 'lab', expect: { kind: 'refused', code: 'ERR_CLIENT_SERVFAIL' } },
+  { id: 'broken-zone', title: 'tampered record in broken.lab.test: validation fails, the application gets an error', name: `www.${LAB.broken}`, type: 'A', nrpt: 'lab', expect: { kind: 'refused', code: 'ERR_CLIENT_SERVFAIL', bogus: true } },
   { id: 'wrong-cert-eku', title: 'server certificate without the DNS Server Trust EKU: channel refused', name: `www.${LAB.parent}`, type: 'A', nrpt: 'rogueNoEku', expect: { kind: 'refused', code: 'ERR_CLIENT_CHANNEL_REFUSED', causeCode: 'ERR_CHANNEL_PEER_PURPOSE' } },
   { id: 'wrong-cert-ca', title: 'server certificate from another CA than the rule\'s trust authority: channel refused', name: `www.${LAB.parent}`, type: 'A', nrpt: 'rogueOtherCa', expect: { kind: 'refused', code: 'ERR_CLIENT_CHANNEL_REFUSED', causeCode: 'ERR_CHANNEL_UNTRUSTED_PEER' } },
 ]
@@ -63,11 +65,16 @@ export function describeExpectation(e: Expectation): string {
   switch (e.kind) {
     case 'secure-answer': return `NOERROR with AD${e.address === undefined ? '' : `, A ${e.address}`}, over the protected channel`
     case 'secure-nxdomain': return 'NXDOMAIN with AD (denial proved), over the protected channel'
-    case 'refused': return `error ${e.code}${e.causeCode === undefined ? '' : ` (${e.causeCode})`}, no data`
+    case 'refused': return `error ${e.code}${e.causeCode === undefined ? '' : ` (${e.causeCode})`}${e.bogus === true ? ' because our validator found the answer Bogus' : ''}, no data`
   }
 }
 
-function judgeAnswer(step: TourStep, r: ResolveResult): { pass: boolean, why: string } {
+/**
+ * Judge a step that got an answer.
+ * @param step the step and its expectation
+ * @param r what `resolve` returned
+ */
+export function judgeAnswer(step: TourStep, r: Pick<ResolveResult, 'transport' | 'ad' | 'rcodeName' | 'answer'>): { pass: boolean, why: string } {
   const e = step.expect
   if (e.kind === 'refused') return { pass: false, why: `answered ${r.rcodeName} (AD ${r.ad ? 1 : 0}) where ${e.code} was expected: the refusal did not happen` }
   if (r.transport !== 'channel') return { pass: false, why: `answered over ${r.transport}, not the protected channel` }
@@ -81,13 +88,22 @@ function judgeAnswer(step: TourStep, r: ResolveResult): { pass: boolean, why: st
   return { pass: true, why: 'secure: AD set by our validating server, answer handed to the application' }
 }
 
-function judgeError(step: TourStep, err: unknown): { pass: boolean, why: string } {
+/**
+ * Judge a step that ended in an error.
+ * @param step the step and its expectation
+ * @param err what `resolve` threw
+ * @param validator what the validator logged about the name
+ */
+export function judgeError(step: TourStep, err: unknown, validator: readonly string[] = []): { pass: boolean, why: string } {
   const e = step.expect
   const code = (err as { code?: string }).code ?? 'ERR_UNKNOWN'
   const cause = err instanceof ClientError ? err.causeCode : undefined
   if (e.kind !== 'refused') return { pass: false, why: `failed with ${code}${cause === undefined ? '' : ` (${cause})`}: ${(err as Error).message}` }
   if (code !== e.code) return { pass: false, why: `failed with ${code}, expected ${e.code}` }
   if (e.causeCode !== undefined && cause !== e.causeCode) return { pass: false, why: `refused with ${code} (${cause ?? 'no cause'}), expected cause ${e.causeCode}` }
+  // A SERVFAIL for another reason (a timeout upstream, say) is not the validation failure
+  // this step is about: the validator must have called the answer Bogus.
+  if (e.bogus === true && !validator.some((l) => l.startsWith('bogus '))) return { pass: false, why: `refused with ${code}, but the validator logged no Bogus verdict for ${step.name}` }
   return { pass: true, why: `refused as it must be: ${code}${cause === undefined ? '' : ` (${cause})`}, nothing handed to the application` }
 }
 
@@ -95,11 +111,14 @@ function judgeError(step: TourStep, err: unknown): { pass: boolean, why: string 
  * Run every step of the tour.
  * @param files the NRPT files, by the names steps use
  * @param onStep runs each step (the progress display)
+ * @param steps the steps (the lab's tour by default)
+ * @param validatorLines what the validator logged about a name since the last call
  */
 export async function runTour(
   files: Readonly<Record<TourStep['nrpt'], string>>,
   onStep: <T>(label: string, fn: () => Promise<T>) => Promise<T>,
   steps: readonly TourStep[] = TOUR,
+  validatorLines: (name: string) => string[] = () => [],
 ): Promise<StepResult[]> {
   const clients = new Map<string, ReturnType<typeof createStubClient>>()
   const out: StepResult[] = []
@@ -130,10 +149,12 @@ export async function runTour(
         })
       } else {
         const err = res.err as Error & { code?: string }
-        const j = judgeError(step, err)
+        const said = validatorLines(step.name)
+        const j = judgeError(step, err, said)
         out.push({
           ...base, pass: j.pass, verdict: j.why, rule: rule?.rule.name, namespace: match.namespace?.text, policy: match.reason,
-          error: { code: err.code ?? 'ERR_UNKNOWN', causeCode: err instanceof ClientError ? err.causeCode : undefined, message: err.message }, ms,
+          error: { code: err.code ?? 'ERR_UNKNOWN', causeCode: err instanceof ClientError ? err.causeCode : undefined, message: err.message },
+          ...(said.length > 0 ? { validator: said } : {}), ms,
         })
       }
     }
