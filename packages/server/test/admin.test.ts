@@ -3,6 +3,8 @@ import { chmodSync, copyFileSync, mkdtempSync, writeFileSync, appendFileSync } f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { request as httpsRequest } from 'node:https'
+import { createRootCa, issueCertificate } from '@secdns/pki'
 import { createDnsServer } from '../src/create.js'
 import { parseConfig } from '../src/config.js'
 
@@ -48,4 +50,32 @@ test('status needs the token; a reload with errors keeps the old zone and says w
   t.is(body.results[0]!.serial, 2026112501)
   t.regex(body.results[0]!.error, /plain\.test\.zone:\d+:\d+/)
   t.is((await fetch(`${base}/reload/nope.test`, { method: 'POST', headers: auth })).status, 404)
+})
+
+function httpsGet(port: number, ca: string, cert?: { certPem: string, keyPem: string }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/status', ca, servername: 'ns1.example.test', ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}) }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+test('over HTTPS an admin certificate from our CA is accepted, a client certificate without the admin EKU is not', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-admin-tls-'))
+  const root = await createRootCa({ name: 'secdns admin test root' })
+  const srv = await issueCertificate(root, { profile: 'dns-server', name: 'ns1.example.test' })
+  const admin = await issueCertificate(root, { profile: 'admin', name: 'operator' })
+  const plain = await issueCertificate(root, { profile: 'client', name: 'someone' })
+  writeFileSync(join(dir, 'ca.pem'), root.certPem)
+  writeFileSync(join(dir, 'ns.pem'), srv.certPem)
+  writeFileSync(join(dir, 'ns.key'), srv.keyPem!, { mode: 0o600 })
+  const server = createDnsServer(parseConfig({
+    listeners: { admin: { address: '127.0.0.1', port: 0, certificate: join(dir, 'ns.pem'), key: join(dir, 'ns.key'), clientCa: join(dir, 'ca.pem') } },
+  }))
+  await server.start()
+  t.teardown(() => server.stop())
+  const port = server.listeners.find((l) => l.kind === 'admin')!.port
+  t.is(await httpsGet(port, root.certPem, { certPem: admin.certPem, keyPem: admin.keyPem! }), 200)
+  t.is(await httpsGet(port, root.certPem, { certPem: plain.certPem, keyPem: plain.keyPem! }), 401)
+  t.is(await httpsGet(port, root.certPem), 401)
 })
