@@ -24,7 +24,7 @@ export { type Nsec3Params, MAX_SIGN_ITERATIONS, defaultNsec3Params, parseSalt, n
 export {
   type SerialPolicy, type SignJob, type BatchSigner, type SignZoneOptions, type SignZoneResult, nextSerial, signZone, signLocally,
 } from './signer.js'
-export { recordsToText, readZoneRecords, type SignZoneFileOptions, signZoneFile } from './sign_file.js'
+export { recordsToText, readZoneRecords, readZone, type SignZoneFileOptions, signZoneFile } from './sign_file.js'
 export { type VerifyProblem, type VerifyResult, verifyZone, verifyZoneFile } from './verify.js'
 export { SIGN_BATCH, type WorkerSigner, createWorkerSigner } from './worker_pool.js'
 export { type RolloverTimings, DEFAULT_TIMINGS, type RolloverMethod, type RolloverPlan, startRollover, type KeyState, type KeyStatus, keyState, keyStatus } from './rollover.js'

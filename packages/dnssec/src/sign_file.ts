@@ -6,7 +6,7 @@
 import { writeFile, rename, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { rrToText, type ResourceRecord } from '@secdns/wire'
-import { loadZoneFile } from '@secdns/zone'
+import { loadZoneFile, type Zone } from '@secdns/zone'
 import { DnssecError } from './errors.js'
 import { signZone, type SignZoneOptions, type SignZoneResult } from './signer.js'
 
@@ -24,6 +24,15 @@ export function recordsToText(records: readonly ResourceRecord[]): string {
  * @throws {DnssecError} ERR_DNSSEC_SIGN_FAILED
  */
 export function readZoneRecords(path: string, origin: SignZoneOptions['origin']): ResourceRecord[] {
+  return [...readZone(path, origin).records()]
+}
+
+/**
+ * Read and check a zone file into a {@link Zone}.
+ *
+ * @throws {DnssecError} ERR_DNSSEC_SIGN_FAILED naming the file and the first errors
+ */
+export function readZone(path: string, origin: SignZoneOptions['origin']): Zone {
   let res
   try { res = loadZoneFile(path, { origin }) } catch (e) {
     throw new DnssecError('ERR_DNSSEC_SIGN_FAILED', `${path}: ${(e as Error).message}`, { cause: e })
@@ -32,7 +41,7 @@ export function readZoneRecords(path: string, origin: SignZoneOptions['origin'])
     const first = res.errors.slice(0, 3).map((e) => e.message).join('; ')
     throw new DnssecError('ERR_DNSSEC_SIGN_FAILED', `${path}: ${res.errors.length} error(s) reading the zone: ${first}`)
   }
-  return [...res.zone.records()]
+  return res.zone
 }
 
 /** Options of {@link signZoneFile}. */
@@ -54,8 +63,7 @@ export interface SignZoneFileOptions extends Omit<SignZoneOptions, 'file'> {
  * await signZoneFile('db.example', { origin: Name.fromString('example.'), keys, now: Math.floor(Date.now() / 1000) })
  */
 export async function signZoneFile(path: string, opts: SignZoneFileOptions): Promise<SignZoneResult & { out: string, dsset: string }> {
-  const records = readZoneRecords(path, opts.origin)
-  const res = await signZone(records, { ...opts, file: path })
+  const res = await signZone(readZone(path, opts.origin), { ...opts, file: path })
   const out = opts.out ?? `${path}.signed`
   const zoneText = opts.origin.toString()
   const dsset = join(opts.dsDir ?? dirname(out), `dsset-${zoneText === '.' ? '.' : zoneText}`)

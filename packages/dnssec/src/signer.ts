@@ -172,13 +172,14 @@ interface OutSet { name: Name, type: number, class: number, ttl: number, rdata: 
 /**
  * Sign a zone.
  *
- * @param input every record of the (unsigned or signed) zone
+ * @param input every record of the (unsigned or signed) zone, or a loaded Zone (used in
+ *   place, SOA serial included, when it holds no DNSSEC records)
  * @throws {DnssecError} ERR_DNSSEC_NO_SOA, ERR_DNSSEC_WRONG_ZONE, ERR_DNSSEC_NO_KEYS, ERR_DNSSEC_KEY_EXPIRED,
  *   ERR_DNSSEC_MISSING_PRIVATE_KEY, ERR_DNSSEC_UNSUPPORTED_ALGORITHM
  * @example
  * const { records, ds } = await signZone(records, { origin, keys, now: Math.floor(Date.now() / 1000) })
  */
-export async function signZone(input: Iterable<ResourceRecord>, opts: SignZoneOptions): Promise<SignZoneResult> {
+export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: SignZoneOptions): Promise<SignZoneResult> {
   const file = opts.file ?? 'zone'
   const origin = opts.origin
   const now = opts.now
@@ -193,10 +194,12 @@ export async function signZone(input: Iterable<ResourceRecord>, opts: SignZoneOp
   }
 
   // Split the input: data into a fresh zone model, old signatures kept aside for reuse.
-  const zone = new Zone(origin)
+  // A loaded Zone without any DNSSEC data (the usual unsigned input) is used as it is.
+  const reuseZone = input instanceof Zone && input.origin.equals(origin) && !hasDnssecData(input)
+  const zone = reuseZone ? input : new Zone(origin)
   const oldSigs = new Map<string, Rrsig[]>()
   let inputDnskeyTtl: number | undefined
-  for (const rr of input) {
+  for (const rr of reuseZone ? [] : input instanceof Zone ? input.records() : input) {
     const t = rr.data.type
     if (t === RRType.RRSIG) {
       const s = rr.data as Rrsig
@@ -398,6 +401,11 @@ export async function signZone(input: Iterable<ResourceRecord>, opts: SignZoneOp
     },
     warnings,
   }
+}
+
+function hasDnssecData(zone: Zone): boolean {
+  for (const n of zone.nodes()) for (const t of n.rrsets.keys()) if (DNSSEC_TYPES.has(t)) return true
+  return false
 }
 
 function mergeGlue(records: ResourceRecord[], glue: ResourceRecord[]): ResourceRecord[] {
