@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { havePeers, runPeer } from '../helpers/peers.js'
 
 const BIN = fileURLToPath(new URL('../../../packages/cli/bin/secdns.js', import.meta.url))
 
@@ -19,7 +20,7 @@ interface Summary { ok: boolean; dir: string; privateKeys: string[]; tour: Step[
 
 interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-function run(args: string[], opts: { until?: RegExp; signal?: NodeJS.Signals } = {}): Promise<Run> {
+function run(args: string[], opts: { until?: RegExp; signal?: NodeJS.Signals; onReady?: (stdout: string) => Promise<void> } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
@@ -27,7 +28,11 @@ function run(args: string[], opts: { until?: RegExp; signal?: NodeJS.Signals } =
     const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`secdns ${args.join(' ')} did not finish in 90 s:\n${stdout}\n${stderr}`)) }, 90_000)
     p.stdout.on('data', (d: Buffer) => {
       stdout += d.toString()
-      if (opts.until !== undefined && opts.until.test(stdout)) { opts.until = undefined; p.kill(opts.signal ?? 'SIGINT') }
+      if (opts.until !== undefined && opts.until.test(stdout)) {
+        opts.until = undefined
+        const ready = opts.onReady?.(stdout) ?? Promise.resolve()
+        void ready.catch(() => undefined).finally(() => p.kill(opts.signal ?? 'SIGINT'))
+      }
     })
     p.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
     p.on('error', reject)
@@ -157,4 +162,39 @@ test('without --dir the lab works in a temp dir and removes it at the end', asyn
   const s = JSON.parse(r.stdout) as Summary
   t.true(s.ok)
   t.false(existsSync(s.dir))
+})
+
+test('the dig, delv and secdns query commands printed by --keep-running work against the running lab', async (t) => {
+  if (!havePeers(t, 'dig', 'delv')) return
+  const dir = join(mkdtempSync(join(tmpdir(), 'secdns-lab-e2e-hands-')), 'lab')
+  const seen: Record<string, { status: number | null; out: string }> = {}
+  const r = await run(['lab', '--dir', dir, '--keep-running'], {
+    until: /Press Ctrl-C to stop/,
+    async onReady(stdout) {
+      for (const line of stdout.split('\n')) {
+        const m = /^ {2}(dig|delv|node) (.*?)\s*(#.*)?$/.exec(line)
+        if (m === null) continue
+        const args = m[2]!.split(/\s+/)
+        const res = m[1] === 'node' ? runPeer(process.execPath, args, { timeoutMs: 30_000 }) : runPeer(m[1]!, args, { timeoutMs: 30_000 })
+        seen[`${m[1]} ${m[2]}`] = { status: res.status, out: res.stdout + res.stderr }
+      }
+    },
+  })
+  t.is(r.code, 0, r.stderr)
+  const find = (re: RegExp): { status: number | null; out: string } => {
+    const k = Object.keys(seen).find((x) => re.test(x))
+    if (k === undefined) throw new Error(`no printed command matches ${re}: ${Object.keys(seen).join(' | ')}`)
+    return seen[k]!
+  }
+  t.regex(find(/^dig \+dnssec \+norec .* www\.lab\.test A$/).out, /flags: qr aa;.*\n[^]*www\.lab\.test\.\s+300\s+IN\s+A\s+192\.0\.2\.10/)
+  t.regex(find(/^dig \+dnssec @.* www\.corp\.lab\.test A$/).out, /flags: qr rd ra ad;/)
+  t.regex(find(/^dig \+dnssec @.* www\.broken\.lab\.test A$/).out, /status: SERVFAIL/)
+  t.regex(find(/^dig \+dnssec \+cd .* www\.broken\.lab\.test A$/).out, /192\.0\.2\.66/)
+  t.regex(find(/^delv .* www\.corp\.lab\.test A$/).out, /; fully validated/)
+  t.regex(find(/^delv .* www\.broken\.lab\.test A$/).out, /RRSIG failed to verify/)
+  const q = find(/^node .*query www\.lab\.test A --nrpt \S+\/nrpt\.json$/)
+  t.is(q.status, 0, q.out)
+  t.regex(q.out, /VERDICT: validated: AD set/)
+  t.is(find(/^node .*query www\.broken\.lab\.test A/).status, 1)
+  t.is(find(/^node .*nrpt-rogue-no-eku\.json$/).status, 1)
 })
