@@ -245,7 +245,10 @@ export function connect(url: string, opts: ConnectOptions): Promise<ChannelClien
     verifyCache: { size: limits.verifyCacheSize, ttlMs: limits.verifyCacheTtlMs },
   })
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: limits.maxMessageOctets, handshakeTimeout: limits.handshakeTimeoutMs })
+    // Over wss:// the TLS layer checks the server against the same CAs and name as the
+    // channel does; the channel's own AUTH still authenticates both sides.
+    const tls = url.startsWith('wss:') ? { ca: opts.trust.cas, servername: opts.serverName } : {}
+    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: limits.maxMessageOctets, handshakeTimeout: limits.handshakeTimeoutMs, ...tls })
     let settled = false
     let authPending = false
     const backlog: Uint8Array[] = []

@@ -3,6 +3,7 @@
 import test from 'ava'
 import { WebSocket } from 'ws'
 import { createServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { createChannelServer } from '../src/server.js'
 import { connect } from '../src/client.js'
@@ -300,4 +301,22 @@ test('the server never agrees to permessage-deflate, even when a client offers i
   t.is(ws.extensions, '')
   ws.terminate()
   t.is(server.stats.connections, 1)
+})
+
+test('a server attached to an https server serves wss:// with the same CAs checking TLS', async (t) => {
+  const p = await pki()
+  const { issueCertificate } = await import('@secdns/pki')
+  // TLS checks dates on the real clock, the channel on the injected one: valid at both.
+  const srv = await issueCertificate(p.root, { profile: 'dns-server', name: 'dns1.lab.test', dns: ['dns1.lab.test'], notBefore: new Date(Date.UTC(2025, 11, 1)), notAfter: new Date(Date.now() + 30 * 86_400_000) })
+  const https = createHttpsServer({ cert: srv.certPem, key: srv.keyPem! }, (_q, r) => { r.writeHead(426).end() })
+  const server = createChannelServer({ identity: ident(srv), trust: { cas: [p.root.certPem] }, rules: { encryption: 'require' }, handler: echo, now })
+  server.attach(https, '/dns')
+  await new Promise<void>((r) => https.listen(0, '127.0.0.1', r))
+  t.teardown(async () => { await server.close(); https.closeAllConnections(); await new Promise((r) => https.close(r)) })
+  const port = (https.address() as AddressInfo).port
+  const c = await connect(`wss://127.0.0.1:${port}/dns`, clientOptions(p))
+  t.is((await c.query(dnsQuery(11)))[1], 11)
+  t.is(c.negotiated.transform, 'AES-256-GCM')
+  await c.close()
+  await t.throwsAsync(connect(`wss://127.0.0.1:${port}/dns`, clientOptions(p, { trust: { cas: [p.otherRoot.certPem] } })), { code: 'ERR_CHANNEL_CLOSED' })
 })
