@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process'
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Name, RRType, createQuery, encodeMessage, decodeMessage, edeOption } from '@secdns/wire'
-import { Resolver, TrustAnchors } from '@secdns/resolver'
+import { Name, RRType, createQuery, encodeMessage, decodeMessage } from '@secdns/wire'
+import { Resolver, TrustAnchors, buildResponse } from '@secdns/resolver'
 import { startBindLab, startUnbound, freePort } from '../dist/test/helpers/bind_lab.js'
 
 const SECONDS = Number(process.argv[2] ?? 10)
@@ -29,12 +29,7 @@ async function secdnsFrontEnd(lab) {
     const qq = q.question[0]
     if (qq === undefined) return
     const res = await resolver.resolve(qq.name, qq.type, { dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.flags.cd, authenticatedData: q.flags.ad })
-    const m = {
-      id: q.id, opcode: 0, rcode: res.rcode, question: q.question,
-      flags: { qr: true, aa: false, tc: false, rd: q.flags.rd, ra: true, ad: res.ad, cd: q.flags.cd },
-      answer: res.answer, authority: res.authority, additional: res.additional,
-      ...(q.edns ? { edns: { udpSize: 1232, version: 0, dnssecOk: q.edns.dnssecOk, options: res.ede === undefined ? [] : [edeOption(res.ede, res.reason ?? '')] } } : {}),
-    }
+    const m = buildResponse(q, res)
     sock.send(encodeMessage(m, { maxSize: Math.max(512, q.edns?.udpSize ?? 512) }), rinfo.port, rinfo.address)
   })
   await new Promise((resolve) => sock.bind(port, '127.0.0.1', resolve))

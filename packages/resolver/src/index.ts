@@ -21,3 +21,4 @@ export {
 } from './validator.js'
 export { Resolver, type AnchorStatus, type ResolverOptions, type ResolveOptions, type ResolveResult, type ZoneForwarder } from './resolver.js'
 export { fetchDnskeys, type FetchedKey, type FetchedKeys } from './anchor_fetch.js'
+export { buildResponse, RESPONSE_UDP_SIZE } from './response.js'
