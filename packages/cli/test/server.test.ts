@@ -64,3 +64,35 @@ test('server start --foreground logs JSON lines, answers status and reload, and 
   t.is(await exited, 0)
   t.regex(out, /"msg":"server stopped"/)
 })
+
+test('server start without --foreground returns once the server runs and leaves it running', async (t) => {
+  t.timeout(30_000)
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-cli-server-bg-'))
+  copyFileSync(zoneFixture, join(dir, 'plain.test.zone'))
+  writeFileSync(join(dir, 'token'), 'cli-test-token-0123456789abcdef\n')
+  chmodSync(join(dir, 'token'), 0o600)
+  const port = await freePort()
+  const admin = await freePort()
+  writeFileSync(join(dir, 'server.json'), JSON.stringify({
+    listeners: { udp: [{ address: '127.0.0.1', port }], admin: { address: '127.0.0.1', port: admin, tokenFile: 'token' } },
+    zones: [{ name: 'plain.test', type: 'primary', file: 'plain.test.zone' }],
+  }))
+  const r = await new Promise<{ code: number | null, stdout: string }>((resolve) => {
+    const c = spawn(process.execPath, [bin, 'server', 'start', '--config', join(dir, 'server.json')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let s = ''
+    c.stdout.on('data', (d: Buffer) => { s += d.toString() })
+    c.on('exit', (code) => resolve({ code, stdout: s }))
+  })
+  t.is(r.code, 0)
+  const pid = Number(/pid (\d+)/.exec(r.stdout)![1])
+  t.teardown(() => { try { process.kill(pid, 'SIGTERM') } catch { /* already gone */ } })
+  const status = spawnSync(process.execPath, [bin, 'server', 'status', '--config', join(dir, 'server.json')], { encoding: 'utf8' })
+  t.is(status.status, 0)
+  t.regex(status.stdout, /zone plain\.test primary serial 2026112501/)
+  process.kill(pid, 'SIGTERM')
+  for (let i = 0; i < 50; i++) {
+    try { process.kill(pid, 0) } catch { break }
+    await new Promise((res) => setTimeout(res, 100))
+  }
+  t.throws(() => process.kill(pid, 0))
+})
