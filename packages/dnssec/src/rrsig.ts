@@ -3,7 +3,7 @@
  * verifying with a DNSKEY (RFC 4035 §5.3), plus DS records of keys (RFC 4034 §5).
  */
 import {
-  Name, RRType, canonicalRData, canonicalRRWire, canonicalRRsetOrder, type Dnskey, type Ds, type ResourceRecord,
+  Name, RRType, canonicalRRWire, canonicalRRsetOrder, type Dnskey, type Ds, type ResourceRecord,
   type Rrsig, type RData,
 } from '@secdns/wire'
 import { decodeDnskeyPublicKey, dsDigest, keyTagOfRdata, signBytes, verifyBytes } from './algorithms.js'
@@ -37,7 +37,7 @@ export function rrsigLabels(owner: Name): number {
  * @param rrset the RRset (same owner, class, type)
  */
 export function rrsigSignedData(fields: RrsigFields, rrset: readonly ResourceRecord[]): Uint8Array {
-  const head = canonicalRData({ ...fields, type: RRType.RRSIG, signature: new Uint8Array(0) } as Rrsig)
+  const head = rrsigHead(fields)
   const sorted = rrset.length === 1 ? rrset : canonicalRRsetOrder(rrset)
   const parts: Uint8Array[] = [head]
   for (const rr of sorted) {
@@ -48,6 +48,21 @@ export function rrsigSignedData(fields: RrsigFields, rrset: readonly ResourceRec
     parts.push(canonicalRRWire(owner === rr.name ? rr : { ...rr, name: owner }, fields.originalTtl))
   }
   return concat(parts)
+}
+
+// The signer's lowercased name is the same for every RRSIG of a zone: keep the last one.
+let lastSigner: Name | null = null
+let lastSignerWire: Uint8Array = new Uint8Array(0)
+
+/** RRSIG RDATA without the signature (RFC 4034 §3.1.8.1), signer name lowercased (RFC 6840 §5.1). */
+function rrsigHead(f: RrsigFields): Uint8Array {
+  if (lastSigner !== f.signerName) { lastSignerWire = f.signerName.canonicalWire(); lastSigner = f.signerName }
+  const out = new Uint8Array(18 + lastSignerWire.length)
+  const v = new DataView(out.buffer)
+  v.setUint16(0, f.typeCovered); out[2] = f.algorithm; out[3] = f.labels
+  v.setUint32(4, f.originalTtl); v.setUint32(8, f.expiration >>> 0); v.setUint32(12, f.inception >>> 0); v.setUint16(16, f.keyTag)
+  out.set(lastSignerWire, 18)
+  return out
 }
 
 /** The DNSKEY RDATA a key publishes at `now` (REVOKE bit when revoked). */
