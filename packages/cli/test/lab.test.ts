@@ -57,6 +57,14 @@ test('progress draws a spinner and a check mark on a TTY', async (t) => {
   t.regex(s.text(), /\r\x1b\[2K✔ slow step \(\d+ ms\)\n$/)
 })
 
+test('progress marks a step that returned a wrong verdict as failed', async (t) => {
+  const s = sink(false)
+  const p = new Progress({ stream: s.stream })
+  t.deepEqual(await p.step('tour step', async () => ({ pass: false }), (v) => v.pass), { pass: false })
+  t.regex(s.text(), /^tour step … failed \(\d+ ms\)\n$/)
+  t.false(p.timings[0]!.ok)
+})
+
 test('quiet progress writes nothing and still keeps timings', async (t) => {
   const s = sink(true)
   const p = new Progress({ stream: s.stream, quiet: true })

@@ -77,7 +77,7 @@ async function lab(o: LabOptions): Promise<number> {
       channel: s.channelPort, rogueNoEku: s.rogueNoEkuPort, rogueOtherCa: s.rogueOtherCaPort, resolverUdp: s.resolverPort,
     }))
     const validatorLines = (name: string): string[] => s.drainValidatorLog().filter((l) => l.includes(` ${name}.`))
-    const steps = await runTour({ lab: nrpt.nrpt, rogueNoEku: nrpt.rogueNoEku, rogueOtherCa: nrpt.rogueOtherCa }, (label, fn) => p.step(label, fn), undefined, validatorLines)
+    const steps = await runTour({ lab: nrpt.nrpt, rogueNoEku: nrpt.rogueNoEku, rogueOtherCa: nrpt.rogueOtherCa }, (label, fn, okOf) => p.step(label, fn, okOf), undefined, validatorLines)
     const ok = steps.every((x) => x.pass)
     const result = summary(m, s, nrpt.nrpt, steps, p, ok)
     await writeFileAtomic(join(dir, LAB_MARKER), JSON.stringify(result, null, 2) + '\n')

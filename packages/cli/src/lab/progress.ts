@@ -42,9 +42,10 @@ export class Progress {
    * plain line `label … ok (12 ms)` when it ends.
    * @param label what the step does
    * @param fn the work
+   * @param okOf whether what `fn` returned counts as success (default: it returned)
    * @returns what `fn` returned; its error is rethrown after the step is marked failed
    */
-  async step<T>(label: string, fn: () => Promise<T> | T): Promise<T> {
+  async step<T>(label: string, fn: () => Promise<T> | T, okOf?: (v: T) => boolean): Promise<T> {
     const { stream, quiet } = this.#opts
     const tty = stream.isTTY === true && quiet !== true
     const start = performance.now()
@@ -58,7 +59,7 @@ export class Progress {
     let ok = false
     try {
       const v = await fn()
-      ok = true
+      ok = okOf === undefined ? true : okOf(v)
       return v
     } finally {
       if (timer !== undefined) clearInterval(timer)

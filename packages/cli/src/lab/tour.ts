@@ -110,13 +110,13 @@ export function judgeError(step: TourStep, err: unknown, validator: readonly str
 /**
  * Run every step of the tour.
  * @param files the NRPT files, by the names steps use
- * @param onStep runs each step (the progress display)
+ * @param onStep runs each step (the progress display; `okOf` says whether the step had its expected verdict)
  * @param steps the steps (the lab's tour by default)
  * @param validatorLines what the validator logged about a name since the last call
  */
 export async function runTour(
   files: Readonly<Record<TourStep['nrpt'], string>>,
-  onStep: <T>(label: string, fn: () => Promise<T>) => Promise<T>,
+  onStep: <T>(label: string, fn: () => Promise<T>, okOf?: (v: T) => boolean) => Promise<T>,
   steps: readonly TourStep[] = TOUR,
   validatorLines: (name: string) => string[] = () => [],
 ): Promise<StepResult[]> {
@@ -134,29 +134,28 @@ export async function runTour(
       const base = { id: step.id, title: step.title, query, expected: describeExpectation(step.expect) }
       const start = performance.now()
       const match = c.explain(step.name)
-      const res = await onStep(`tour: ${query} (${step.id})`, async () => {
-        try { return { ok: true as const, r: await c.resolve(step.name, step.type) } } catch (err) { return { ok: false as const, err } }
-      })
-      const ms = Math.round(performance.now() - start)
-      const rule = match.rule
-      if (res.ok) {
-        const r = res.r
+      const result = await onStep(`tour: ${query} (${step.id})`, async (): Promise<StepResult> => {
+        let r: ResolveResult
+        try {
+          r = await c.resolve(step.name, step.type)
+        } catch (e) {
+          const err = e as Error & { code?: string }
+          const said = validatorLines(step.name)
+          const j = judgeError(step, err, said)
+          return {
+            ...base, pass: j.pass, verdict: j.why, rule: match.rule?.rule.name, namespace: match.namespace?.text, policy: match.reason,
+            error: { code: err.code ?? 'ERR_UNKNOWN', causeCode: err instanceof ClientError ? err.causeCode : undefined, message: err.message },
+            ...(said.length > 0 ? { validator: said } : {}), ms: Math.round(performance.now() - start),
+          }
+        }
         const j = judgeAnswer(step, r)
-        out.push({
+        return {
           ...base, pass: j.pass, verdict: j.why, rule: r.policy.rule, namespace: r.policy.namespace, policy: r.policy.reason,
           server: r.server, transport: r.transport, negotiated: r.negotiated, ad: r.ad, rcode: r.rcodeName,
-          answer: r.answer.map((x) => rrToText(x)), authority: r.authority.length, ms,
-        })
-      } else {
-        const err = res.err as Error & { code?: string }
-        const said = validatorLines(step.name)
-        const j = judgeError(step, err, said)
-        out.push({
-          ...base, pass: j.pass, verdict: j.why, rule: rule?.rule.name, namespace: match.namespace?.text, policy: match.reason,
-          error: { code: err.code ?? 'ERR_UNKNOWN', causeCode: err instanceof ClientError ? err.causeCode : undefined, message: err.message },
-          ...(said.length > 0 ? { validator: said } : {}), ms,
-        })
-      }
+          answer: r.answer.map((x) => rrToText(x)), authority: r.authority.length, ms: Math.round(performance.now() - start),
+        }
+      }, (x) => x.pass)
+      out.push(result)
     }
   } finally {
     await Promise.all([...clients.values()].map((c) => c.close()))
