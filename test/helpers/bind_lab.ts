@@ -191,11 +191,13 @@ export interface UnboundPeer {
 
 /**
  * Start Unbound in the foreground as a validating forwarder to the lab, with the lab's
- * trust anchors (Unbound is then an oracle for the same answers our resolver sees).
+ * trust anchors (Unbound is then an oracle for the same answers our resolver sees); or,
+ * given the split lab, as an iterating resolver with a stub zone per lab server.
  *
- * @param lab the running lab
+ * @param lab the running lab (anchors; its port when forwarding)
+ * @param split the split lab: iterate through its root, test. and leaf servers instead
  */
-export async function startUnbound(lab: BindLab): Promise<UnboundPeer> {
+export async function startUnbound(lab: Pick<BindLab, 'anchorsFile' | 'port'>, split?: SplitLab): Promise<UnboundPeer> {
   const unbound = which('unbound')
   if (unbound === null) throw new Error('unbound is not installed (apt-get install -y unbound)')
   const dir = mkdtempSync(join(tmpdir(), 'secdns-unbound-'))
@@ -214,7 +216,16 @@ export async function startUnbound(lab: BindLab): Promise<UnboundPeer> {
     // test. is a special-use name (RFC 6761) Unbound answers locally by default.
     '  local-zone: "test." nodefault',
     'remote-control:', '  control-enable: no',
-    'forward-zone:', '  name: "."', `  forward-addr: 127.0.0.1@${lab.port}`,
+    ...(split === undefined
+      ? ['forward-zone:', '  name: "."', `  forward-addr: 127.0.0.1@${lab.port}`]
+      : [
+          // Glue in the lab points at 127.0.0.2-4, which only our addressMap knows; Unbound
+          // learns each server's port from a stub zone instead.
+          'stub-zone:', '  name: "."', `  stub-addr: 127.0.0.1@${split.ports.root}`,
+          'stub-zone:', '  name: "test."', `  stub-addr: 127.0.0.1@${split.ports.tld}`,
+          ...readdirSync(join(LAB_DIR, 'zones')).filter((f) => f !== 'root.signed' && f !== 'test.signed' && f.endsWith('.signed'))
+            .flatMap((f) => ['stub-zone:', `  name: "${zoneName(f)}."`, `  stub-addr: 127.0.0.1@${split.ports.leaves}`]),
+        ]),
   ].join('\n') + '\n')
   const child = spawn(unbound, ['-d', '-c', join(dir, 'unbound.conf')], { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''

@@ -48,6 +48,7 @@ const CASES: Case[] = [
 let lab: BindLab | null = null
 let unbound: UnboundPeer | null = null
 let split: SplitLab | null = null
+let unboundIterating: UnboundPeer | null = null
 const ready = havePeersQuiet()
 function havePeersQuiet(): boolean {
   return ['named', 'dig', 'delv', 'unbound'].every((t) => runPeer('sh', ['-c', `command -v ${t} || test -x /usr/sbin/${t}`]).status === 0)
@@ -58,10 +59,12 @@ test.before(async () => {
   lab = await startBindLab()
   unbound = await startUnbound(lab)
   split = await startSplitLab()
+  unboundIterating = await startUnbound(lab, split)
 })
 test.after.always(async () => {
   await unbound?.stop()
   await lab?.stop()
+  await unboundIterating?.stop()
   await split?.stop()
 })
 
@@ -154,6 +157,9 @@ test('iterative resolution from root hints through referrals gives every verdict
     const [name, type] = c.q.split(' ') as [string, string]
     const res = await r.resolve(Name.fromString(name), rrTypeFromString(type), { dnssecOk: true })
     t.deepEqual([res.state, res.rcode, res.ede ?? null], [c.state, c.rcode, c.ede], `${c.q}: ${res.reason ?? ''}`)
+    // Unbound, iterating through the same three servers, agrees.
+    const u = unboundVerdict(unboundIterating!, c.q)
+    t.deepEqual([u.state, u.rcode], [c.state, c.rcode], `unbound (iterating) ${c.q}`)
   }
 })
 
