@@ -143,10 +143,10 @@ for (const alg of algs) {
   rows.push({ label: `${alg.name}`, tool: `node:crypto ceiling × ${cores} cores`, seconds: NaN, rssMb: NaN, sigs: Math.round(ceil * cores), note: 'signatures/s' })
 }
 
-const pad = (s, n) => String(s).padEnd(n)
+const pad = (s, n) => String(s).padEnd(n - 1) + ' '
 console.log(`zone: ${N} names (every 10th a delegation with glue, every 20th with DS), ${cores} cores, node ${process.version}`)
-console.log(pad('algorithm / denial', 24) + pad('tool', 30) + pad('seconds', 10) + pad('peak RSS MB', 13) + pad('RRSIGs', 9) + 'notes')
+console.log(pad('algorithm / denial', 24) + pad('tool', 36) + pad('seconds', 10) + pad('peak RSS MB', 13) + pad('RRSIGs', 9) + 'notes')
 for (const r of rows) {
   const note = r.ceiling !== undefined ? `${(r.sigs / r.seconds).toFixed(0)} sig/s, ${(100 * r.ceiling / r.seconds).toFixed(0)}% of ceiling×cores` : r.seconds > 0 ? `${(r.sigs / r.seconds).toFixed(0)} sig/s` : r.note
-  console.log(pad(r.label, 24) + pad(r.tool, 30) + pad(Number.isNaN(r.seconds) ? '-' : r.seconds.toFixed(2), 10) + pad(Number.isNaN(r.rssMb) ? '-' : r.rssMb.toFixed(0), 13) + pad(r.sigs, 9) + note)
+  console.log(pad(r.label, 24) + pad(r.tool, 36) + pad(Number.isNaN(r.seconds) ? '-' : r.seconds.toFixed(2), 10) + pad(Number.isNaN(r.rssMb) ? '-' : r.rssMb.toFixed(0), 13) + pad(r.sigs, 9) + note)
 }
