@@ -54,7 +54,7 @@ export interface ResolverOptions {
   readonly aggressiveNsec?: boolean
 }
 
-/** Validated NSEC records of one zone kept for RFC 8198 synthesis. */
+/** Validated NSEC or NSEC3 records of one zone kept for RFC 8198 synthesis. */
 interface NsecRange {
   readonly soa: ResourceRecord[]
   readonly nsecs: Map<string, { records: ResourceRecord[], expires: number }>
@@ -444,11 +444,15 @@ export class Resolver {
       if (v.state === 'secure' && this.aggressiveNsec) this.keepNsecs(zk.zone, auth)
       return v
     }
-    if (nsec3s.length > 0) return checkNsec3Denial(kind, qname, qtype, nsec3s, zk.zone, this.limits, wildcardEncloser)
+    if (nsec3s.length > 0) {
+      const v = checkNsec3Denial(kind, qname, qtype, nsec3s, zk.zone, this.limits, wildcardEncloser)
+      if (v.state === 'secure' && this.aggressiveNsec) this.keepNsecs(zk.zone, auth)
+      return v
+    }
     return { state: 'bogus', ede: EdeCode.NSEC_MISSING, reason: `${qname.toString()}/${typeText(qtype)}: ${kind} answer from signed zone ${zk.zone.toString()} without NSEC or NSEC3` }
   }
 
-  /** Keep validated NSEC RRsets (and the zone's SOA) for RFC 8198 synthesis. */
+  /** Keep validated NSEC and NSEC3 RRsets (and the zone's SOA) for RFC 8198 synthesis. */
   private keepNsecs(zone: Name, auth: readonly SignedRRset[]): void {
     const key = zone.toLowerCase().toString()
     let range = this.nsecRanges.get(key)
@@ -462,14 +466,14 @@ export class Resolver {
     }
     const now = this.now()
     for (const s of auth) {
-      if (s.type !== RRType.NSEC) continue
+      if (s.type !== RRType.NSEC && s.type !== RRType.NSEC3) continue
       // RFC 8198 §5.4 / RFC 2308 §5: no longer than the record's TTL or the SOA minimum.
       const ttl = Math.min(...s.records.map((r) => r.ttl), (range.soa[0]?.data as Soa | undefined)?.minimum ?? 0, this.limits.maxNegativeTtl)
       range.nsecs.set(s.name.toLowerCase().toString(), { records: [...s.records, ...s.sigs], expires: now + ttl })
     }
   }
 
-  /** An NXDOMAIN or NODATA answer proven by cached NSEC records alone (RFC 8198 §5.1–5.3), or null. */
+  /** An NXDOMAIN or NODATA answer proven by cached NSEC or NSEC3 records alone (RFC 8198 §5.1–5.3), or null. */
   private synthesize(name: Name, type: number): { rcode: number, authority: ResourceRecord[] } | null {
     let zone: Name | null = null
     for (const r of this.nsecRanges.values()) {
@@ -485,7 +489,16 @@ export class Resolver {
       else live.push(...e.records)
     }
     const nsecs = live.filter((r) => r.data.type === RRType.NSEC) as ResourceRecord<Nsec>[]
-    if (nsecs.length === 0) return null
+    if (nsecs.length === 0) {
+      // RFC 8198 §5.2 with NSEC3: the closest encloser proof from cached ranges. An
+      // opt-out span proves nothing about unsigned names and gives no synthesis.
+      const nsec3s = live.filter((r) => r.data.type === RRType.NSEC3) as ResourceRecord<Nsec3>[]
+      if (nsec3s.length === 0) return null
+      for (const [kind, rcode] of [['nxdomain', Rcode.NXDOMAIN], ['nodata', Rcode.NOERROR]] as const) {
+        if (checkNsec3Denial(kind, name, type, nsec3s, zone, this.limits).state === 'secure') return { rcode, authority: [...range.soa, ...live] }
+      }
+      return null
+    }
     // The records were validated when they were stored; only the proof logic runs again.
     for (const [kind, rcode] of [['nxdomain', Rcode.NXDOMAIN], ['nodata', Rcode.NOERROR]] as const) {
       if (checkNsecDenial(kind, name, type, nsecs, zone).state !== 'secure') continue

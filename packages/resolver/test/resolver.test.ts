@@ -2,7 +2,8 @@ import test from 'ava'
 import { fc, testProp } from '@fast-check/ava'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Name, RRType, Rcode, rcodeToString, rrTypeToString } from '@secdns/wire'
+import { Name, RRType, Rcode, rcodeToString, rrTypeToString, toBase32Hex, type Nsec3, type ResourceRecord } from '@secdns/wire'
+import { nsec3Hash } from '@secdns/dnssec'
 import { Resolver } from '../src/resolver.js'
 import { TrustAnchors } from '../src/trust_anchors.js'
 import { ResolverError } from '../src/errors.js'
@@ -223,3 +224,28 @@ testProp('dropping any upstream records never throws, and never makes a bogus sc
   t.true(['secure', 'insecure', 'bogus', 'indeterminate'].includes(res.state))
   if (s.expect.state === 'bogus') t.not(res.state, 'secure')
 }, { numRuns: 200 })
+
+test('with aggressive NSEC an NSEC3 range answers NXDOMAIN for another name hashed into it', async (t) => {
+  const s = load('nsec3_nxdomain.rpl')
+  const tx = new ReplayTransport(s.steps)
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: tx, now: () => s.now, aggressiveNsec: true })
+  t.is((await r.resolve(s.name, s.type, { dnssecOk: true })).rcode, Rcode.NXDOMAIN)
+  // Find another name whose hash falls in the range that covered nx.nsec3.test. (same salt, 0 iterations).
+  const zone = Name.fromString('nsec3.test.')
+  const auth = s.steps.find((x) => x.name.equals(s.name))!.message.authority.filter((x) => x.data.type === RRType.NSEC3) as ResourceRecord<Nsec3>[]
+  const h = (nm: Name): string => toBase32Hex(nsec3Hash(nm, new Uint8Array(0), 0)).toLowerCase()
+  const target = h(s.name)
+  const range = auth.map((x) => [x.name.toString().split('.')[0]!, toBase32Hex(x.data.nextHashedOwnerName).toLowerCase()] as const)
+    .find(([a, b]) => (a < b ? a < target && target < b : a < target || target < b))!
+  let other: Name | null = null
+  for (let i = 0; i < 5000 && other === null; i++) {
+    const c = zone.prepend(`n${i}`)
+    const x = h(c)
+    if (x !== target && (range[0] < range[1] ? range[0] < x && x < range[1] : range[0] < x || x < range[1])) other = c
+  }
+  t.truthy(other)
+  const asked = tx.asked.length
+  const res = await r.resolve(other!, RRType.A, { dnssecOk: true })
+  t.is(tx.asked.length, asked)
+  t.deepEqual([res.rcode, res.state, res.ad], [Rcode.NXDOMAIN, 'secure', true])
+})
