@@ -7,7 +7,7 @@
  * spawn would stop the server from answering).
  */
 import test, { type ExecutionContext } from 'ava'
-import { execFile, spawn } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -180,7 +180,7 @@ test.serial('nsupdate: a signed zone refuses updates even with the key; an unsig
 })
 
 /** Start named with a configuration; resolves once it answers the zone's SOA. */
-async function startNamed(t: ExecutionContext, dir: string, port: number, zoneClause: string): Promise<void> {
+async function startNamed(t: ExecutionContext, dir: string, port: number, zoneClause: string, zone = 'example.test'): Promise<ChildProcess> {
   const conf = join(dir, 'named.conf')
   writeFileSync(conf, `options {
   directory "${dir}"; pid-file "${dir}/named.pid"; listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; };
@@ -195,11 +195,11 @@ ${zoneClause}
   child.stderr.on('data', (c: Buffer) => { log += c.toString() })
   t.teardown(() => { child.kill('SIGTERM') })
   for (let i = 0; i < 100; i++) {
-    const r = await run('dig', ['+norec', '+time=1', '+tries=1', '@127.0.0.1', '-p', String(port), 'example.test', 'SOA'])
-    if (/status: NOERROR/.test(r.stdout) && /flags: qr aa/.test(r.stdout)) return
+    const r = await run('dig', ['+norec', '+time=1', '+tries=1', '@127.0.0.1', '-p', String(port), zone, 'SOA'])
+    if (/status: NOERROR/.test(r.stdout) && /flags: qr aa/.test(r.stdout)) return child
     await new Promise((res) => setTimeout(res, 200))
   }
-  throw new Error(`named did not serve example.test:\n${log.slice(-2000)}`)
+  throw new Error(`named did not serve ${zone}:\n${log.slice(-2000)}`)
 }
 
 const COMPARED: [string, string][] = [
@@ -335,3 +335,35 @@ for (const chain of ['nsec', 'nsec3'] as const) {
     t.regex(await delv(r, 'insecure.example.test', 'DS'), /; negative response, fully validated/)
   })
 }
+
+test.serial('a NOTIFY from a BIND primary makes our secondary follow by IXFR', async (t) => {
+  if (!havePeers(t, 'named', 'dig')) return
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-named-ixfr-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  copyFileSync(join(fixtures, 'plain.test.zone'), join(dir, 'pri.db'))
+  const port = await freePort()
+  const bindPort = await freePort()
+  const named = await startNamed(t, dir, bindPort, `zone "plain.test" { type primary; file "${dir}/pri.db"; ixfr-from-differences yes; max-ixfr-ratio unlimited;
+  allow-transfer { key xfr-key; }; notify explicit; also-notify { 127.0.0.1 port ${port}; }; };`, 'plain.test')
+  const events: { obj: Record<string, unknown>, msg: string }[] = []
+  const record = (obj: Record<string, unknown>, msg: string): void => { events.push({ obj, msg }) }
+  const logger = { info: record, warn: record, error: record, debug: () => {}, child: () => logger } as never
+  const server = createDnsServer(parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port }], tcp: [{ address: '127.0.0.1', port }] },
+    zones: [{ name: 'plain.test', type: 'secondary', primaries: [`127.0.0.1:${bindPort}`], file: join(dir, 'sec.db'), tsigKey: 'xfr-key' }],
+    tsigKeys: [{ name: 'xfr-key', secret: TSIG_SECRET }], acl: { notify: ['127.0.0.1'] },
+  }), { logger })
+  await server.start()
+  t.teardown(() => server.stop())
+  await server.refreshSecondary('plain.test')
+  t.is(server.status().zones[0]!.serial, 2026112501)
+  writeFileSync(join(dir, 'pri.db'), readFileSync(join(dir, 'pri.db'), 'utf8').replace('2026112501', '2026112502').replace('192.0.2.80', '192.0.2.81'))
+  named.kill('SIGHUP')
+  for (let i = 0; i < 100 && server.status().zones[0]!.serial !== 2026112502; i++) await new Promise((res) => setTimeout(res, 100))
+  t.is(server.status().zones[0]!.serial, 2026112502)
+  t.true(events.some((e) => e.msg === 'NOTIFY received'))
+  t.deepEqual(events.filter((e) => e.msg === 'zone transferred in').map((e) => e.obj['kind']), ['axfr', 'ixfr'])
+  const a = await run('dig', ['+short', '+norec', '@127.0.0.1', '-p', String(port), 'www.plain.test', 'A'])
+  t.is(a.stdout.trim(), '192.0.2.81')
+  t.is(await sections(port, 'www.plain.test', 'AAAA'), await sections(bindPort, 'www.plain.test', 'AAAA'))
+})
