@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { LAB, LAB_MARKER, LabDirError, buildCertificates, buildZones, prepareLabDir, writeNrpts, type LabMaterial } from '../src/lab/build.js'
+import { LAB, LAB_MARKER, LabError, buildCertificates, buildZones, prepareLabDir, writeNrpts, type LabMaterial } from '../src/lab/build.js'
 import { Progress } from '../src/lab/progress.js'
 import { TOUR, describeExpectation, judgeAnswer, judgeError, runTour, type TourStep } from '../src/lab/tour.js'
 import { formatTour } from '../src/lab/report.js'
@@ -23,7 +23,7 @@ function sink(tty: boolean): { stream: Writable & { isTTY?: boolean }, text: () 
 test('prepareLabDir refuses a non-empty directory without lab.json and leaves it alone', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'secdns-lab-unit-'))
   writeFileSync(join(dir, 'mine.txt'), 'x')
-  await t.throwsAsync(prepareLabDir(dir), { instanceOf: LabDirError, code: 'ERR_LAB_DIR' })
+  await t.throwsAsync(prepareLabDir(dir), { instanceOf: LabError, code: 'ERR_LAB_DIR' })
   t.true(existsSync(join(dir, 'mine.txt')))
   t.false(existsSync(join(dir, 'keys')))
 })

@@ -60,7 +60,7 @@ async function waitForSignal(): Promise<string> {
 
 async function lab(o: LabOptions): Promise<number> {
   const json = o.json === true
-  const p = new Progress({ stream: process.stderr, quiet: json && process.stderr.isTTY !== true })
+  const p = new Progress({ stream: process.stderr })
   const given = o.dir !== undefined
   const dir = given ? resolve(o.dir!) : mkdtempSync(join(tmpdir(), 'secdns-lab-'))
   let servers: LabServers | undefined

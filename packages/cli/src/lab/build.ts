@@ -63,21 +63,41 @@ export interface LabMaterial {
   readonly privateKeys: readonly string[]
 }
 
-/** Thrown when `--dir` names a directory that holds something else than a lab. */
-export class LabDirError extends Error {
-  readonly code = 'ERR_LAB_DIR'
+/** Every code a {@link LabError} can carry. */
+export type LabErrorCode =
+  | 'ERR_LAB_DIR'    // --dir holds something else than a lab
+  | 'ERR_LAB_SETUP'  // the lab's own material came out other than planned (a library changed its output)
+
+/**
+ * The coded error of `secdns lab`'s setup (exit code 2).
+ *
+ * @example
+ * try { await prepareLabDir('notes/') } catch (e) { if (e instanceof LabError && e.code === 'ERR_LAB_DIR') usage() }
+ */
+export class LabError extends Error {
+  /**
+   * @param code one of {@link LabErrorCode}
+   * @param message what is wrong, naming the file or directory
+   */
+  readonly code: LabErrorCode
+
+  constructor(code: LabErrorCode, message: string) {
+    super(message)
+    this.code = code
+    this.name = 'LabError'
+  }
 }
 
 /**
  * Make sure `dir` can hold a lab: a new or empty directory, or one a previous lab made
  * (then its lab subdirectories are removed, so no stale key is picked up).
- * @throws {LabDirError} ERR_LAB_DIR for a non-empty directory without lab.json
+ * @throws {LabError} ERR_LAB_DIR for a non-empty directory without lab.json
  */
 export async function prepareLabDir(dir: string): Promise<void> {
   if (existsSync(dir)) {
     const entries = readdirSync(dir)
     if (entries.length > 0 && !entries.includes(LAB_MARKER)) {
-      throw new LabDirError(`${dir} is not empty and holds no ${LAB_MARKER}: give a new or empty directory (or one an earlier secdns lab made)`)
+      throw new LabError('ERR_LAB_DIR', `${dir} is not empty and holds no ${LAB_MARKER}: give a new or empty directory (or one an earlier secdns lab made)`)
     }
     for (const sub of LAB_SUBDIRS) await rm(join(dir, sub), { recursive: true, force: true })
   }
@@ -178,7 +198,7 @@ export async function buildZones(
     const f = zones[LAB.broken]!
     const text = await readFile(f, 'utf8')
     const tampered = text.replace(new RegExp(`(www\\.${LAB.broken.replaceAll('.', '\\.')}\\.\\s+\\d+\\s+IN\\s+A\\s+)${LAB.brokenSigned.replaceAll('.', '\\.')}`), `$1${LAB.brokenTampered}`)
-    if (tampered === text) throw new Error(`${f}: the A record of www.${LAB.broken} was not found to tamper with`)
+    if (tampered === text) throw new LabError('ERR_LAB_SETUP', `${f}: the A record of www.${LAB.broken} was not found to tamper with`)
     await writeFileAtomic(f, tampered)
   })
   const parentRecords = await step(`sign ${LAB.parent} (NSEC) with the DS of both children`, () => sign(LAB.parent, [
@@ -188,7 +208,7 @@ export async function buildZones(
     ...ds.map((r) => rrToText(r)),
   ], false))
   const kskRecord = parentRecords.find((r): r is ResourceRecord<Dnskey> => r.data.type === RRType.DNSKEY && (r.data as Dnskey).flags === 257)
-  if (kskRecord === undefined) throw new Error(`the signed ${LAB.parent} has no KSK DNSKEY`)
+  if (kskRecord === undefined) throw new LabError('ERR_LAB_SETUP', `the signed ${LAB.parent} has no KSK DNSKEY`)
   const anchorLine = rrToText({ ...kskRecord, ttl: 3600 })
   const trustAnchors = join(dir, 'TrustAnchors.dns')
   const text = `; secdns lab: the trust anchor of ${LAB.parent} (its KSK), as Windows keeps TrustAnchors.dns\n${anchorLine}\n`

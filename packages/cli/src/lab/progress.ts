@@ -6,7 +6,7 @@
 /** Where progress goes and how. */
 export interface ProgressOptions {
   /** The stream (stderr in the CLI). */
-  readonly stream: NodeJS.WritableStream & { isTTY?: boolean }
+  readonly stream: NodeJS.WritableStream & { isTTY?: boolean, columns?: number }
   /** Write nothing at all. */
   readonly quiet?: boolean
 }
@@ -52,7 +52,10 @@ export class Progress {
     let frame = 0
     const draw = (): void => {
       const s = ((performance.now() - start) / 1000).toFixed(1)
-      stream.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${label} ${s}s`)
+      // A spinner line longer than the terminal wraps, and \r then redraws only its tail.
+      const room = (stream.columns ?? 200) - s.length - 5
+      const shown = label.length > room ? `${label.slice(0, Math.max(10, room - 1))}…` : label
+      stream.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${shown} ${s}s`)
     }
     let timer: NodeJS.Timeout | undefined
     if (tty) { draw(); timer = setInterval(draw, 80); timer.unref() }

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { writeFileAtomic } from '@secdns/pki'
 import { createDnsServer, loadConfig, type DnsServer } from '@secdns/server'
 import { Resolver, TrustAnchors } from '@secdns/resolver'
-import { LAB, type LabMaterial } from './build.js'
+import { LAB, LabError, type LabMaterial } from './build.js'
 
 /** The lab's servers and where they listen. */
 export interface LabServers {
@@ -47,7 +47,7 @@ export async function freePort(): Promise<number> {
     })
     if (ok) return port
   }
-  throw new Error('no free port for UDP and TCP on 127.0.0.1 after 50 tries')
+  throw new LabError('ERR_LAB_SETUP', 'no free port for UDP and TCP on 127.0.0.1 after 50 tries')
 }
 
 /** Start a server from a config made by `make(port)`; a port taken meanwhile gets a second try. */
@@ -116,7 +116,7 @@ export async function startServers(m: LabMaterial): Promise<LabServers> {
     started.push(res.server)
     const channels = res.server.listeners.filter((l) => l.kind === 'channel')
     const admin = res.server.listeners.find((l) => l.kind === 'admin')
-    if (channels.length !== 3 || admin === undefined) throw new Error(`the validating server bound ${channels.length} channel listener(s) and ${admin === undefined ? 'no' : 'an'} admin API; expected 3 and one`)
+    if (channels.length !== 3 || admin === undefined) throw new LabError('ERR_LAB_SETUP', `the validating server bound ${channels.length} channel listener(s) and ${admin === undefined ? 'no' : 'an'} admin API; expected 3 and one`)
     return {
       auth: auth.server, resolver: res.server, authPort: auth.port, resolverPort: res.port,
       channelPort: channels[0]!.port, rogueNoEkuPort: channels[1]!.port, rogueOtherCaPort: channels[2]!.port,
