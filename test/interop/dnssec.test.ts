@@ -71,30 +71,31 @@ async function freePort(): Promise<number> {
   })
 }
 
-test.serial('named serves our signed zones and delv fully validates them from our DS or DNSKEY', async (t) => {
+test.serial('named serves our zones (every algorithm, NSEC, NSEC3, opt-out) and delv fully validates them from our DS or DNSKEY', async (t) => {
   if (!havePeers(t, 'named', 'delv', 'dig')) return
   const dir = await mkdtemp(join(tmpdir(), 'secdns-named-'))
   const base = await readFile(fixture, 'utf8')
   const zones: Array<{ name: string, alg: number, anchor: string, optOut: boolean }> = []
   let conf = ''
-  for (const [i, alg] of ALGS.entries()) {
-    const name = `a${alg}.test`
-    const text = base.replace(/example\.test\./g, `${name}.`)
-    const file = join(dir, `${name}.zone`)
-    await writeFile(file, text)
-    const keys = keysFor(name, alg, now())
-    // NSEC, NSEC3, and NSEC3 opt-out for one zone (there only positive answers are secure:
-    // RFC 5155 §9.2 makes denials and wildcards proven by an opt-out span insecure).
-    const mode = alg === 5 || i % 2 === 0 ? modes[0]! : alg === 10 ? modes[2]! : modes[1]!
-    const nsec3 = mode.nsec3
-    const res = await signZoneFile(file, { origin: Name.fromString(`${name}.`), keys, now: now(), ...(nsec3 === undefined ? {} : { nsec3 }) })
-    conf += `zone "${name}" { type primary; file "${res.out}"; };\n`
-    const ksk = keys[0]!
-    // half the anchors as DS, half as DNSKEY
-    const anchor = i % 2 === 0
-      ? `${name}. static-ds ${ksk.keyTag} ${alg} 2 "${Buffer.from(dsOf(ksk, 2, now()).digest).toString('hex')}";`
-      : `${name}. static-key 257 3 ${alg} "${Buffer.from(ksk.publicKey).toString('base64')}";`
-    zones.push({ name, alg, anchor, optOut: mode.nsec3?.optOut === true })
+  let i = 0
+  for (const alg of ALGS) {
+    for (const [mi, mode] of modes.entries()) {
+      // RFC 5155 §2: no NSEC3 with RSASHA1 (5).
+      if (alg === 5 && mode.nsec3 !== undefined) continue
+      const name = `a${alg}-${['nsec', 'nsec3', 'optout'][mi]}.test`
+      const text = base.replace(/example\.test\./g, `${name}.`)
+      const file = join(dir, `${name}.zone`)
+      await writeFile(file, text)
+      const keys = keysFor(name, alg, now())
+      const res = await signZoneFile(file, { origin: Name.fromString(`${name}.`), keys, now: now(), ...(mode.nsec3 === undefined ? {} : { nsec3: mode.nsec3 }) })
+      conf += `zone "${name}" { type primary; file "${res.out}"; };\n`
+      const ksk = keys[0]!
+      // half the anchors as DS, half as DNSKEY
+      const anchor = i++ % 2 === 0
+        ? `${name}. static-ds ${ksk.keyTag} ${alg} 2 "${Buffer.from(dsOf(ksk, 2, now()).digest).toString('hex')}";`
+        : `${name}. static-key 257 3 ${alg} "${Buffer.from(ksk.publicKey).toString('base64')}";`
+      zones.push({ name, alg, anchor, optOut: mode.nsec3?.optOut === true })
+    }
   }
   const port = await freePort()
   await writeFile(join(dir, 'named.conf'), `options {
@@ -109,7 +110,7 @@ ${conf}`)
   t.teardown(() => { named.kill('SIGTERM') })
   let up = false
   for (let i = 0; i < 100 && !up; i++) {
-    const r = runPeer('dig', ['+short', '+time=1', '+tries=1', '-p', String(port), '@127.0.0.1', 'a13.test', 'SOA'])
+    const r = runPeer('dig', ['+short', '+time=1', '+tries=1', '-p', String(port), '@127.0.0.1', 'a13-nsec.test', 'SOA'])
     up = r.status === 0 && r.stdout.trim() !== ''
     if (!up) await new Promise((res) => setTimeout(res, 100))
   }
@@ -117,10 +118,12 @@ ${conf}`)
   for (const z of zones) {
     const anchors = join(dir, `anchor-${z.name}.conf`)
     await writeFile(anchors, `trust-anchors { ${z.anchor} };\n`)
+    // Under opt-out only positive answers at names with their own NSEC3 are secure: RFC 5155
+    // §9.2 makes denials and wildcard answers proven by an opt-out span insecure.
     const queries = z.optOut ? [[`www.${z.name}`, 'A'], [z.name, 'DNSKEY']] : [[`www.${z.name}`, 'A'], [`nope.${z.name}`, 'A'], [`x.wild.${z.name}`, 'TXT'], [`www.${z.name}`, 'TXT']]
     for (const q of queries) {
       const r = runPeer('delv', ['@127.0.0.1', '-p', String(port), '-a', anchors, `+root=${z.name}`, q[0]!, q[1]!])
-      t.regex(r.stdout + r.stderr, /fully validated/, `delv ${q.join(' ')} (${algorithmToString(z.alg)}): ${r.stdout}${r.stderr}`)
+      t.regex(r.stdout + r.stderr, /fully validated/, `delv ${q.join(' ')} (${algorithmToString(z.alg)}${z.optOut ? ', opt-out' : ''}): ${r.stdout}${r.stderr}`)
     }
   }
 })
