@@ -389,7 +389,8 @@ export class Resolver {
     }
     const answered = sets.some((s) => s.name.equals(cur) && (s.type === qtype || qtype === RRType.ANY))
     if (!answered || msg.rcode === Rcode.NXDOMAIN) {
-      const zk = await this.zoneOf(cur, work)
+      // RFC 4035 §3.1.4.1: the absence of a DS is proven by the parent zone.
+      const zk = await this.zoneOf(qtype === RRType.DS && !cur.isRoot() ? cur.parent() : cur, work)
       if (zk.state === 'secure') {
         const d = this.checkDenial(cur, qtype, msg, zk, work)
         verdict = worst(verdict, d)
