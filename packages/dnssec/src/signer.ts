@@ -320,6 +320,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   // Signatures: reuse fresh old ones over unchanged RRsets, make the rest.
   const keys = unique([...chosen.dnskeySigners, ...chosen.dataSigners])
   const keyIndex = new Map(keys.map((k, i) => [k, i]))
+  const tagOf = new Map(keys.map((k) => [k, publishedKeyTag(k, now)]))
   const jobs: SignJob[] = []
   const chunks: Array<Promise<Uint8Array[]>> = []
   let chunkStart = 0
@@ -333,7 +334,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     const sigs: Rrsig[] = []
     sigsFor.set(set, sigs)
     for (const k of set.signedBy) {
-      const tag = publishedKeyTag(k, now)
+      const tag = tagOf.get(k)!
       const fresh = old.find((s) => s.keyTag === tag && s.algorithm === k.algorithm &&
         ((s.expiration - toRrsigTime(now)) | 0) > refresh && ((toRrsigTime(now) - s.inception) | 0) >= 0 &&
         s.originalTtl === set.ttl && s.signerName.equals(origin) &&
