@@ -64,7 +64,12 @@ async function lab(o: LabOptions): Promise<number> {
   const given = o.dir !== undefined
   const dir = given ? resolve(o.dir!) : mkdtempSync(join(tmpdir(), 'secdns-lab-'))
   let servers: LabServers | undefined
-  let removeDir = !given && o.keepRunning !== true
+  const removeDir = !given && o.keepRunning !== true
+  // With --keep-running, Ctrl-C is the way out at any moment, and always exits 0 after a
+  // clean stop: the handlers are installed now, because a signal that arrives while no
+  // listener is installed kills the process with the default action.
+  let stopSignal: string | undefined
+  const signalled = o.keepRunning === true ? waitForSignal().then((sig) => { stopSignal = sig; return sig }) : undefined
   try {
     await p.step(`prepare ${dir}`, () => prepareLabDir(dir))
     const certs = await p.step(`create "${LAB.caName}", dns1.lab.test, client and rogue certificates (ECDSA P-256)`, () => buildCertificates(dir))
@@ -87,16 +92,13 @@ async function lab(o: LabOptions): Promise<number> {
       const names = steps.filter((x) => !x.pass).map((x) => `${x.id} (${x.query}: ${x.verdict})`)
       process.stderr.write(`secdns lab: tour step(s) without the expected verdict: ${names.join('; ')}\n`)
     }
-    if (o.keepRunning === true) {
-      // The handlers go in before "Press Ctrl-C" is printed: a signal that arrives while
-      // no listener is installed kills the process with the default action.
-      const signalled = waitForSignal()
-      if (json) process.stderr.write(formatHandsOn(endpoints(m, s, nrpt.nrpt)))
-      else process.stdout.write(formatHandsOn(endpoints(m, s, nrpt.nrpt)))
+    if (signalled !== undefined) {
+      if (stopSignal === undefined) {
+        if (json) process.stderr.write(formatHandsOn(endpoints(m, s, nrpt.nrpt)))
+        else process.stdout.write(formatHandsOn(endpoints(m, s, nrpt.nrpt)))
+      }
       const sig = await signalled
       process.stderr.write(`\n${sig}: stopping the lab\n`)
-    } else if (!given) {
-      removeDir = true
     }
     return ok ? 0 : 1
   } finally {
