@@ -18,6 +18,7 @@ function served(file: string): ServedZone {
 const nsecZone = served('example.test.nsec.signed')
 const nsec3Zone = served('example.test.nsec3.signed')
 const plainZone = served('example.test.zone')
+const optOutZone = served('example.test.nsec3-optout.signed')
 
 function ctxFor(z: ServedZone, extra: Partial<AnswerContext> = {}): AnswerContext {
   return { zones: new ZoneTable([z]), requester: { address: '127.0.0.1' }, transport: 'udp', udpPayload: 1232, ...extra }
@@ -269,4 +270,19 @@ test('a query from outside the query ACL is REFUSED', (t) => {
 test('an IXFR over UDP is answered with the current SOA', (t) => {
   const r = ask(nsecZone, 'example.test.', RRType.IXFR)
   t.deepEqual(types(r.answer), [RRType.SOA])
+})
+
+test('with NSEC3 opt-out, an insecure referral carries the closest provable encloser proof and an opt-out NSEC3 covering the cut', (t) => {
+  const r = ask(optOutZone, 'www.insecure.example.test.', RRType.A, { do: true })
+  t.false(r.flags.aa)
+  const n3 = ofType(r.authority, RRType.NSEC3)
+  t.is(n3.length, 2)
+  t.true(n3.some((x) => nsec3Relation(x, Name.fromString('example.test.')) === 'matches'))
+  const cover = n3.find((x) => nsec3Relation(x, Name.fromString('insecure.example.test.')) === 'covers')!
+  t.is((cover.data as Nsec3).flags & 1, 1)
+})
+
+test('with NSEC3 opt-out, a secure delegation still carries its signed DS', (t) => {
+  const r = ask(optOutZone, 'host.sub.example.test.', RRType.A, { do: true })
+  t.deepEqual(types(r.authority), [RRType.NS, RRType.DS, RRType.RRSIG])
 })
