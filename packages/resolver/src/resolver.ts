@@ -238,6 +238,27 @@ export class Resolver {
     return [...this.anchorChecks.values()]
   }
 
+  /**
+   * Fetch and check the DNSKEY RRset of every anchored zone now, as Unbound does when it
+   * starts, so a stale anchor is reported at once and the first query finds the keys.
+   *
+   * @returns the status of each anchored zone (as {@link Resolver.anchorStatus})
+   * @example
+   * for (const a of await resolver.prime()) if (a.state === 'bogus') log.error(a.reason)
+   */
+  async prime(): Promise<AnchorStatus[]> {
+    for (const zone of this.anchors.zones()) {
+      const work: Work = { queries: 0, budget: new SignatureBudget(this.limits.maxSignatureChecks), cnames: 0 }
+      try {
+        await this.anchorKeys(zone, work)
+      } catch (e) {
+        this.log(`trust anchor for ${zone.toString()}: cannot fetch its DNSKEY RRset: ${(e as Error).message}`)
+        this.anchorChecks.set(zone.toLowerCase().toString(), { zone: zone.toString(), state: 'indeterminate', checked: this.now(), reason: (e as Error).message })
+      }
+    }
+    return this.anchorStatus()
+  }
+
   // ------------------------------------------------------------------ fetching
 
   private async fetch(name: Name, type: number, work: Work): Promise<Message> {

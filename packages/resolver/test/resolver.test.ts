@@ -249,3 +249,22 @@ test('with aggressive NSEC an NSEC3 range answers NXDOMAIN for another name hash
   t.is(tx.asked.length, asked)
   t.deepEqual([res.rcode, res.state, res.ad], [Rcode.NXDOMAIN, 'secure', true])
 })
+
+test('prime checks every anchored zone at once and reports a stale anchor before any query', async (t) => {
+  const s = load('island_of_trust.rpl')
+  const rootKey = s.anchors[0]!.slice(s.anchors[0]!.indexOf('DNSKEY'))
+  const anchors = s.anchors.map((a) => a.startsWith('island.test.') ? `island.test. IN ${rootKey}` : a)
+  const lines: string[] = []
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(anchors.join('\n')), forwarders: UPSTREAM, transport: new ReplayTransport(s.steps), now: () => s.now, log: (l) => lines.push(l) })
+  const status = await r.prime()
+  // The island scenario never needed the root's keys, so its recording cannot answer for them.
+  t.deepEqual(status.map((a) => [a.zone, a.state]).sort(), [['.', 'indeterminate'], ['island.test.', 'bogus']])
+  t.true(lines.some((l) => l.startsWith('trust anchor for island.test.:')))
+})
+
+test('prime reports an anchored zone whose keys cannot be fetched as indeterminate', async (t) => {
+  const s = load('secure_a.rpl')
+  const r = new Resolver({ trustAnchors: TrustAnchors.parse(s.anchors.join('\n')), forwarders: UPSTREAM, transport: new ReplayTransport([]), now: () => s.now })
+  const status = await r.prime()
+  t.true(status.length > 0 && status.every((a) => a.state === 'indeterminate'))
+})
