@@ -88,3 +88,14 @@ test('an encrypted key store needs SECDNS_KEY_PASSPHRASE to sign', async (t) => 
   t.is(JSON.parse(r.stdout).error.code, 'ERR_DNSSEC_MISSING_PRIVATE_KEY')
   t.is(run(dir, ['key', 'export-bind', '--dir', 'keys', '--out', 'bind'], { SECDNS_KEY_PASSPHRASE: 'pw' }).status, 0)
 })
+
+test('a rollover run without the passphrase keeps the predecessor\'s private key', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'secdns-cli-key-'))
+  const pw = { SECDNS_KEY_PASSPHRASE: 'pw' }
+  t.is(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--dir', 'keys', '--now', '20261101000000'], pw).status, 0)
+  const r = run(dir, ['key', 'rollover', '--zone', 'example.test', '--dir', 'keys', '--role', 'zsk', '--now', '20261125000000'], { SECDNS_KEY_PASSPHRASE: '' })
+  t.is(r.status, 0, r.stderr)
+  const list = JSON.parse(run(dir, ['key', 'list', '--dir', 'keys', '--json'], pw).stdout).keys
+  t.is(list.length, 2)
+  t.true(list.every((k: { hasPrivateKey: boolean }) => k.hasPrivateKey))
+})

@@ -156,10 +156,13 @@ export function registerKeyCommands(program: Command): void {
         if (method !== 'prepublish' && method !== 'double-signature') throw new UsageError(`--method "${method}" must be prepublish or double-signature`)
         const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
         const t = timings(zone, o)
-        const keys = (await loadKeys(o.dir, { zone, passphrase: passphrase() })).map((s) => s.key)
-        const plan = startRollover(keys, { zone, role, method, now, timings: t })
+        const stored = await loadKeys(o.dir, { zone, passphrase: passphrase() })
+        const plan = startRollover(stored.map((s) => s.key), { zone, role, method, now, timings: t })
         await saveKey(o.dir, plan.successor, { passphrase: passphrase() })
-        await writeKeyMeta(o.dir, plan.predecessor)
+        // Only the timing changes: keep the reference to a private key file even when it
+        // was not unlocked for this command.
+        const before = stored.find((s) => s.key.keyTag === plan.predecessor.keyTag && s.key.algorithm === plan.predecessor.algorithm)
+        await writeKeyMeta(o.dir, plan.predecessor, before?.meta.privateKey !== null)
         for (const w of plan.warnings) process.stderr.write(`secdns: warning: ${w}\n`)
         const out = { ok: true, zone, role, method, successor: describe(plan.successor, now), predecessor: describe(plan.predecessor, now), dsSubmit: iso(plan.dsSubmit) }
         if (o.json === true) { process.stdout.write(JSON.stringify(out) + '\n'); return }
