@@ -203,3 +203,19 @@ test('an Ed448 zone, an algorithm we do not implement, is insecure for us (RFC 6
   t.is(delvState(lab!, { q: 'www.ed448.test. A', state: 'secure', rcode: 0, ede: null }), 'secure')
   t.is(unboundVerdict(unbound!, 'www.ed448.test. A').state, 'secure')
 })
+
+test('trust-anchor check reports each anchor: 0 when all match, 1 with the stale one named', async (t) => {
+  if (!havePeers(t, 'named', 'dig')) return
+  const ok = spawnSync(process.execPath, [cli, 'trust-anchor', 'check', '--file', lab!.anchorsFile, '--server', `127.0.0.1:${lab!.port}`, '--json'], { encoding: 'utf8' })
+  t.is(ok.status, 0, ok.stderr)
+  t.deepEqual(JSON.parse(ok.stdout).anchors.map((a: { zone: string, state: string }) => [a.zone, a.state]).sort(), [['.', 'secure'], ['island.test.', 'secure']])
+  // An anchor for example.test. made from the island's key: stale.
+  const stale = join(lab!.dir, 'stale.dns')
+  const island = TrustAnchors.load(lab!.anchorsFile).list().find((a) => a.zone.toString() === 'island.test.')!
+  const ta = TrustAnchors.empty()
+  ta.add({ ...island.record, name: Name.fromString('example.test.') })
+  await ta.save(stale)
+  const bad = spawnSync(process.execPath, [cli, 'trust-anchor', 'check', '--file', stale, '--server', `127.0.0.1:${lab!.port}`], { encoding: 'utf8' })
+  t.is(bad.status, 1)
+  t.regex(bad.stdout, /^example\.test\.\tbogus\texample\.test\.: trust anchor key\(s\) \d+ no longer in the zone's DNSKEY RRset/)
+})

@@ -1,7 +1,8 @@
 /**
- * `secdns trust-anchor add|remove|list|export`: the trust anchors of the validating
+ * `secdns trust-anchor add|remove|list|check|export`: the trust anchors of the validating
  * resolver, kept in `TrustAnchors.dns` (Windows' TrustAnchors zone as a master file).
- * Exit codes: 0 ok, 1 nothing matched (remove), 2 usage or input error.
+ * Exit codes: 0 ok, 1 nothing matched (remove) or an anchor no longer matches (check),
+ * 2 usage or input error.
  */
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
@@ -9,7 +10,7 @@ import { Command, type CommanderError } from 'commander'
 import { Name, RRType, rdataToText } from '@secdns/wire'
 import {
   TrustAnchors, parseAnchorText, importAnchors, exportBindAnchors, exportUnboundAnchors, addTrustAnchors,
-  removeTrustAnchors, anchorKeyTag, fetchDnskeys, parseServer, ResolverError, type TrustAnchor, type AnchorRecord,
+  removeTrustAnchors, anchorKeyTag, fetchDnskeys, parseServer, Resolver, ResolverError, type TrustAnchor, type AnchorRecord,
 } from '@secdns/resolver'
 
 interface CommonOptions { file: string, json?: boolean }
@@ -113,6 +114,18 @@ function exportAnchors(opts: CommonOptions & { format: string, initial?: boolean
   else throw new UsageError(`--format "${opts.format}" must be bind or unbound`)
 }
 
+async function check(opts: CommonOptions & { server?: string }): Promise<void> {
+  if (opts.server === undefined) throw new UsageError('check needs --server <address[:port]> to fetch the anchored zones\' keys from')
+  const ta = TrustAnchors.load(opts.file)
+  const r = new Resolver({ trustAnchors: ta, forwarders: [parseServer(opts.server)] })
+  const status = await r.prime()
+  const bad = status.filter((a) => a.state !== 'secure')
+  if (opts.json) process.stdout.write(JSON.stringify({ ok: bad.length === 0, anchors: status }) + '\n')
+  else for (const a of status) process.stdout.write(`${a.zone}\t${a.state}${a.reason === undefined ? '' : `\t${a.reason}`}\n`)
+  // A stale anchor is a failed check (exit 1), never silently ignored (issue 7 §1).
+  if (bad.length > 0) process.exitCode = 1
+}
+
 function run<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const opts = args.find((a) => typeof a === 'object' && a !== null && 'file' in a) as CommonOptions | undefined
@@ -125,7 +138,7 @@ function run<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (..
 }
 
 /**
- * Register `secdns trust-anchor add|remove|list|export` on the program.
+ * Register `secdns trust-anchor add|remove|list|check|export` on the program.
  *
  * @param program the root `secdns` command
  * @example
@@ -151,6 +164,9 @@ export function registerTrustAnchorCommands(program: Command): void {
     .option('--key-tag <n>', 'only the anchor with this key tag')
     .option('--type <type>', 'only DNSKEY or DS anchors')
     .action(run((zone: string, opts: CommonOptions & { keyTag?: string, type?: string }) => remove(zone, opts)))
+  common(ta.command('check').description('fetch each anchored zone\'s DNSKEY RRset and report whether its anchor still matches (exit 1 when one does not)'))
+    .option('--server <address[:port]>', 'a server that answers for the anchored zones (forwarder or authoritative)')
+    .action(run((opts: CommonOptions & { server?: string }) => check(opts)))
   common(ta.command('export').description('print the anchors as a BIND trust-anchors clause or an Unbound anchor file'))
     .requiredOption('--format <format>', 'bind or unbound')
     .option('--initial', 'BIND: initial-key/initial-ds (RFC 5011 managed) instead of static-key/static-ds')
