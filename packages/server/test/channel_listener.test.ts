@@ -1,6 +1,7 @@
 import test from 'ava'
 import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs'
 import { connect as tlsConnect } from 'node:tls'
+import { execFile } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -69,4 +70,34 @@ test('the protected channel carries queries through the same query path', async 
   const nx = decodeMessage(await client.query(encodeMessage(createQuery(Name.fromString('nope.example.test.'), RRType.A, { id: 12, rd: false }))))
   t.is(nx.rcode, Rcode.NXDOMAIN)
   t.is(server.counters.received, 2)
+})
+
+test('the channel is also served over wss with the server certificate', async (t) => {
+  const p = await pkiDir()
+  const server = createDnsServer(parseConfig({
+    listeners: { channel: [{ address: '127.0.0.1', port: 0, certificate: join(p.dir, 'ns.pem'), key: join(p.dir, 'ns.key'), trustedCas: [p.ca], encryption: 'require', tls: true, path: '/dns' }] },
+    zones: [{ name: 'example.test', type: 'primary', file: join(p.dir, 'zone') }],
+  }))
+  await server.start()
+  t.teardown(() => server.stop())
+  const port = server.listeners.find((l) => l.kind === 'channel')!.port
+  // The channel client's WebSocket uses Node's default CA list; a child process gets ours added.
+  writeFileSync(join(p.dir, 'client.json'), JSON.stringify({ identity: p.client, caPem: p.caPem }))
+  const script = `
+    import { readFileSync } from 'node:fs'
+    import { connect } from '@secdns/channel'
+    import { Name, RRType, createQuery, encodeMessage, decodeMessage } from '@secdns/wire'
+    const c = JSON.parse(readFileSync(${JSON.stringify(join(p.dir, 'client.json'))}, 'utf8'))
+    const client = await connect('wss://127.0.0.1:${port}/dns', { identity: c.identity, trust: { cas: [c.caPem] }, serverName: 'ns1.example.test', policy: { encryption: 'High' } })
+    const r = decodeMessage(await client.query(encodeMessage(createQuery(Name.fromString('www.example.test.'), RRType.A, { id: 5, rd: false }))))
+    console.log(JSON.stringify({ rcode: r.rcode, answers: r.answer.length }))
+    await client.close()
+  `
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = execFile(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)), env: { ...process.env, NODE_EXTRA_CA_CERTS: p.ca }, timeout: 20_000,
+    }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)))
+    void child
+  })
+  t.deepEqual(JSON.parse(out.trim()), { rcode: 0, answers: 1 })
 })
