@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Name } from '@secdns/wire'
 import {
-  createKey, dsOf, readBindKey, recordsToText, signZoneFile, verifyZoneFile, writeBindKey, algorithmToString,
+  createKey, dsOf, readBindKey, signZoneFile, verifyZoneFile, writeBindKey, algorithmToString,
   formatBindPublicKey, startRollover, DEFAULT_TIMINGS, type DnssecKey, type Nsec3Params,
 } from '@secdns/dnssec'
 import { havePeers, runPeer, which } from '../helpers/peers.js'
@@ -168,8 +168,8 @@ test.serial('zone verify agrees with dnssec-verify on zones signed by dnssec-sig
   const dir = await mkdtemp(join(tmpdir(), 'secdns-agree-'))
   const zone = join(dir, 'example.test.zone')
   await copyFile(fixture, zone)
-  const ksk = runPeer('dnssec-keygen', ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', '-f', 'KSK', 'example.test']).stdout.trim()
-  const zsk = runPeer('dnssec-keygen', ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', 'example.test']).stdout.trim()
+  t.is(runPeer('dnssec-keygen', ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', '-f', 'KSK', 'example.test']).status, 0)
+  t.is(runPeer('dnssec-keygen', ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', 'example.test']).status, 0)
   const signed: Array<{ who: string, file: string }> = []
   for (const [who, args] of [['dnssec-signzone', []], ['dnssec-signzone NSEC3', ['-3', '-', '-H', '0']], ['dnssec-signzone opt-out', ['-3', 'aabb', '-H', '2', '-A']]] as const) {
     const out = join(dir, `${who.replace(/ /g, '_')}.signed`)
@@ -201,7 +201,6 @@ test.serial('zone verify agrees with dnssec-verify on zones signed by dnssec-sig
     { what: 'wrong bitmap', text: good.replace(/^(mail\.example\.test\.\s+\d+\s+IN\s+NSEC\s+\S+\s+)A /m, '$1A MX '), name: /mail\.example\.test\. NSEC/ },
     { what: 'DNSKEY removed', text: lines.filter((l) => !/\sIN\s+DNSKEY\s/.test(l)).join('\n'), name: /DNSKEY/ },
   ]
-  void ksk; void zsk
   for (const b of breaks) {
     const f = join(dir, `broken-${b.what.replace(/ /g, '_')}`)
     await writeFile(f, b.text)
@@ -234,7 +233,6 @@ test.serial('the secdns CLI signs with keys it created, and dnssec-verify accept
   const j = JSON.parse(run('zone', 'sign', zone, '--origin', 'example.test', '--keys', 'keys', '--nsec3', '--jobs', '2', '--json'))
   t.true(j.ok)
   t.is(runPeer('dnssec-verify', ['-q', '-o', 'example.test', j.out]).status, 0)
-  t.regex(recordsToText([]), /^$/)
 })
 
 test.serial('dnssec-verify passes at every phase of a ZSK pre-publication and a KSK double-signature rollover', async (t) => {
