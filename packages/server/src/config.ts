@@ -132,6 +132,15 @@ export const serverConfigSchema = z.strictObject({
     update: aclSchema.default(['none']),
   }).default({ query: ['any'], recursion: ['none'], transfer: ['none'], notify: ['none'], update: ['none'] }),
   tsigKeys: z.array(tsigKeySchema).default([]),
+  /**
+   * Recursion through `@secdns/resolver` for names outside our zones (only for clients in
+   * `acl.recursion`): forwarders and/or root hints, and a TrustAnchors.dns file to validate with.
+   */
+  recursion: z.strictObject({
+    forwarders: z.array(z.string().min(1)).default([]),
+    rootHints: z.array(z.string().min(1)).default([]),
+    trustAnchors: z.string().min(1).optional(),
+  }).refine((r) => r.forwarders.length > 0 || r.rootHints.length > 0, { message: 'recursion needs forwarders or rootHints', path: ['forwarders'] }).optional(),
   limits: limitsSchema.default(limitsSchema.parse({})),
   /** RFC 5001: the NSID we return when asked; none when unset. */
   nsid: z.string().max(128).optional(),
@@ -235,6 +244,7 @@ export function resolveConfigPaths(c: ServerConfig, base: string): ServerConfig 
   return {
     ...c,
     dataDir: opt(c.dataDir),
+    recursion: c.recursion === undefined ? undefined : { ...c.recursion, trustAnchors: opt(c.recursion.trustAnchors) },
     zones: c.zones.map((zz) => ({ ...zz, file: abs(zz.file) })),
     listeners: {
       ...c.listeners,

@@ -6,9 +6,11 @@ import type { ServerConfig } from './config.js'
 import { DotListener } from './dot.js'
 import { ChannelListener } from './channel_listener.js'
 import { DnsServer, type DnsServerOptions } from './server.js'
+import { resolverRecursor } from './resolver_recursor.js'
 
 /**
- * A {@link DnsServer} with its DoT and channel listeners and admin API added (not started).
+ * A {@link DnsServer} with its DoT and channel listeners, admin API and (when configured)
+ * the `@secdns/resolver` recursor added (not started).
  * @param config a validated configuration
  * @param opts logger, recursor, clock
  * @example
@@ -16,7 +18,8 @@ import { DnsServer, type DnsServerOptions } from './server.js'
  * await server.start()
  */
 export function createDnsServer(config: ServerConfig, opts: DnsServerOptions = {}): DnsServer {
-  const server = new DnsServer(config, opts)
+  const recursor = opts.recursor ?? (config.recursion !== undefined ? resolverRecursor(config.recursion) : undefined)
+  const server = new DnsServer(config, recursor === undefined ? opts : { ...opts, recursor })
   for (const d of config.listeners.dot) server.use(new DotListener(d))
   for (const c of config.listeners.channel) server.use(new ChannelListener(c))
   if (config.listeners.admin !== undefined) server.use(new AdminApi(config.listeners.admin))

@@ -1,6 +1,11 @@
 import test from 'ava'
 import { Name, RRType, Rcode, createQuery, decodeMessage, encodeMessage } from '@secdns/wire'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { DnsServer } from '../src/server.js'
+import { createDnsServer } from '../src/create.js'
 import { parseConfig } from '../src/config.js'
 import type { Recursor } from '../src/recursor.js'
 
@@ -33,4 +38,36 @@ test('a client in the recursion ACL with RD gets the recursor answer, with RA an
   t.true(asked.includes('www.elsewhere.test. do=true cd=false'))
   t.is((await ask(server, false)).rcode, Rcode.REFUSED)
   t.is((await ask(server, true, '192.0.2.1')).rcode, Rcode.REFUSED)
+})
+
+test('configured recursion forwards through @secdns/resolver and validates with our trust anchor (AD)', async (t) => {
+  const fixture = fileURLToPath(new URL('../../test/fixtures/example.test.nsec.signed', import.meta.url))
+  const auth = new DnsServer(parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
+    zones: [{ name: 'example.test', type: 'primary', file: fixture }],
+  }))
+  await auth.start()
+  t.teardown(() => auth.stop())
+  const port = auth.listeners.find((l) => l.kind === 'udp')!.port
+  const ksk = readFileSync(fixture, 'utf8').replace(/\(\s*([^)]*?)\s*\)/g, (_, inner: string) => inner.replace(/\s+/g, ' '))
+    .split('\n').find((l) => /DNSKEY\s+257 3 13/.test(l))!.trim().replace(/^.*DNSKEY\s+/, '').replace(/\s*;.*$/, '')
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-recursion-'))
+  writeFileSync(join(dir, 'TrustAnchors.dns'), `example.test. 3600 IN DNSKEY ${ksk}\n`)
+  const rec = createDnsServer(parseConfig({
+    listeners: {}, acl: { recursion: ['localhost'] },
+    recursion: { forwarders: [`127.0.0.1:${port}`], trustAnchors: join(dir, 'TrustAnchors.dns') },
+  }))
+  const out = await rec.handle(encodeMessage(createQuery(Name.fromString('www.example.test.'), RRType.A, { rd: true, dnssecOk: true })), { address: '127.0.0.1', port: 1, transport: 'udp' })
+  const r = decodeMessage(out![0]!)
+  t.is(r.rcode, Rcode.NOERROR)
+  t.true(r.flags.ra)
+  t.true(r.flags.ad)
+  t.true(r.answer.some((x) => x.data.type === RRType.A))
+  const nx = decodeMessage((await rec.handle(encodeMessage(createQuery(Name.fromString('nope.example.test.'), RRType.A, { rd: true, dnssecOk: true })), { address: '127.0.0.1', port: 1, transport: 'udp' }))![0]!)
+  t.is(nx.rcode, Rcode.NXDOMAIN)
+  t.true(nx.flags.ad)
+})
+
+test('a recursion section without forwarders or root hints is rejected naming the field', (t) => {
+  t.throws(() => parseConfig({ listeners: {}, recursion: {} }), { code: 'ERR_SERVER_CONFIG', message: /recursion\.forwarders: recursion needs forwarders or rootHints/ })
 })
