@@ -13,6 +13,8 @@ export interface RecursionResult {
   readonly additional: readonly ResourceRecord[]
   /** True when the answer validated as Secure (sets AD, RFC 4035 §3.2.3). */
   readonly authenticated: boolean
+  /** RFC 8914 INFO-CODE to report (Bogus, …), with a reason for the EXTRA-TEXT. */
+  readonly ede?: { readonly infoCode: number, readonly text?: string }
 }
 
 /**

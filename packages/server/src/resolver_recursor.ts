@@ -28,7 +28,8 @@ export function resolverRecursor(cfg: NonNullable<ServerConfig['recursion']>): R
   return {
     async resolve(question, opts) {
       const r = await resolver.resolve(question.name, question.type, { dnssecOk: opts.dnssecOk, checkingDisabled: opts.checkingDisabled })
-      return { rcode: r.rcode, answer: r.answer, authority: r.authority, additional: r.additional, authenticated: r.state === 'secure' }
+      const base = { rcode: r.rcode, answer: r.answer, authority: r.authority, additional: r.additional, authenticated: r.state === 'secure' }
+      return r.ede === undefined ? base : { ...base, ede: { infoCode: r.ede, text: r.reason } }
     },
   }
 }

@@ -7,7 +7,7 @@ import { createServer, isIPv6, type Server as NetServer, type Socket } from 'nod
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import {
-  NO_FLAGS, Opcode, RRType, Rcode, TcpFrameReader, decodeHeader, decodeMessage, encodeMessage, frameTcp,
+  NO_FLAGS, Opcode, edeOption, RRType, Rcode, TcpFrameReader, decodeHeader, decodeMessage, encodeMessage, frameTcp,
   type Header, type Message, type Soa,
 } from '@secdns/wire'
 import { loadZoneFile, writeZoneFile, Zone } from '@secdns/zone'
@@ -414,6 +414,8 @@ export class DnsServer {
       m.answer = [...r.answer]
       m.authority = [...r.authority]
       m.additional = [...r.additional]
+      // RFC 8914: say why an answer failed (Bogus, …) when the client speaks EDNS.
+      if (r.ede !== undefined && m.edns !== undefined) m.edns.options.push(edeOption(r.ede.infoCode, (r.ede.text ?? '').slice(0, 200)))
       return this.#sign(m, check, peer, q)
     }
     return this.#sign(response, check, peer, q)

@@ -71,3 +71,13 @@ test('configured recursion forwards through @secdns/resolver and validates with 
 test('a recursion section without forwarders or root hints is rejected naming the field', (t) => {
   t.throws(() => parseConfig({ listeners: {}, recursion: {} }), { code: 'ERR_SERVER_CONFIG', message: /recursion\.forwarders: recursion needs forwarders or rootHints/ })
 })
+
+test('an Extended DNS Error from the recursor is passed on to EDNS clients', async (t) => {
+  const bogus: Recursor = { async resolve() { return { rcode: 2, answer: [], authority: [], additional: [], authenticated: false, ede: { infoCode: 6, text: 'RRSIG over A does not verify' } } } }
+  const server = new DnsServer(parseConfig({ listeners: {}, acl: { recursion: ['localhost'] } }), { recursor: bogus })
+  const r = await ask(server, true)
+  t.is(r.rcode, Rcode.SERVFAIL)
+  const ede = r.edns!.options.find((o) => o.code === 15)!
+  t.is((ede.data[0]! << 8) | ede.data[1]!, 6)
+  t.regex(Buffer.from(ede.data.subarray(2)).toString(), /does not verify/)
+})
