@@ -13,8 +13,9 @@ import { querySoa, serialNewer, transferIn, type PrimaryServer, type TransferRes
 
 type SecondaryConfig = Extract<ZoneConfig, { type: 'secondary' }>
 
-/** Shortest and longest timer we set, whatever the SOA says (seconds). */
+/** Shortest refresh or retry timer we set, whatever the SOA says (seconds). */
 export const MIN_REFRESH_S = 1
+/** Longest timer we set (seconds); also keeps setTimeout below its 2^31 ms limit. */
 export const MAX_TIMER_S = 86400 * 7
 
 interface Entry {

@@ -93,12 +93,16 @@ const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return 
  * process.on('SIGTERM', () => server.stop().then(() => process.exit(0)))
  */
 export class DnsServer {
+  /** The validated configuration the server runs with. */
   readonly config: ServerConfig
+  /** The zones served now (replaced atomically on reload, transfer and update). */
   readonly zones = new ZoneTable()
+  /** Packet and connection counters (status reports them). */
   readonly counters: ServerCounters = {
     received: 0, answered: 0, dropped: 0, formerr: 0, refused: 0, errors: 0, transfers: 0, updates: 0,
     tcpConnections: 0, tcpRejected: 0, tcpTimeouts: 0,
   }
+  /** The pino logger (silent unless one is given). */
   readonly log: Logger
   readonly #states = new Map<string, ZoneState>()
   readonly #keys = new Map<string, TsigKey>()
