@@ -96,3 +96,21 @@ test('server start without --foreground returns once the server runs and leaves 
   }
   t.throws(() => process.kill(pid, 0))
 })
+
+test('on a terminal the log lines are readable text rather than JSON', async (t) => {
+  t.timeout(30_000)
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-cli-server-tty-'))
+  copyFileSync(zoneFixture, join(dir, 'plain.test.zone'))
+  const port = await freePort()
+  writeFileSync(join(dir, 'server.json'), JSON.stringify({
+    listeners: { udp: [{ address: '127.0.0.1', port }] },
+    zones: [{ name: 'plain.test', type: 'primary', file: 'plain.test.zone' }],
+  }))
+  // script(1) gives the server a pseudo-terminal; timeout(1) sends SIGTERM after 4 s.
+  const cmd = `timeout --preserve-status -s TERM 4 ${process.execPath} ${bin} server start --foreground --config ${join(dir, 'server.json')}`
+  const r = spawnSync('script', ['-qfec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 20_000 })
+  t.is(r.status, 0, r.stderr)
+  t.regex(r.stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO server started \{/m)
+  t.regex(r.stdout, /INFO server stopped/)
+  t.notRegex(r.stdout, /^\{"level"/m)
+})
