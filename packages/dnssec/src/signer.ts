@@ -292,10 +292,11 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     for (const o of owners) {
       if (o.node.kind === 'emptyNonTerminal' && entsNeeded.has(o.node.name.hashKey())) included.push({ name: o.node.name, types: [], kind: o.node.kind })
     }
-    const hashed = included.map((x) => ({ ...x, hash: nsec3Hash(x.name, p.salt, p.iterations) }))
-    hashed.sort((a, b) => Buffer.compare(a.hash, b.hash))
+    // Sort by the hash as a latin1 string: the same order as the octets, and cheaper to compare.
+    const hashed = included.map((x) => { const hash = nsec3Hash(x.name, p.salt, p.iterations); return { ...x, hash, key: Buffer.from(hash.buffer, hash.byteOffset, hash.length).toString('latin1') } })
+    hashed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     for (let i = 1; i < hashed.length; i++) {
-      if (Buffer.compare(hashed[i - 1]!.hash, hashed[i]!.hash) === 0) {
+      if (hashed[i - 1]!.key === hashed[i]!.key) {
         fail('ERR_DNSSEC_SIGN_FAILED', `NSEC3 hash collision between ${hashed[i - 1]!.name.toString()} and ${hashed[i]!.name.toString()}; choose another salt (RFC 5155 §7.1)`)
       }
     }
