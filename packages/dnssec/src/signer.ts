@@ -67,6 +67,8 @@ export interface SignZoneResult {
   warnings: string[]
 }
 
+const NO_SIGS: readonly Rrsig[] = []
+
 const DNSSEC_TYPES = new Set<number>([RRType.RRSIG, RRType.NSEC, RRType.NSEC3, RRType.NSEC3PARAM, RRType.DNSKEY])
 
 /** Next SOA serial under a policy (RFC 1982 arithmetic). */
@@ -331,7 +333,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   for (const set of out) {
     if (set.signedBy === null) continue
     const rrs: ResourceRecord[] = set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
-    const old = oldSigs.get(`${set.name.hashKey()}|${set.type}`) ?? []
+    const old = oldSigs.size === 0 ? NO_SIGS : oldSigs.get(`${set.name.hashKey()}|${set.type}`) ?? NO_SIGS
     const sigs: Rrsig[] = []
     sigsFor.set(set, sigs)
     for (const k of set.signedBy) {
