@@ -3,6 +3,7 @@
  * lab keeps running; and the JSON summary.
  */
 import { relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { StepResult } from './tour.js'
 import { LAB } from './build.js'
 
@@ -62,10 +63,11 @@ function rel(p: string): string {
  * @param e ports and files of the running lab
  */
 export function formatHandsOn(e: LabEndpoints): string {
-  const cli = 'node packages/cli/bin/secdns.js'
+  // This file runs from packages/cli/dist/src/lab/; the command shim is packages/cli/bin/.
+  const cli = `node ${rel(fileURLToPath(new URL('../../../bin/secdns.js', import.meta.url)))}`
   return [
     '',
-    `The lab keeps running (material in ${e.dir}). Try, from the repository root:`,
+    `The lab keeps running (material in ${e.dir}). Try:`,
     '',
     '  # the authoritative server: signed answers, no validation (no AD)',
     `  dig +dnssec +norec @127.0.0.1 -p ${e.authPort} www.${LAB.parent} A`,
