@@ -28,6 +28,15 @@ test('prepareLabDir refuses a non-empty directory without lab.json and leaves it
   t.false(existsSync(join(dir, 'keys')))
 })
 
+test('prepareLabDir marks a new directory as a lab at once, so a failed build can be redone in place', async (t) => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'secdns-lab-unit-')), 'lab')
+  await prepareLabDir(dir)
+  t.true(existsSync(join(dir, LAB_MARKER)))
+  writeFileSync(join(dir, 'keys', 'half-made'), 'x')
+  await prepareLabDir(dir)
+  t.false(existsSync(join(dir, 'keys', 'half-made')))
+})
+
 test('prepareLabDir clears the lab subdirectories of an earlier lab and keeps other files', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'secdns-lab-unit-'))
   writeFileSync(join(dir, LAB_MARKER), '{}')

@@ -102,6 +102,8 @@ export async function prepareLabDir(dir: string): Promise<void> {
     for (const sub of LAB_SUBDIRS) await rm(join(dir, sub), { recursive: true, force: true })
   }
   await mkdir(dir, { recursive: true })
+  // The marker goes in first, so a lab that fails half-way can be rebuilt in place.
+  await writeFileAtomic(join(dir, LAB_MARKER), JSON.stringify({ secdns: 'lab', state: 'building' }) + '\n')
   for (const sub of LAB_SUBDIRS) await mkdir(join(dir, sub), { recursive: true })
 }
 
