@@ -3,7 +3,8 @@
  * and `.private` (Private-key-format v1.3 with the key fields and timing metadata).
  */
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto'
-import { readFile, writeFile, rename, unlink, chmod, mkdir } from 'node:fs/promises'
+import { readFile, mkdir } from 'node:fs/promises'
+import { writeFileAtomic as pkiWriteFileAtomic } from '@secdns/pki'
 import { basename, join } from 'node:path'
 import { algorithmInfo, algorithmToString, privateKeyFromRaw, privateKeyToRaw } from './algorithms.js'
 import { DnssecError } from './errors.js'
@@ -164,16 +165,17 @@ export async function readBindKey(path: string): Promise<DnssecKey> {
   return parseBindKey(pubText, privText, { key: basename(keyFile), private: basename(`${base}.private`) })
 }
 
-/** Write a file atomically: temp file in the same directory, then rename. */
+/**
+ * Write a file atomically (temp file in the same directory, fsync, rename): the one
+ * implementation lives in @secdns/pki; this rewraps its error as a DnssecError.
+ * @throws {DnssecError} ERR_DNSSEC_WRITE_FAILED, the previous file left as it was
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
   try {
-    await writeFile(tmp, data, { mode, flag: 'wx' })
-    await chmod(tmp, mode)
-    await rename(tmp, path)
+    await pkiWriteFileAtomic(path, data, mode)
   } catch (e) {
-    await unlink(tmp).catch(() => undefined)
-    throw new DnssecError('ERR_DNSSEC_WRITE_FAILED', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e })
+    const cause = (e as { cause?: NodeJS.ErrnoException }).cause
+    throw new DnssecError('ERR_DNSSEC_WRITE_FAILED', `cannot write ${path}: ${cause?.code ?? (e as Error).message}`, { cause: e })
   }
 }
 
