@@ -7,9 +7,7 @@
  */
 import test from 'ava'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { connect as connectTcp } from 'node:net'
 import { createRootCa, issueCertificate } from '@secdns/pki'
 import { connect, createChannelServer, type EncryptionLevel, type ServerEncryption } from '@secdns/channel'
 import { havePeers, which } from '../helpers/peers.js'
@@ -41,9 +39,13 @@ async function captureRun(level: EncryptionLevel, rule: ServerEncryption): Promi
     handler: async (m) => { const r = Buffer.from(m); r[2]! |= 0x80; return r },
   })
   const { port } = await server.listen({ host: '127.0.0.1', port: 0 })
-  const dir = mkdtempSync(join(tmpdir(), 'secdns-channel-cap-'))
-  const file = join(dir, 'cap.pcapng')
-  const tshark = spawn(which('tshark')!, ['-i', 'lo', '-f', `tcp port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // tshark streams the capture (pcapng) to stdout. Packets sent before dumpcap has really
+  // attached to lo are lost, and "Capturing on" comes a little before that, so the run
+  // starts only once a probe connection to the port has been seen in the capture.
+  const tshark = spawn(which('tshark')!, ['-i', 'lo', '-f', `tcp port ${port}`, '-w', '-'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const chunks: Buffer[] = []
+  let captured = 0
+  tshark.stdout.on('data', (d: Buffer) => { chunks.push(d); captured += d.length })
   try {
     await new Promise<void>((resolve, reject) => {
       let err = ''
@@ -51,6 +53,13 @@ async function captureRun(level: EncryptionLevel, rule: ServerEncryption): Promi
       tshark.stderr.on('data', (d: Buffer) => { err += d.toString(); if (err.includes('Capturing on')) { clearTimeout(timer); resolve() } })
       tshark.once('exit', (code) => { clearTimeout(timer); reject(new Error(`tshark exited with ${code}: ${err}`)) })
     })
+    const header = captured
+    for (let i = 0; captured <= header + 64; i++) {
+      if (i === 200) throw new Error('tshark never showed a probe connection on lo')
+      const probe = connectTcp(port, '127.0.0.1', () => probe.end())
+      probe.on('error', () => undefined)
+      await new Promise((r) => setTimeout(r, 100))
+    }
     const c = await connect(`ws://127.0.0.1:${port}/`, {
       identity: { certPem: cli.certPem, keyPem: cli.keyPem! }, trust: { cas: [root.certPem] }, serverName: SERVER_CN, policy: { encryption: level }, now,
     })
@@ -62,11 +71,10 @@ async function captureRun(level: EncryptionLevel, rule: ServerEncryption): Promi
     const exited = new Promise((r) => tshark.once('exit', r))
     tshark.kill('SIGINT')
     await exited
-    return { capture: readFileSync(file), transform, answered }
+    return { capture: Buffer.concat(chunks), transform, answered }
   } finally {
     if (tshark.exitCode === null) tshark.kill('SIGKILL')
     await server.close()
-    rmSync(dir, { recursive: true, force: true })
   }
 }
 
