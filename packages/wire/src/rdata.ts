@@ -1160,10 +1160,51 @@ export function writeRData(w: WireWriter, d: RData, how: 0 | 1 | 2): void {
  * @example encodeRData({ type: 1, address: '192.0.2.1' }) // Uint8Array [192, 0, 2, 1]
  */
 export function encodeRData(data: RData): Uint8Array {
-  const w = new WireWriter(64)
-  writeRData(w, data, enum_PLAIN)
-  return w.finish()
+  return encodeWith(data, enum_PLAIN)
 }
+
+// One writer reused by encodeRData/canonicalRData/validation: a WireWriter and its buffer
+// per call were a large share of a zone load's allocations. `scratchBusy` guards against
+// a codec that encodes other RDATA while the scratch writer is in use.
+const scratchWriter = new WireWriter(512)
+let scratchBusy = false
+
+function encodeWith(data: RData, mode: number): Uint8Array {
+  if (scratchBusy) {
+    const w = new WireWriter(64)
+    writeRData(w, data, mode as 0 | 2)
+    return w.finish()
+  }
+  scratchBusy = true
+  const w = scratchWriter
+  try {
+    w.reset(false)
+    writeRData(w, data, mode as 0 | 2)
+    return w.buf.slice(0, w.pos)
+  } finally {
+    scratchBusy = false
+  }
+}
+
+/** Encode into the scratch writer only to see that it encodes (ranges, lengths). */
+function checkEncodes(data: RData): void {
+  if (scratchBusy) { encodeWith(data, enum_PLAIN); return }
+  scratchBusy = true
+  try {
+    scratchWriter.reset(false)
+    writeRData(scratchWriter, data, enum_PLAIN)
+  } finally {
+    scratchBusy = false
+  }
+}
+
+// Types whose fromText already checks everything their encoder would (addresses, names,
+// integer ranges, character-string lengths): encoding them again only to validate is
+// redundant, so rdataFromText skips it for these.
+const SELF_VALIDATING = new Set<number>([
+  RRType.A, RRType.NS, RRType.CNAME, RRType.PTR, RRType.DNAME, RRType.MX, RRType.TXT,
+  RRType.SPF, RRType.AAAA, RRType.HINFO, RRType.DS, RRType.CDS,
+])
 
 /**
  * Canonical RDATA for signing: uncompressed, and names lowercased only for the
@@ -1172,9 +1213,7 @@ export function encodeRData(data: RData): Uint8Array {
  * @throws {WireFormatError} ERR_WIRE_VALUE_RANGE
  */
 export function canonicalRData(data: RData): Uint8Array {
-  const w = new WireWriter(64)
-  writeRData(w, data, DNAME_LOWERCASED.has(data.type) ? enum_CANONICAL : enum_PLAIN)
-  return w.finish()
+  return encodeWith(data, DNAME_LOWERCASED.has(data.type) ? enum_CANONICAL : enum_PLAIN)
 }
 
 /**
@@ -1270,7 +1309,7 @@ export function rdataFromText(type: number, tokens: readonly RDataToken[], origi
   const d = codec.fromText(c, origin ?? null, type)
   c.end()
   // the text has to encode (ranges, lengths) so errors show up at parse time
-  encodeRData(d)
+  if (!SELF_VALIDATING.has(type)) checkEncodes(d)
   return d
 }
 

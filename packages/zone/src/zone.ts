@@ -46,7 +46,8 @@ export interface ZoneNode {
 }
 
 function rdataKey(d: RData): string {
-  return Buffer.from(canonicalRData(d)).toString('latin1')
+  const b = canonicalRData(d)
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1')
 }
 
 /**
