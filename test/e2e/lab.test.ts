@@ -107,6 +107,8 @@ test('servers with the wrong certificate are refused with the channel error code
   const eku = step(summary, 'wrong-cert-eku')
   t.is(eku.error?.code, 'ERR_CLIENT_CHANNEL_REFUSED')
   t.is(eku.error?.causeCode, 'ERR_CHANNEL_PEER_PURPOSE')
+  // An ordinary TLS server certificate of the same CA: refused for the missing DNS Server Trust EKU.
+  t.regex(eku.error?.message ?? '', /lacks the DNS Server Trust EKU \(1\.3\.6\.1\.4\.1\.311\.64\.1\.1\)/)
   const ca = step(summary, 'wrong-cert-ca')
   t.is(ca.error?.code, 'ERR_CLIENT_CHANNEL_REFUSED')
   t.is(ca.error?.causeCode, 'ERR_CHANNEL_UNTRUSTED_PEER')

@@ -15,11 +15,15 @@ import { toDer } from './pem.js'
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0])
 
-/** End-entity profiles. */
-export type Profile = 'dns-server' | 'client' | 'admin'
+/**
+ * End-entity profiles. `tls-server` is an ordinary TLS server certificate (serverAuth only):
+ * what a web or admin HTTPS server holds, and exactly what a DNS client must NOT accept as
+ * its DNS server, since it lacks the DNS Server Trust EKU.
+ */
+export type Profile = 'dns-server' | 'tls-server' | 'client' | 'admin'
 
 /** All profiles, in the order the CLI lists them. */
-export const PROFILES: readonly Profile[] = ['dns-server', 'client', 'admin']
+export const PROFILES: readonly Profile[] = ['dns-server', 'tls-server', 'client', 'admin']
 
 /** A certificate, and its private key when we generated it. What every issuing call returns. */
 export interface CertifiedKey {
@@ -353,6 +357,7 @@ export async function checkCsr(csr: string | Uint8Array): Promise<CheckedCsr> {
 export function profileEkus(profile: Profile, ike = false): string[] {
   switch (profile) {
     case 'dns-server': return ike ? [OID_SERVER_AUTH, OID_DNS_SERVER_TRUST, OID_IKE_INTERMEDIATE] : [OID_SERVER_AUTH, OID_DNS_SERVER_TRUST]
+    case 'tls-server': return [OID_SERVER_AUTH]
     case 'client': return ike ? [OID_CLIENT_AUTH, OID_IKE_INTERMEDIATE] : [OID_CLIENT_AUTH]
     case 'admin': return [OID_CLIENT_AUTH, OID_SECDNS_ADMIN]
   }
@@ -363,6 +368,7 @@ export function profileEkus(profile: Profile, ike = false): string[] {
  *
  * - dns-server: EKU serverAuth + DNS Server Trust (+ IKE intermediate), SAN, keyUsage
  *   digitalSignature (+ keyEncipherment for RSA);
+ * - tls-server: EKU serverAuth only, SAN, keyUsage as dns-server;
  * - client: EKU clientAuth (+ IKE intermediate);
  * - admin: EKU clientAuth + the secdns Administrator EKU ({@link OID_SECDNS_ADMIN}).
  *
@@ -379,7 +385,7 @@ export async function issueCertificate(issuer: CertifiedKey, opts: IssueOptions)
   const ip = (opts.ip ?? []).map(checkIpAddress)
   // A DNS server is reached by name: when no dNSName is given, the CN (a host name or an
   // address) becomes a SAN, since clients match SANs only (RFC 6125 §6.4.4).
-  if (opts.profile === 'dns-server' && dns.length === 0) {
+  if ((opts.profile === 'dns-server' || opts.profile === 'tls-server') && dns.length === 0) {
     if (isIP(name) !== 0) {
       if (!ip.includes(name)) ip.push(name)
     } else if (ip.length === 0) {

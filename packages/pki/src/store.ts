@@ -32,7 +32,7 @@ import {
 } from './issue.js'
 import { DEFAULT_KEY_SPEC, exportPrivateKeyPem, importPrivateKeyPem, keySpecOf, type KeySpec } from './keys.js'
 import { parseCertificate } from './verify.js'
-import { decodeExtKeyUsage, OID_DNS_SERVER_TRUST, OID_EXT, OID_SECDNS_ADMIN } from './oids.js'
+import { decodeExtKeyUsage, OID_DNS_SERVER_TRUST, OID_EXT, OID_SECDNS_ADMIN, OID_SERVER_AUTH } from './oids.js'
 
 /** Current store format version. */
 export const STORE_VERSION = 1
@@ -219,7 +219,7 @@ export function entryFor(cert: CertifiedKey, profile: IndexEntry['profile'] | un
   if (prof === undefined) {
     const ext = p.px.extensions.find((e) => e.type === OID_EXT.extKeyUsage)
     const ekus = ext === undefined ? [] : decodeExtKeyUsage(new Uint8Array(ext.value))
-    prof = p.ca ? 'ca' : ekus.includes(OID_DNS_SERVER_TRUST) ? 'dns-server' : ekus.includes(OID_SECDNS_ADMIN) ? 'admin' : ekus.length > 0 ? 'client' : 'unknown'
+    prof = p.ca ? 'ca' : ekus.includes(OID_DNS_SERVER_TRUST) ? 'dns-server' : ekus.includes(OID_SECDNS_ADMIN) ? 'admin' : ekus.includes(OID_SERVER_AUTH) ? 'tls-server' : ekus.length > 0 ? 'client' : 'unknown'
   }
   return {
     serial: cert.serial,

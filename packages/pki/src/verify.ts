@@ -18,7 +18,7 @@ import { MAX_CERTIFICATE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_PATH_LENGTH, MAX_SIG
 import { toDer } from './pem.js'
 
 /** What a certificate is being used for. */
-export type Purpose = 'dns-server' | 'client' | 'admin' | 'any'
+export type Purpose = 'dns-server' | 'tls-server' | 'client' | 'admin' | 'any'
 
 /** Input of {@link verifyCertificate}. */
 export interface VerifyOptions {
@@ -218,6 +218,7 @@ function ekuPhrase(oid: string): string {
 function requiredEkus(purpose: Purpose): string[] {
   switch (purpose) {
     case 'dns-server': return [OID_SERVER_AUTH, OID_DNS_SERVER_TRUST]
+    case 'tls-server': return [OID_SERVER_AUTH]
     case 'client': return [OID_CLIENT_AUTH]
     case 'admin': return [OID_CLIENT_AUTH, OID_SECDNS_ADMIN]
     case 'any': return []
@@ -302,7 +303,7 @@ export async function verifyCertificate(opts: VerifyOptions): Promise<VerifiedCh
   if (!Array.isArray(opts.trusted) || opts.trusted.length === 0) {
     throw new PkiError('ERR_PKI_INVALID_PARAMS', 'verifyCertificate needs at least one trusted CA certificate')
   }
-  if (!['dns-server', 'client', 'admin', 'any'].includes(opts.purpose)) {
+  if (!['dns-server', 'tls-server', 'client', 'admin', 'any'].includes(opts.purpose)) {
     throw new PkiError('ERR_PKI_INVALID_PARAMS', `unknown purpose "${String(opts.purpose)}"`)
   }
   if ((opts.chain ?? []).length > MAX_CHAIN_CERTIFICATES) {

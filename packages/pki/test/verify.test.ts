@@ -89,6 +89,14 @@ test('refuses a server certificate without the DNS Server Trust EKU', async (t) 
   t.true(e!.message.startsWith('certificate for dns1.lab.test lacks the DNS Server Trust EKU (1.3.6.1.4.1.311.64.1.1)'), e!.message)
 })
 
+test('a tls-server certificate from the same CA passes as a TLS server and is refused as a DNS server', async (t) => {
+  const leaf = await issueCertificate(lab.inter, { profile: 'tls-server', name: 'dns1.lab.test', now: NOW })
+  t.deepEqual(parseCertificate(leaf.certDer).eku, [OID_SERVER_AUTH])
+  await t.notThrowsAsync(verifyCertificate(opts(leaf, { purpose: 'tls-server' })))
+  const e = await t.throwsAsync(verifyCertificate(opts(leaf)), { code: 'ERR_PKI_WRONG_PURPOSE' })
+  t.true(e!.message.startsWith('certificate for dns1.lab.test lacks the DNS Server Trust EKU (1.3.6.1.4.1.311.64.1.1)'), e!.message)
+})
+
 test('refuses a server certificate with no EKU at all, and one with only anyExtendedKeyUsage', async (t) => {
   const none = await forge(lab.inter, { name: 'dns1.lab.test', dns: ['dns1.lab.test'] })
   await t.throwsAsync(verifyCertificate(opts(none)), { code: 'ERR_PKI_WRONG_PURPOSE', message: /DNS Server Trust/ })

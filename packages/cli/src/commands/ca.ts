@@ -433,7 +433,7 @@ export function registerCaCommands(program: Command): void {
     .description('verify a certificate against the CA store for a purpose (exit 1 with the coded reason on failure)')
     .requiredOption('--ca <dir>', 'CA store directory (its root is the trust anchor)')
     .requiredOption('--cert <file>', 'certificate to check (PEM may hold the chain after the leaf)')
-    .addOption(new Option('--purpose <purpose>', 'what the certificate is used for').choices(['dns-server', 'client', 'admin', 'any']).makeOptionMandatory())
+    .addOption(new Option('--purpose <purpose>', 'what the certificate is used for').choices(['dns-server', 'tls-server', 'client', 'admin', 'any']).makeOptionMandatory())
     .option('--name <name>', 'expected DNS name or IP address')
     .option('--crl <file>', 'check revocation with this CRL (default: the store CRL)')
     .option('--no-crl', 'skip the revocation check')

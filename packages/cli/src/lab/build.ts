@@ -48,7 +48,7 @@ export interface LabMaterial {
   readonly rogueCa: CertFiles
   readonly server: CertFiles
   readonly client: CertFiles
-  /** dns1.lab.test from the lab CA, without the DNS Server Trust EKU (client profile). */
+  /** dns1.lab.test from the lab CA, an ordinary TLS server certificate: serverAuth but no DNS Server Trust EKU. */
   readonly rogueNoEku: CertFiles
   /** dns1.lab.test with the DNS Server Trust EKU, from another CA. */
   readonly rogueOtherCa: CertFiles
@@ -135,9 +135,10 @@ export async function buildCertificates(dir: string): Promise<Pick<LabMaterial, 
   const rogueRoot = await createRootCa({ name: LAB.rogueCaName, key: 'ecdsa-p256' })
   const server = await issueCertificate(root, { profile: 'dns-server', name: LAB.serverName, dns: [LAB.serverName], ip: ['127.0.0.1'], key: 'ecdsa-p256' })
   const client = await issueCertificate(root, { profile: 'client', name: LAB.clientName, key: 'ecdsa-p256' })
-  // The wrong certificates: the right name, but no DNS Server Trust EKU; or the EKU,
-  // but from a CA the client's rule does not name as its trust authority.
-  const noEku = await issueCertificate(root, { profile: 'client', name: LAB.serverName, key: 'ecdsa-p256' })
+  // The wrong certificates: the right name and CA, but an ordinary TLS server certificate
+  // (serverAuth, no DNS Server Trust EKU); or the EKU, but from a CA the client's rule does
+  // not name as its trust authority.
+  const noEku = await issueCertificate(root, { profile: 'tls-server', name: LAB.serverName, dns: [LAB.serverName], ip: ['127.0.0.1'], key: 'ecdsa-p256' })
   const otherCa = await issueCertificate(rogueRoot, { profile: 'dns-server', name: LAB.serverName, dns: [LAB.serverName], ip: ['127.0.0.1'], key: 'ecdsa-p256' })
   return {
     ca: await writeCert(caDir, 'lab-root-ca', root),
