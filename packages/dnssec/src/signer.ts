@@ -14,7 +14,7 @@ import {
   isActive, isPublished, isRevoked, keyBaseName, keyRole, normalizeZone, publishedKeyTag, type DnssecKey,
 } from './keys.js'
 import { MAX_SIGN_ITERATIONS, nsec3Hash, nsec3Owner, type Nsec3Params } from './nsec3.js'
-import { dnskeyOf, dsOf, rrsigFieldsFor, rrsigSignedData, verifyRrsig, type RrsigFields } from './rrsig.js'
+import { dnskeyOf, dsOf, rrsigLabels, verifyRrsig, type RrsigFields } from './rrsig.js'
 import { toRrsigTime } from './time.js'
 
 /** How the SOA serial changes when signing. */
@@ -330,23 +330,35 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   const pending: Array<{ set: OutSet, fields: RrsigFields, job: number }> = []
   const sigsFor = new Map<OutSet, Rrsig[]>()
   let reused = 0
+  const signerWire = origin.canonicalWire()
+  const inceptionField = toRrsigTime(inception)
   for (const set of out) {
     if (set.signedBy === null) continue
-    const rrs: ResourceRecord[] = set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
     const old = oldSigs.size === 0 ? NO_SIGS : oldSigs.get(`${set.name.hashKey()}|${set.type}`) ?? NO_SIGS
+    // Only a re-sign with old signatures needs the records as objects (to verify them).
+    const rrs: ResourceRecord[] = old.length === 0 ? [] : set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
     const sigs: Rrsig[] = []
     sigsFor.set(set, sigs)
+    // The RRset's canonical RRs (RFC 4034 §6.2, §6.3), built once and shared by every key.
+    let body: Uint8Array | null = null
+    const labels = rrsigLabels(set.name)
     for (const k of set.signedBy) {
       const tag = tagOf.get(k)!
-      const fresh = old.find((s) => s.keyTag === tag && s.algorithm === k.algorithm &&
+      const fresh = old.length === 0 ? undefined : old.find((s) => s.keyTag === tag && s.algorithm === k.algorithm &&
         ((s.expiration - toRrsigTime(now)) | 0) > refresh && ((toRrsigTime(now) - s.inception) | 0) >= 0 &&
         s.originalTtl === set.ttl && s.signerName.equals(origin) &&
         verifyRrsig(rrs, s, { owner: origin, data: dnskeyOf(k, now) }, now) === null)
       if (fresh !== undefined) { sigs.push(fresh); reused++; continue }
+      if (set.rdata.length === 0) fail('ERR_DNSSEC_SIGN_FAILED', 'cannot sign an empty RRset')
       const exp = expiration - jitterFor(set.name, set.type, jitter)
-      const fields = rrsigFieldsFor(rrs, { signer: origin, algorithm: k.algorithm, keyTag: tag, inception, expiration: exp })
+      // Every RR of an output set has the set's TTL, so the Original TTL is that TTL.
+      const fields: RrsigFields = {
+        typeCovered: set.type, algorithm: k.algorithm, labels, originalTtl: set.ttl,
+        expiration: toRrsigTime(exp), inception: inceptionField, keyTag: tag, signerName: origin,
+      }
+      body ??= canonicalSetBody(set)
       pending.push({ set, fields, job: jobs.length })
-      jobs.push({ keyIndex: keyIndex.get(k)!, data: rrsigSignedData(fields, rrs) })
+      jobs.push({ keyIndex: keyIndex.get(k)!, data: signedData(fields, signerWire, body) })
       // Hand full chunks to the parallel signer now, so threads sign while this one builds.
       if (opts.signer !== undefined && jobs.length - chunkStart >= STREAM_CHUNK) {
         chunks.push(opts.signer(keys, jobs.slice(chunkStart)))
@@ -422,6 +434,42 @@ function mergeGlue(records: ResourceRecord[], glue: ResourceRecord[]): ResourceR
   }
   while (g < glue.length) all.push(glue[g++]!)
   return all
+}
+
+/**
+ * The RRs of an output set in canonical form and order (RFC 4034 §6.2, §6.3), back to
+ * back: lowercased owner, type, class, TTL, RDLENGTH, canonical RDATA; duplicates once.
+ */
+function canonicalSetBody(set: OutSet): Uint8Array {
+  const owner = set.name.canonicalWire()
+  let rdatas = set.rdata.map((d) => canonicalRData(d))
+  if (rdatas.length > 1) {
+    rdatas.sort((a, b) => Buffer.compare(a, b))
+    rdatas = rdatas.filter((r, i) => i === 0 || Buffer.compare(rdatas[i - 1]!, r) !== 0)
+  }
+  let size = 0
+  for (const r of rdatas) size += owner.length + 10 + r.length
+  const out = new Uint8Array(size)
+  const v = new DataView(out.buffer)
+  let o = 0
+  for (const r of rdatas) {
+    out.set(owner, o); o += owner.length
+    v.setUint16(o, set.type); v.setUint16(o + 2, set.class); v.setUint32(o + 4, set.ttl); v.setUint16(o + 8, r.length); o += 10
+    out.set(r, o); o += r.length
+  }
+  return out
+}
+
+/** RRSIG signed data (RFC 4034 §3.1.8.1): RRSIG RDATA without the signature, then the RRs. */
+function signedData(f: RrsigFields, signerWire: Uint8Array, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(18 + signerWire.length + body.length)
+  const v = new DataView(out.buffer)
+  v.setUint16(0, f.typeCovered); out[2] = f.algorithm; out[3] = f.labels
+  v.setUint32(4, f.originalTtl); v.setUint32(8, f.expiration >>> 0); v.setUint32(12, f.inception >>> 0); v.setUint16(16, f.keyTag)
+  // RFC 6840 §5.1: the signer's name in lowercase.
+  out.set(signerWire, 18)
+  out.set(body, 18 + signerWire.length)
+  return out
 }
 
 /** Jobs handed to a parallel signer at a time while the rest are still being built. */
