@@ -1,5 +1,7 @@
 /**
- * The admin API: `GET /status`, `POST /reload` and `POST /reload/<zone>`, as JSON.
+ * The admin API: `GET /status`, `POST /reload` and `POST /reload/<zone>`, and the
+ * running resolver's trust anchors: `GET /trust-anchors`, `POST /trust-anchors`
+ * (`{"records": "<DNSKEY/DS text>"}`) and `DELETE /trust-anchors/<zone>[?keyTag=&type=]`, as JSON.
  * Never open: a bearer token read from a file that only its owner may read (0600), or
  * an admin client certificate from our CA (HTTPS with the secdns Administrator EKU).
  */
@@ -9,6 +11,8 @@ import { readFileSync, statSync } from 'node:fs'
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
 import { OID_SECDNS_ADMIN } from '@secdns/pki'
+import { RRType, rdataToText } from '@secdns/wire'
+import { anchorKeyTag, parseAnchorText, ResolverError, type AnchorRecord } from '@secdns/resolver'
 import { ServerError } from './errors.js'
 import type { BoundListener, DnsServer, ListenerPlugin } from './server.js'
 
@@ -31,6 +35,70 @@ export function readTokenFile(file: string): string {
 }
 
 function digest(s: string): Buffer { return createHash('sha256').update(s).digest() }
+
+/** Largest request body the admin API reads (a handful of DNSKEY records). */
+export const MAX_ADMIN_BODY = 64 * 1024
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0
+    const parts: Buffer[] = []
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > MAX_ADMIN_BODY) { reject(new ServerError('ERR_SERVER_CONFIG', `request body larger than ${MAX_ADMIN_BODY} bytes`)); req.destroy(); return }
+      parts.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function anchorJson(a: { record: AnchorRecord, keyTag: number, line?: number }): Record<string, unknown> {
+  const d = a.record.data
+  return {
+    zone: a.record.name.toString(), type: d.type === RRType.DS ? 'DS' : 'DNSKEY', keyTag: a.keyTag, algorithm: d.algorithm,
+    rdata: rdataToText(d), ...(a.line === undefined || a.line === 0 ? {} : { line: a.line }),
+  }
+}
+
+/** The `/trust-anchors` endpoints; false when the path is not one of them. */
+async function trustAnchorEndpoint(server: DnsServer, req: IncomingMessage, url: URL, send: (code: number, body: unknown) => void): Promise<boolean> {
+  const m = /^\/trust-anchors(?:\/([^/]+))?$/.exec(url.pathname)
+  if (!m) return false
+  const anchors = server.recursor?.anchors
+  if (anchors === undefined) { send(409, { error: 'the server has no validating resolver with a trust-anchor file (recursion.trustAnchors)', code: 'ERR_SERVER_CONFIG' }); return true }
+  try {
+    if (req.method === 'GET' && m[1] === undefined) { send(200, { anchors: anchors.list().map(anchorJson) }); return true }
+    if (req.method === 'POST' && m[1] === undefined) {
+      let body: { records?: unknown }
+      try { body = JSON.parse(await readBody(req)) as { records?: unknown } } catch (e) { send(400, { error: `body: ${(e as Error).message}`, code: 'ERR_SERVER_CONFIG' }); return true }
+      if (typeof body?.records !== 'string' || body.records.trim() === '') { send(400, { error: 'body: expected {"records": "<DNSKEY or DS records as text>"}', code: 'ERR_SERVER_CONFIG' }); return true }
+      const records = parseAnchorText(body.records, '<request>').map((e) => e.record)
+      if (records.length === 0) { send(400, { error: 'body.records holds no DNSKEY or DS record', code: 'ERR_SERVER_CONFIG' }); return true }
+      const added = await anchors.add(records)
+      send(200, { added: added.map((r) => anchorJson({ record: r, keyTag: anchorKeyTag(r) })), skipped: records.length - added.length })
+      return true
+    }
+    if (req.method === 'DELETE' && m[1] !== undefined) {
+      const zone = decodeURIComponent(m[1])
+      const kt = url.searchParams.get('keyTag')
+      const type = url.searchParams.get('type')?.toUpperCase()
+      const keyTag = kt === null ? undefined : Number(kt)
+      if (keyTag !== undefined && (!Number.isInteger(keyTag) || keyTag < 0 || keyTag > 65535)) { send(400, { error: `keyTag "${kt}" must be 0…65535`, code: 'ERR_SERVER_CONFIG' }); return true }
+      if (type !== undefined && type !== 'DNSKEY' && type !== 'DS') { send(400, { error: `type "${type}" must be DNSKEY or DS`, code: 'ERR_SERVER_CONFIG' }); return true }
+      const gone = await anchors.remove({ zone: zone.endsWith('.') ? zone : zone + '.', ...(keyTag === undefined ? {} : { keyTag }), ...(type === undefined ? {} : { type }) })
+      if (gone.length === 0) { send(404, { error: `no trust anchor for ${zone}`, code: 'ERR_RESOLVER_ANCHOR_NOT_FOUND' }); return true }
+      send(200, { removed: gone.map(anchorJson) })
+      return true
+    }
+    send(405, { error: `${req.method} is not allowed on ${url.pathname}` })
+  } catch (e) {
+    const err = e as ResolverError
+    send(e instanceof ResolverError && err.code !== 'ERR_RESOLVER_ANCHOR_FILE' ? 400 : 500, { error: err.message, code: err.code })
+  }
+  return true
+}
+
 
 /**
  * The admin API as a listener of the server.
@@ -74,6 +142,11 @@ export class AdminApi implements ListenerPlugin {
       }
       if (!this.#authorized(req)) { send(401, { error: 'unauthorized' }); return }
       const url = new URL(req.url ?? '/', 'http://admin')
+      if (url.pathname.startsWith('/trust-anchors')) {
+        trustAnchorEndpoint(server, req, url, send).then((handled) => { if (!handled) send(404, { error: `no such endpoint: ${req.method} ${url.pathname}` }) },
+          (e: unknown) => send(500, { error: (e as Error).message }))
+        return
+      }
       try {
         if (req.method === 'GET' && url.pathname === '/status') { send(200, server.status()); return }
         const m = /^\/reload(?:\/([^/]+))?$/.exec(url.pathname)

@@ -137,10 +137,35 @@ export const serverConfigSchema = z.strictObject({
    * `acl.recursion`): forwarders and/or root hints, and a TrustAnchors.dns file to validate with.
    */
   recursion: z.strictObject({
+    /** Default forwarders (`address` or `address:port`). */
     forwarders: z.array(z.string().min(1)).default([]),
+    /** Conditional forwarders: names at or below `zone` go to `servers` (the longest match wins). */
+    zoneForwarders: z.array(z.strictObject({ zone: z.string().min(1), servers: z.array(z.string().min(1)).min(1) })).default([]),
+    /** Root server addresses for iterative resolution of names no forwarder takes. */
     rootHints: z.array(z.string().min(1)).default([]),
+    /** TrustAnchors.dns; every name an anchor covers is validated, whatever the client asked. */
     trustAnchors: z.string().min(1).optional(),
-  }).refine((r) => r.forwarders.length > 0 || r.rootHints.length > 0, { message: 'recursion needs forwarders or rootHints', path: ['forwarders'] }).optional(),
+    /** RFC 8198 aggressive use of validated NSEC/NSEC3. */
+    aggressiveNsec: z.boolean().default(false),
+    /** Resolver limits to override (the names of @secdns/resolver's limits.ts), e.g. `maxCacheEntries`. */
+    limits: z.strictObject({
+      maxCnameChain: z.int().min(1).max(64).optional(),
+      maxReferralDepth: z.int().min(1).max(64).optional(),
+      maxQueriesPerResolution: z.int().min(1).max(1000).optional(),
+      maxSignatureChecks: z.int().min(1).max(10000).optional(),
+      nsec3SoftIterationLimit: z.int().min(0).max(2500).optional(),
+      nsec3HardIterationLimit: z.int().min(0).max(2500).optional(),
+      queryTimeoutMs: z.int().min(50).max(60000).optional(),
+      retriesPerServer: z.int().min(0).max(10).optional(),
+      maxCacheEntries: z.int().min(0).max(10_000_000).optional(),
+      maxCacheBytes: z.int().min(0).optional(),
+      maxCacheTtl: z.int().min(0).max(604800).optional(),
+      maxNegativeTtl: z.int().min(0).max(604800).optional(),
+      bogusTtl: z.int().min(0).max(86400).optional(),
+    }).optional(),
+  }).refine((r) => r.forwarders.length > 0 || r.rootHints.length > 0 || r.zoneForwarders.length > 0, {
+    message: 'recursion needs forwarders, zoneForwarders or rootHints', path: ['forwarders'],
+  }).optional(),
   limits: limitsSchema.default(limitsSchema.parse({})),
   /** RFC 5001: the NSID we return when asked; none when unset. */
   nsid: z.string().max(128).optional(),

@@ -11,7 +11,7 @@ export { makeServerCookie, checkServerCookie, responseCookie, COOKIE_MAX_AGE_S, 
 export {
   DnsServer, splitHostPort, type ServerCounters, type BoundListener, type Peer, type ReloadResult, type DnsServerOptions, type ListenerPlugin,
 } from './server.js'
-export type { Recursor, RecursionResult } from './recursor.js'
+export type { Recursor, RecursionResult, TrustAnchorAdmin } from './recursor.js'
 export {
   HMAC_SHA256, DEFAULT_FUDGE, MIN_MAC_OCTETS, tsigKey, findTsig, parseTsigRData, verifyTsig, signTsig, tsigSize, withoutTsig,
   type TsigKey, type TsigRecord, type FoundTsig, type TsigCheck, type SignOptions,

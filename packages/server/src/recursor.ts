@@ -4,6 +4,26 @@
  * recursion ACL allows the client.
  */
 import type { Question, ResourceRecord } from '@secdns/wire'
+import type { AnchorFilter, AnchorRecord, TrustAnchor } from '@secdns/resolver'
+
+/**
+ * The trust anchors of a running validating recursor, changed without a restart
+ * (the admin API's `/trust-anchors` endpoints).
+ */
+export interface TrustAnchorAdmin {
+  /** The anchors in use, in file order. */
+  list(): TrustAnchor[]
+  /**
+   * Add anchors: written to the trust-anchor file first (atomically), then used at once.
+   * @returns the records actually added (duplicates left out)
+   */
+  add(records: readonly ResourceRecord[]): Promise<AnchorRecord[]>
+  /**
+   * Remove anchors: written to the file first, then no longer used.
+   * @returns the removed anchors (none: `ERR_RESOLVER_ANCHOR_NOT_FOUND`)
+   */
+  remove(filter: AnchorFilter): Promise<TrustAnchor[]>
+}
 
 /** What a recursor returns: the sections of the answer and the security status. */
 export interface RecursionResult {
@@ -30,4 +50,6 @@ export interface Recursor {
    * @param opts DO and CD from the query
    */
   resolve(question: Question, opts: { readonly dnssecOk: boolean, readonly checkingDisabled: boolean }): Promise<RecursionResult>
+  /** Trust-anchor management, when the recursor validates from a trust-anchor file. */
+  readonly anchors?: TrustAnchorAdmin
 }

@@ -141,6 +141,8 @@ export class DnsServer {
 
   /** The sockets bound (ports resolved when the configuration said 0). */
   get listeners(): readonly BoundListener[] { return this.#bound }
+  /** The recursor names outside our zones go to (undefined: no recursion). */
+  get recursor(): Recursor | undefined { return this.#recursor }
 
   /** Add a listener (DoT, channel, admin) started and stopped with the server. */
   use(plugin: ListenerPlugin): void { this.#plugins.push(plugin) }

@@ -69,7 +69,7 @@ test('configured recursion forwards through @secdns/resolver and validates with 
 })
 
 test('a recursion section without forwarders or root hints is rejected naming the field', (t) => {
-  t.throws(() => parseConfig({ listeners: {}, recursion: {} }), { code: 'ERR_SERVER_CONFIG', message: /recursion\.forwarders: recursion needs forwarders or rootHints/ })
+  t.throws(() => parseConfig({ listeners: {}, recursion: {} }), { code: 'ERR_SERVER_CONFIG', message: /recursion\.forwarders: recursion needs forwarders, zoneForwarders or rootHints/ })
 })
 
 test('an Extended DNS Error from the recursor is passed on to EDNS clients', async (t) => {
