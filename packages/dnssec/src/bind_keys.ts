@@ -4,7 +4,6 @@
  */
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { readFile, mkdir } from 'node:fs/promises'
-import { writeFileAtomic as pkiWriteFileAtomic } from '@secdns/pki'
 import { basename, join } from 'node:path'
 import { algorithmInfo, algorithmToString, privateKeyFromRaw, privateKeyToRaw } from './algorithms.js'
 import { DnssecError } from './errors.js'
@@ -172,6 +171,9 @@ export async function readBindKey(path: string): Promise<DnssecKey> {
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   try {
+    // Loaded on first write: @secdns/pki pulls in the x509 library (~0.1 s at start-up),
+    // which signing a zone or reading keys never needs.
+    const { writeFileAtomic: pkiWriteFileAtomic } = await import('@secdns/pki')
     await pkiWriteFileAtomic(path, data, mode)
   } catch (e) {
     const cause = (e as { cause?: NodeJS.ErrnoException }).cause
