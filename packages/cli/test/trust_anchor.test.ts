@@ -1,14 +1,25 @@
 import test from 'ava'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs'
+import { execFile, spawnSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+import { Name, RRType, createQuery, decodeMessage, encodeMessage } from '@secdns/wire'
+import { DnsServer, createDnsServer, parseConfig } from '@secdns/server'
 
 const bin = fileURLToPath(new URL('../../bin/secdns.js', import.meta.url))
 const fixtures = fileURLToPath(new URL('../../../resolver/test/fixtures/anchors/', import.meta.url))
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'trust-anchor', ...args], { encoding: 'utf8' })
 const dir = mkdtempSync(join(tmpdir(), 'secdns-cli-ta-'))
+const signed = fileURLToPath(new URL('../../../server/test/fixtures/example.test.nsec.signed', import.meta.url))
+const TOKEN = 'a-long-enough-admin-token-0123456789'
+// Asynchronous: the server under test runs in this process and must keep answering.
+const runAsync = (...args: string[]): Promise<{ status: number, stdout: string, stderr: string }> => new Promise((resolve) => {
+  execFile(process.execPath, [bin, 'trust-anchor', ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
+    resolve({ status: err === null ? 0 : typeof err.code === 'number' ? err.code : 99, stdout, stderr })
+  })
+})
 const DS = 'example.test. DS 61811 13 2 0102DFEA3A358309DF9E91A65CD3D14F0CE1F0517E4F83FE1507AECAACAD7DA5'
 
 test('add creates the file, list shows the anchor, a second add of it is skipped', (t) => {
@@ -61,4 +72,53 @@ test('bad input exits 2 with a coded message and leaves the file alone', (t) => 
   const missing = run('add', '--file', join(dir, 'e.dns'), '--import', join(dir, 'nope.conf'))
   t.is(missing.status, 2)
   t.false(existsSync(join(dir, 'e.dns')))
+})
+
+test('add, list and remove --server change a running server\'s anchors: the file keeps its comments and validation follows', async (t) => {
+  const auth = new DnsServer(parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
+    zones: [{ name: 'example.test', type: 'primary', file: signed }],
+  }))
+  await auth.start()
+  t.teardown(() => auth.stop())
+  const d = mkdtempSync(join(tmpdir(), 'secdns-cli-ta-server-'))
+  const anchors = join(d, 'TrustAnchors.dns')
+  writeFileSync(anchors, '; anchors of the lab resolver\n')
+  writeFileSync(join(d, 'token'), TOKEN + '\n')
+  chmodSync(join(d, 'token'), 0o600)
+  const rec = createDnsServer(parseConfig({
+    listeners: { admin: { address: '127.0.0.1', port: 0, tokenFile: join(d, 'token') } }, acl: { recursion: ['localhost'] },
+    recursion: { forwarders: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`], trustAnchors: anchors },
+  }))
+  await rec.start()
+  t.teardown(() => rec.stop())
+  const url = `http://127.0.0.1:${rec.listeners.find((l) => l.kind === 'admin')!.port}`
+  const ask = async () => decodeMessage((await rec.handle(encodeMessage(createQuery(Name.fromString('www.example.test.'), RRType.A, { rd: true, dnssecOk: true })),
+    { address: '127.0.0.1', port: 1, transport: 'udp' }))![0]!)
+  const ksk = readFileSync(signed, 'utf8').replace(/\(\s*([^)]*?)\s*\)/g, (_, inner: string) => inner.replace(/\s+/g, ' '))
+    .split('\n').find((l) => /DNSKEY\s+257 3 13/.test(l))!.trim().replace(/^.*DNSKEY\s+/, '').replace(/\s*;.*$/, '')
+
+  t.false((await ask()).flags.ad)
+  const refused = await runAsync('add', '--server', url, `example.test. 3600 IN DNSKEY ${ksk}`)
+  t.is(refused.status, 1)
+  t.regex(refused.stderr, /refused our credentials/)
+  t.is(readFileSync(anchors, 'utf8'), '; anchors of the lab resolver\n')
+
+  const added = await runAsync('add', '--server', url, '--token-file', join(d, 'token'), '--json', `example.test. 3600 IN DNSKEY ${ksk}`)
+  t.is(added.status, 0, added.stderr)
+  t.is((JSON.parse(added.stdout) as { added: { zone: string }[] }).added[0]!.zone, 'example.test.')
+  t.regex(readFileSync(anchors, 'utf8'), /^; anchors of the lab resolver\nexample\.test\.\s+3600\s+IN\s+DNSKEY\s+257 3 13 /)
+  t.true((await ask()).flags.ad)
+
+  const listed = await runAsync('list', '--server', url, '--token-file', join(d, 'token'))
+  t.is(listed.status, 0, listed.stderr)
+  t.regex(listed.stdout, /^example\.test\.\tDNSKEY  tag \d+ alg 13\n$/)
+
+  const removed = await runAsync('remove', 'example.test', '--server', url, '--token-file', join(d, 'token'))
+  t.is(removed.status, 0, removed.stderr)
+  t.regex(removed.stdout, /^removed example\.test\./)
+  t.is(readFileSync(anchors, 'utf8'), '; anchors of the lab resolver\n')
+  t.false((await ask()).flags.ad)
+  const again = await runAsync('remove', 'example.test', '--server', url, '--token-file', join(d, 'token'))
+  t.is(again.status, 1)
 })

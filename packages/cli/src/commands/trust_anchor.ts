@@ -1,29 +1,98 @@
 /**
  * `secdns trust-anchor add|remove|list|check|export`: the trust anchors of the validating
  * resolver, kept in `TrustAnchors.dns` (Windows' TrustAnchors zone as a master file).
- * Exit codes: 0 ok, 1 nothing matched (remove) or an anchor no longer matches (check),
- * 2 usage or input error.
+ * With `--server <http(s)://admin-api>`, `add`, `remove` and `list` change the anchors of a
+ * running server through its admin API instead (applied at once, persisted by the server).
+ * Exit codes: 0 ok, 1 nothing matched (remove), an anchor no longer matches (check) or the
+ * admin API refused or failed, 2 usage or input error.
  */
 import { readFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { createInterface } from 'node:readline/promises'
 import { Command, type CommanderError } from 'commander'
+import { loadConfig, readTokenFile } from '@secdns/server'
 import { Name, RRType, rdataToText } from '@secdns/wire'
 import {
   TrustAnchors, parseAnchorText, importAnchors, exportBindAnchors, exportUnboundAnchors, addTrustAnchors,
   removeTrustAnchors, anchorKeyTag, fetchDnskeys, parseServer, Resolver, ResolverError, type TrustAnchor, type AnchorRecord,
 } from '@secdns/resolver'
 
-interface CommonOptions { file: string, json?: boolean }
+interface CommonOptions {
+  file?: string, json?: boolean, server?: string,
+  tokenFile?: string, config?: string, cert?: string, key?: string, ca?: string
+}
 
 class UsageError extends Error {
   readonly code = 'ERR_USAGE'
+}
+
+/** The admin API refused our credentials, or answered with an error that is not the input's fault. */
+class AdminApiError extends Error {
+  readonly code: string
+  readonly exitCode: number
+  constructor(code: string, message: string, exitCode: number) {
+    super(message)
+    this.code = code
+    this.exitCode = exitCode
+  }
 }
 
 function fail(err: unknown, json: boolean): void {
   const e = err as { code?: string, message?: string }
   if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code: e.code ?? 'ERR_USAGE', message: e.message ?? String(err) } }) + '\n')
   else process.stderr.write(`secdns: ${e.message ?? String(err)}\n`)
-  process.exitCode = err instanceof ResolverError && err.code === 'ERR_RESOLVER_ANCHOR_NOT_FOUND' ? 1 : 2
+  process.exitCode = err instanceof AdminApiError ? err.exitCode : err instanceof ResolverError && err.code === 'ERR_RESOLVER_ANCHOR_NOT_FOUND' ? 1 : 2
+}
+
+/** True when `--server` names an admin API (a URL) rather than a DNS server address. */
+function adminUrl(opts: CommonOptions): URL | undefined {
+  if (opts.server === undefined || !/^https?:\/\//i.test(opts.server)) return undefined
+  try { return new URL(opts.server) } catch (e) { throw new UsageError(`--server "${opts.server}" is not a URL: ${(e as Error).message}`) }
+}
+
+function localFile(opts: CommonOptions): string {
+  if (opts.file === undefined) throw new UsageError('give --file <TrustAnchors.dns>, or --server <http(s)://admin API> to change a running server')
+  return opts.file
+}
+
+/** One admin API call, authenticated as `secdns server status|reload` are: bearer token or admin certificate. */
+async function adminCall(url: URL, opts: CommonOptions, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const headers: Record<string, string> = {}
+  let tokenFile = opts.tokenFile
+  if (tokenFile === undefined && opts.config !== undefined && opts.cert === undefined) tokenFile = loadConfig(opts.config).listeners.admin?.tokenFile
+  if (tokenFile !== undefined) headers['authorization'] = `Bearer ${readTokenFile(tokenFile)}`
+  const payload = body === undefined ? undefined : JSON.stringify(body)
+  if (payload !== undefined) headers['content-type'] = 'application/json'
+  const tls = url.protocol === 'https:'
+  const read = (f: string | undefined, what: string): Buffer | undefined => {
+    if (f === undefined) return undefined
+    try { return readFileSync(f) } catch (e) { throw new UsageError(`${what} ${f}: ${(e as Error).message}`) }
+  }
+  const tlsOpts = tls ? { ca: read(opts.ca, '--ca'), cert: read(opts.cert, '--cert'), key: read(opts.key, '--key'), checkServerIdentity: () => undefined } : {}
+  const base = url.pathname.replace(/\/$/, '')
+  const { status, data } = await new Promise<{ status: number, data: string }>((resolve, reject) => {
+    const req = (tls ? httpsRequest : httpRequest)(url, { method, path: base + path, headers, ...tlsOpts }, (res) => {
+      let data = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => { data += c })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, data }))
+    })
+    req.on('error', (e) => reject(new AdminApiError('ERR_ADMIN_UNREACHABLE', `admin API at ${url.origin}: ${e.message}`, 1)))
+    req.end(payload)
+  })
+  let json: Record<string, unknown>
+  try { json = JSON.parse(data) as Record<string, unknown> } catch { throw new AdminApiError('ERR_ADMIN_RESPONSE', `admin API answered ${status} with something that is not JSON`, 1) }
+  if (status === 401) throw new AdminApiError('ERR_ADMIN_UNAUTHORIZED', 'the admin API refused our credentials (give --token-file, --config or --cert/--key)', 1)
+  if (status !== 200) {
+    const code = typeof json['code'] === 'string' ? json['code'] : `HTTP_${status}`
+    throw new AdminApiError(code, String(json['error'] ?? `admin API answered ${status}`), status === 400 ? 2 : 1)
+  }
+  return json
+}
+
+function printAnchors(verb: string, anchors: { zone: string, type: string, keyTag: number, algorithm: number }[]): void {
+  for (const a of anchors) process.stdout.write(`${verb}${a.zone}\t${a.type.padEnd(7)} tag ${a.keyTag} alg ${a.algorithm}\n`)
 }
 
 function anchorJson(a: { record: AnchorRecord, keyTag: number, line?: number }): Record<string, unknown> {
@@ -41,13 +110,20 @@ function anchorLine(a: { record: AnchorRecord, keyTag: number }): string {
   return `${a.record.name.toString()}\t${what}`
 }
 
-function list(opts: CommonOptions): void {
-  const all: TrustAnchor[] = TrustAnchors.load(opts.file).list()
+async function list(opts: CommonOptions): Promise<void> {
+  const url = adminUrl(opts)
+  if (url !== undefined) {
+    const r = await adminCall(url, opts, 'GET', '/trust-anchors')
+    if (opts.json) process.stdout.write(JSON.stringify({ ok: true, anchors: r['anchors'] }) + '\n')
+    else printAnchors('', r['anchors'] as never)
+    return
+  }
+  const all: TrustAnchor[] = TrustAnchors.load(localFile(opts)).list()
   if (opts.json) process.stdout.write(JSON.stringify({ ok: true, anchors: all.map(anchorJson) }) + '\n')
   else for (const a of all) process.stdout.write(anchorLine(a) + '\n')
 }
 
-interface AddOptions extends CommonOptions { import?: string, fromZone?: string, server?: string, yes?: boolean }
+interface AddOptions extends CommonOptions { import?: string, fromZone?: string, yes?: boolean }
 
 async function fromZone(opts: AddOptions): Promise<AnchorRecord[]> {
   if (opts.server === undefined) throw new UsageError('--from-zone needs --server <address[:port]> to ask')
@@ -84,7 +160,18 @@ async function add(words: string[], opts: AddOptions): Promise<void> {
     if (words.length === 0) throw new UsageError('give a record ("example.test. DNSKEY 257 3 13 …") or --import <file>')
     records = parseAnchorText(words.join(' '), '<argument>').map((e) => e.record)
   }
-  const added = await addTrustAnchors(opts.file, records)
+  const url = opts.fromZone === undefined ? adminUrl(opts) : undefined
+  if (url !== undefined) {
+    const text = records.map((r) => `${r.name.toString()} ${r.ttl} IN ${r.data.type === RRType.DS ? 'DS' : 'DNSKEY'} ${rdataToText(r.data)}`).join('\n')
+    const res = await adminCall(url, opts, 'POST', '/trust-anchors', { records: text })
+    if (opts.json) process.stdout.write(JSON.stringify({ ok: true, added: res['added'], skipped: res['skipped'] }) + '\n')
+    else {
+      printAnchors('added ', res['added'] as never)
+      if (Number(res['skipped']) > 0) process.stdout.write(`${String(res['skipped'])} already present\n`)
+    }
+    return
+  }
+  const added = await addTrustAnchors(localFile(opts), records)
   if (opts.json) process.stdout.write(JSON.stringify({ ok: true, added: added.map((r) => anchorJson({ record: r, keyTag: anchorKeyTag(r) })), skipped: records.length - added.length }) + '\n')
   else {
     for (const r of added) process.stdout.write(`added ${anchorLine({ record: r, keyTag: anchorKeyTag(r) })}\n`)
@@ -102,13 +189,21 @@ async function remove(zone: string, opts: CommonOptions & { keyTag?: string, typ
   }
   const type = opts.type?.toUpperCase()
   if (type !== undefined && type !== 'DNSKEY' && type !== 'DS') throw new UsageError(`--type "${opts.type}" must be DNSKEY or DS`)
-  const gone = await removeTrustAnchors(opts.file, { zone: name, ...(keyTag === undefined ? {} : { keyTag }), ...(type === undefined ? {} : { type }) })
+  const url = adminUrl(opts)
+  if (url !== undefined) {
+    const q = new URLSearchParams({ ...(keyTag === undefined ? {} : { keyTag: String(keyTag) }), ...(type === undefined ? {} : { type }) }).toString()
+    const res = await adminCall(url, opts, 'DELETE', `/trust-anchors/${encodeURIComponent(name.toString())}${q === '' ? '' : `?${q}`}`)
+    if (opts.json) process.stdout.write(JSON.stringify({ ok: true, removed: res['removed'] }) + '\n')
+    else printAnchors('removed ', res['removed'] as never)
+    return
+  }
+  const gone = await removeTrustAnchors(localFile(opts), { zone: name, ...(keyTag === undefined ? {} : { keyTag }), ...(type === undefined ? {} : { type }) })
   if (opts.json) process.stdout.write(JSON.stringify({ ok: true, removed: gone.map(anchorJson) }) + '\n')
   else for (const a of gone) process.stdout.write(`removed ${anchorLine(a)}\n`)
 }
 
 function exportAnchors(opts: CommonOptions & { format: string, initial?: boolean }): void {
-  const recs = TrustAnchors.load(opts.file).list().map((a) => a.record)
+  const recs = TrustAnchors.load(localFile(opts)).list().map((a) => a.record)
   if (opts.format === 'bind') process.stdout.write(exportBindAnchors(recs, opts.initial ? 'initial' : 'static'))
   else if (opts.format === 'unbound') process.stdout.write(exportUnboundAnchors(recs))
   else throw new UsageError(`--format "${opts.format}" must be bind or unbound`)
@@ -116,7 +211,7 @@ function exportAnchors(opts: CommonOptions & { format: string, initial?: boolean
 
 async function check(opts: CommonOptions & { server?: string }): Promise<void> {
   if (opts.server === undefined) throw new UsageError('check needs --server <address[:port]> to fetch the anchored zones\' keys from')
-  const ta = TrustAnchors.load(opts.file)
+  const ta = TrustAnchors.load(localFile(opts))
   const r = new Resolver({ trustAnchors: ta, forwarders: [parseServer(opts.server)] })
   const status = await r.prime()
   const bad = status.filter((a) => a.state !== 'secure')
@@ -128,7 +223,8 @@ async function check(opts: CommonOptions & { server?: string }): Promise<void> {
 
 function run<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
-    const opts = args.find((a) => typeof a === 'object' && a !== null && 'file' in a) as CommonOptions | undefined
+    // commander passes (…arguments, options, command): the options are the last plain object.
+    const opts = args.filter((a) => typeof a === 'object' && a !== null && !Array.isArray(a) && !(a instanceof Command)).at(-1) as CommonOptions | undefined
     try {
       await fn(...args)
     } catch (e) {
@@ -149,18 +245,28 @@ export function registerTrustAnchorCommands(program: Command): void {
   const exit = (err: CommanderError): never => process.exit(err.exitCode === 0 ? 0 : 2)
   const ta = program.command('trust-anchor').description('Trust anchors of the validating resolver (TrustAnchors.dns)').exitOverride(exit)
   const common = (c: Command): Command => c
-    .requiredOption('-f, --file <path>', 'the trust-anchor file (TrustAnchors.dns)')
+    .option('-f, --file <path>', 'the trust-anchor file (TrustAnchors.dns)')
     .option('--json', 'machine-readable output')
     .exitOverride(exit)
-  common(ta.command('list').description('list the anchors: zone, type, key tag, algorithm'))
+  // The credentials `secdns server status|reload` use: a token file (directly or through
+  // server.json), or an admin client certificate for an HTTPS admin API.
+  const remote = (c: Command): Command => c
+    .option('--token-file <file>', 'with --server URL: the admin token file (mode 0600)')
+    .option('-c, --config <file>', 'with --server URL: server.json, whose listeners.admin.tokenFile to use')
+    .option('--cert <pem>', 'with --server https://…: admin client certificate')
+    .option('--key <pem>', 'with --server https://…: private key of the admin client certificate')
+    .option('--ca <pem>', 'with --server https://…: CA certificate to check the admin API with')
+  remote(common(ta.command('list').description('list the anchors: zone, type, key tag, algorithm')))
+    .option('--server <url>', 'list the anchors a running server uses, through its admin API (http(s)://address:port)')
     .action(run((opts: CommonOptions) => list(opts)))
-  common(ta.command('add [record...]').description('add a DNSKEY or DS record given as text, every anchor of a BIND/Unbound/TrustAnchors file, or the keys a zone serves'))
+  remote(common(ta.command('add [record...]').description('add a DNSKEY or DS record given as text, every anchor of a BIND/Unbound/TrustAnchors file, or the keys a zone serves')))
     .option('--import <file>', 'import from named.conf (trust-anchors/trusted-keys/managed-keys), an Unbound anchor file or another TrustAnchors.dns')
     .option('--from-zone <zone>', 'fetch the zone\'s DNSKEY RRset, show key tags and DS digests, and trust its SEP keys after confirmation')
-    .option('--server <address[:port]>', 'the server to fetch --from-zone keys from')
+    .option('--server <address[:port]|url>', 'the server to fetch --from-zone keys from; or, without --from-zone, a running server\'s admin API (http(s)://address:port) to add the anchor to')
     .option('--yes', 'do not ask before trusting fetched keys')
     .action(run((words: string[], opts: AddOptions) => add(words, opts)))
-  common(ta.command('remove <zone>').description('remove the anchors of a zone (exit 1 when none matched)'))
+  remote(common(ta.command('remove <zone>').description('remove the anchors of a zone (exit 1 when none matched)')))
+    .option('--server <url>', 'remove from a running server through its admin API (http(s)://address:port)')
     .option('--key-tag <n>', 'only the anchor with this key tag')
     .option('--type <type>', 'only DNSKEY or DS anchors')
     .action(run((zone: string, opts: CommonOptions & { keyTag?: string, type?: string }) => remove(zone, opts)))
