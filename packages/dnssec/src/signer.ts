@@ -68,6 +68,8 @@ export interface SignZoneResult {
 }
 
 const NO_SIGS: readonly Rrsig[] = []
+/** Placeholder RDATA of an RRSIG slot until its signature arrives (always replaced before return). */
+const NO_DATA: RData = { type: RRType.RRSIG, data: new Uint8Array(0) }
 
 const DNSSEC_TYPES = new Set<number>([RRType.RRSIG, RRType.NSEC, RRType.NSEC3, RRType.NSEC3PARAM, RRType.DNSKEY])
 
@@ -366,13 +368,17 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
       }
     }
   }
-  const signatures = opts.signer !== undefined ? await flushChunks(opts.signer, keys, jobs, chunks) : signLocally(keys, jobs, opts.progress)
+  // Start the signing now (the last chunk too) and lay out the output while threads sign.
+  const signing = opts.signer !== undefined ? flushChunks(opts.signer, keys, jobs, chunks) : null
+  const pendingFor = new Map<OutSet, Array<{ fields: RrsigFields, job: number }>>()
   for (const p of pending) {
-    sigsFor.get(p.set)!.push({ type: RRType.RRSIG, ...p.fields, signature: signatures[p.job]! })
+    const list = pendingFor.get(p.set)
+    if (list === undefined) pendingFor.set(p.set, [{ fields: p.fields, job: p.job }]); else list.push({ fields: p.fields, job: p.job })
   }
 
   // Output order: owners canonical; SOA first at the apex, then types by number; each
-  // RRset followed by its RRSIGs (as dnssec-signzone writes them).
+  // RRset followed by its RRSIGs (as dnssec-signzone writes them). New signatures get a
+  // slot now and their RDATA once signed.
   const byOwner = new Map<string, { name: Name, sets: OutSet[] }>()
   for (const set of out) {
     const k = set.name.hashKey()
@@ -382,6 +388,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   }
   const ordered = [...byOwner.values()].sort((a, b) => a.name.compare(b.name))
   const records: ResourceRecord[] = []
+  const slots: Array<{ rec: ResourceRecord, fields: RrsigFields, job: number }> = []
   for (const o of ordered) {
     o.sets.sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
     for (const set of o.sets) {
@@ -390,9 +397,18 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
         const sorted = set.rdata.map((d) => ({ d, k: canonicalRData(d) })).sort((a, b) => Buffer.compare(a.k, b.k))
         for (const { d } of sorted) records.push({ name: set.name, class: set.class, ttl: set.ttl, data: d })
       }
-      const sigs = sigsFor.get(set) ?? []
-      sigs.sort((a, b) => a.algorithm - b.algorithm || a.keyTag - b.keyTag)
-      for (const s of sigs) records.push({ name: set.name, class: set.class, ttl: s.originalTtl, data: s })
+      // Reused signatures first, then new ones, each in key order; a stable sort by
+      // algorithm and key tag keeps that order among equal tags.
+      const entries: Array<{ algorithm: number, keyTag: number, sig: Rrsig | null, fields: RrsigFields | null, job: number }> = []
+      for (const s of sigsFor.get(set) ?? NO_SIGS) entries.push({ algorithm: s.algorithm, keyTag: s.keyTag, sig: s, fields: null, job: -1 })
+      for (const p of pendingFor.get(set) ?? []) entries.push({ algorithm: p.fields.algorithm, keyTag: p.fields.keyTag, sig: null, fields: p.fields, job: p.job })
+      if (entries.length > 1) entries.sort((a, b) => a.algorithm - b.algorithm || a.keyTag - b.keyTag)
+      for (const e of entries) {
+        if (e.sig !== null) { records.push({ name: set.name, class: set.class, ttl: e.sig.originalTtl, data: e.sig }); continue }
+        const rec: ResourceRecord = { name: set.name, class: set.class, ttl: e.fields!.originalTtl, data: NO_DATA }
+        records.push(rec)
+        slots.push({ rec, fields: e.fields!, job: e.job })
+      }
     }
   }
   // Glue and occluded data stay, unsigned, after the zone cut they belong to.
@@ -402,6 +418,9 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     for (const set of node.rrsets.values()) for (const d of set.rdata) glue.push({ name: node.name, class: set.class, ttl: set.ttl, data: d })
   }
   const merged = mergeGlue(records, glue)
+
+  const signatures = signing !== null ? await signing : signLocally(keys, jobs, opts.progress)
+  for (const sl of slots) sl.rec.data = { type: RRType.RRSIG, ...sl.fields, signature: signatures[sl.job]! }
 
   const digests = opts.dsDigests ?? [2]
   const ds: ResourceRecord<Ds>[] = []
