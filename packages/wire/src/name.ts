@@ -384,8 +384,15 @@ export class Name {
   hashKey(): string {
     if (this.#key !== undefined) return this.#key
     const w = this.wire
+    // A native latin1 decode then toLowerCase is far cheaper than building the string a
+    // char at a time; but toLowerCase also folds latin1 letters (0xC0-0xDE) where DNS
+    // folds ASCII only (RFC 4343 §3), so names with such octets take the slow path.
+    const fast = Buffer.from(w.buffer, w.byteOffset, w.length).toString('latin1')
+    let i = 0
+    while (i < fast.length && fast.charCodeAt(i) < 0xc0) i++
+    if (i === fast.length) return (this.#key = fast.toLowerCase())
     let s = ''
-    for (let i = 0; i < w.length; i++) s += String.fromCharCode(lower(w[i]!))
+    for (let j = 0; j < w.length; j++) s += String.fromCharCode(lower(w[j]!))
     return (this.#key = s)
   }
 }

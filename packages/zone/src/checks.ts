@@ -73,10 +73,9 @@ function checkNsTarget(zone: Zone, target: Name, ns: RRset, errors: ZoneError[],
   // Targets outside the zone are resolved elsewhere; nothing to check here.
   if (!target.isSubdomainOf(zone.origin)) return
   const node = zone.node(target)
-  const owner = ns.name.toString()
   if (node?.rrsets.has(RRType.CNAME)) {
     // RFC 2181 §10.3: NS must not point at an alias.
-    errors.push(new ZoneError('ERR_ZONE_NS_IS_CNAME', `NS '${target.toString()}' of ${owner} is a CNAME (not allowed)`, loc))
+    errors.push(new ZoneError('ERR_ZONE_NS_IS_CNAME', `NS '${target.toString()}' of ${ns.name.toString()} is a CNAME (not allowed)`, loc))
     return
   }
   if (node !== undefined && (node.rrsets.has(RRType.A) || node.rrsets.has(RRType.AAAA))) return
@@ -84,6 +83,6 @@ function checkNsTarget(zone: Zone, target: Name, ns: RRset, errors: ZoneError[],
   // reached through address records kept here: glue below a delegation.
   const under = zone.cutAbove(target)
   const what = under !== undefined ? `no glue (A or AAAA) below the delegation ${under.name.toString()}` : 'no address records (A or AAAA)'
-  errors.push(new ZoneError('ERR_ZONE_MISSING_GLUE', `NS '${target.toString()}' of ${owner} has ${what}`, loc))
+  errors.push(new ZoneError('ERR_ZONE_MISSING_GLUE', `NS '${target.toString()}' of ${ns.name.toString()} has ${what}`, loc))
 }
 
