@@ -326,9 +326,11 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   const keys = unique([...chosen.dnskeySigners, ...chosen.dataSigners])
   const keyIndex = new Map(keys.map((k, i) => [k, i]))
   const tagOf = new Map(keys.map((k) => [k, publishedKeyTag(k, now)]))
-  const jobs: SignJob[] = []
+  // Jobs not yet handed to the signer: a sent chunk is dropped here, so its signed data is
+  // freed once signed rather than held until the whole zone is done.
+  let jobs: SignJob[] = []
+  let jobCount = 0
   const chunks: Array<Promise<Uint8Array[]>> = []
-  let chunkStart = 0
   const pending: Array<{ set: OutSet, fields: RrsigFields, job: number }> = []
   const sigsFor = new Map<OutSet, Rrsig[]>()
   let reused = 0
@@ -359,12 +361,12 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
         expiration: toRrsigTime(exp), inception: inceptionField, keyTag: tag, signerName: origin,
       }
       body ??= canonicalSetBody(set)
-      pending.push({ set, fields, job: jobs.length })
+      pending.push({ set, fields, job: jobCount++ })
       jobs.push({ keyIndex: keyIndex.get(k)!, data: signedData(fields, signerWire, body) })
       // Hand full chunks to the parallel signer now, so threads sign while this one builds.
-      if (opts.signer !== undefined && jobs.length - chunkStart >= STREAM_CHUNK) {
-        chunks.push(opts.signer(keys, jobs.slice(chunkStart)))
-        chunkStart = jobs.length
+      if (opts.signer !== undefined && jobs.length >= STREAM_CHUNK) {
+        chunks.push(opts.signer(keys, jobs))
+        jobs = []
       }
     }
   }
@@ -494,11 +496,10 @@ function signedData(f: RrsigFields, signerWire: Uint8Array, body: Uint8Array): U
 /** Jobs handed to a parallel signer at a time while the rest are still being built. */
 const STREAM_CHUNK = 2048
 
-/** Sign the jobs not yet sent, then join every chunk's signatures in job order. */
-async function flushChunks(signer: BatchSigner, keys: readonly DnssecKey[], jobs: readonly SignJob[], chunks: Array<Promise<Uint8Array[]>>): Promise<Uint8Array[]> {
-  const sent = chunks.length * STREAM_CHUNK
+/** Sign the jobs not yet sent (`rest`), then join every chunk's signatures in job order. */
+async function flushChunks(signer: BatchSigner, keys: readonly DnssecKey[], rest: readonly SignJob[], chunks: Array<Promise<Uint8Array[]>>): Promise<Uint8Array[]> {
   const all = [...chunks]
-  if (sent < jobs.length || jobs.length === 0) all.push(signer(keys, jobs.slice(sent)))
+  if (rest.length > 0 || chunks.length === 0) all.push(signer(keys, rest))
   const parts = await Promise.all(all)
   return parts.flat()
 }
