@@ -1,5 +1,5 @@
 /**
- * The server agent as a validating resolver (a `recursion` section), checked with dig:
+ * The server agent as a validating resolver (a `resolver` section), checked with dig:
  * validation whether or not the client set DO, AD only when asked for, and a Bogus answer
  * as SERVFAIL with Extended DNS Error 6 (RFC 8914) and the reason in its EXTRA-TEXT.
  */
@@ -36,7 +36,7 @@ async function resolverFor(t: ExecutionContext, zoneText: string): Promise<numbe
   writeFileSync(join(dir, 'TrustAnchors.dns'), `; the lab anchor\nexample.test. 3600 IN DNSKEY ${ksk}\n`)
   const rec = createDnsServer(parseConfig({
     listeners: { udp: [{ address: '127.0.0.1', port: 0 }] }, acl: { recursion: ['localhost'] },
-    recursion: { zoneForwarders: [{ zone: 'example.test', servers: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`] }], trustAnchors: join(dir, 'TrustAnchors.dns') },
+    resolver: { zoneForwarders: [{ zone: 'example.test', servers: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`] }], trustAnchors: join(dir, 'TrustAnchors.dns') },
   }))
   await rec.start()
   t.teardown(async () => { await rec.stop(); await auth.stop(); rmSync(dir, { recursive: true, force: true }) })

@@ -88,7 +88,7 @@ test('add, list and remove --server change a running server\'s anchors: the file
   chmodSync(join(d, 'token'), 0o600)
   const rec = createDnsServer(parseConfig({
     listeners: { admin: { address: '127.0.0.1', port: 0, tokenFile: join(d, 'token') } }, acl: { recursion: ['localhost'] },
-    recursion: { forwarders: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`], trustAnchors: anchors },
+    resolver: { forwarders: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`], trustAnchors: anchors },
   }))
   await rec.start()
   t.teardown(() => rec.stop())

@@ -66,7 +66,7 @@ async function trustAnchorEndpoint(server: DnsServer, req: IncomingMessage, url:
   const m = /^\/trust-anchors(?:\/([^/]+))?$/.exec(url.pathname)
   if (!m) return false
   const anchors = server.recursor?.anchors
-  if (anchors === undefined) { send(409, { error: 'the server has no validating resolver with a trust-anchor file (recursion.trustAnchors)', code: 'ERR_SERVER_CONFIG' }); return true }
+  if (anchors === undefined) { send(409, { error: 'the server has no validating resolver with a trust-anchor file (resolver.trustAnchors)', code: 'ERR_SERVER_CONFIG' }); return true }
   try {
     if (req.method === 'GET' && m[1] === undefined) { send(200, { anchors: anchors.list().map(anchorJson) }); return true }
     if (req.method === 'POST' && m[1] === undefined) {

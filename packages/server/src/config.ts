@@ -136,7 +136,7 @@ export const serverConfigSchema = z.strictObject({
    * Recursion through `@secdns/resolver` for names outside our zones (only for clients in
    * `acl.recursion`): forwarders and/or root hints, and a TrustAnchors.dns file to validate with.
    */
-  recursion: z.strictObject({
+  resolver: z.strictObject({
     /** Default forwarders (`address` or `address:port`). */
     forwarders: z.array(z.string().min(1)).default([]),
     /** Conditional forwarders: names at or below `zone` go to `servers` (the longest match wins). */
@@ -164,7 +164,7 @@ export const serverConfigSchema = z.strictObject({
       bogusTtl: z.int().min(0).max(86400).optional(),
     }).optional(),
   }).refine((r) => r.forwarders.length > 0 || r.rootHints.length > 0 || r.zoneForwarders.length > 0, {
-    message: 'recursion needs forwarders, zoneForwarders or rootHints', path: ['forwarders'],
+    message: 'the resolver needs forwarders, zoneForwarders or rootHints', path: ['forwarders'],
   }).optional(),
   limits: limitsSchema.default(limitsSchema.parse({})),
   /** RFC 5001: the NSID we return when asked; none when unset. */
@@ -269,7 +269,7 @@ export function resolveConfigPaths(c: ServerConfig, base: string): ServerConfig 
   return {
     ...c,
     dataDir: opt(c.dataDir),
-    recursion: c.recursion === undefined ? undefined : { ...c.recursion, trustAnchors: opt(c.recursion.trustAnchors) },
+    resolver: c.resolver === undefined ? undefined : { ...c.resolver, trustAnchors: opt(c.resolver.trustAnchors) },
     zones: c.zones.map((zz) => ({ ...zz, file: abs(zz.file) })),
     listeners: {
       ...c.listeners,

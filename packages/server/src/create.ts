@@ -18,7 +18,7 @@ import { resolverRecursor } from './resolver_recursor.js'
  * await server.start()
  */
 export function createDnsServer(config: ServerConfig, opts: DnsServerOptions = {}): DnsServer {
-  const recursor = opts.recursor ?? (config.recursion !== undefined ? resolverRecursor(config.recursion, opts.logger === undefined ? undefined : (line) => opts.logger!.warn(line)) : undefined)
+  const recursor = opts.recursor ?? (config.resolver !== undefined ? resolverRecursor(config.resolver, opts.logger === undefined ? undefined : (line) => opts.logger!.warn(line)) : undefined)
   const server = new DnsServer(config, recursor === undefined ? opts : { ...opts, recursor })
   for (const d of config.listeners.dot) server.use(new DotListener(d))
   for (const c of config.listeners.channel) server.use(new ChannelListener(c))

@@ -9,14 +9,14 @@ import { ServerError } from './errors.js'
 import type { Recursor, TrustAnchorAdmin } from './recursor.js'
 
 /**
- * Build a recursor from the `recursion` section of the configuration.
- * @param cfg the `recursion` section
+ * Build a recursor from the `resolver` section of the configuration.
+ * @param cfg the `resolver` section
  * @param log receives the resolver's lines (Bogus reasons, anchor problems)
  * @throws {ServerError} ERR_SERVER_CONFIG when the trust anchors or a server address do not parse
  * @example
  * const recursor = resolverRecursor({ forwarders: ['192.0.2.53'], rootHints: [], zoneForwarders: [], trustAnchors: 'TrustAnchors.dns', aggressiveNsec: false })
  */
-export function resolverRecursor(cfg: NonNullable<ServerConfig['recursion']>, log?: (line: string) => void): Recursor {
+export function resolverRecursor(cfg: NonNullable<ServerConfig['resolver']>, log?: (line: string) => void): Recursor {
   let resolver: Resolver
   const live = cfg.trustAnchors !== undefined ? loadAnchors(cfg.trustAnchors) : undefined
   try {
@@ -30,7 +30,7 @@ export function resolverRecursor(cfg: NonNullable<ServerConfig['recursion']>, lo
       ...(log === undefined ? {} : { log }),
     })
   } catch (e) {
-    throw new ServerError('ERR_SERVER_CONFIG', `recursion: ${(e as Error).message}`, { cause: e })
+    throw new ServerError('ERR_SERVER_CONFIG', `resolver: ${(e as Error).message}`, { cause: e })
   }
   const anchors = live !== undefined && cfg.trustAnchors !== undefined ? anchorAdmin(cfg.trustAnchors, live, resolver) : undefined
   return {
@@ -47,7 +47,7 @@ function loadAnchors(path: string): TrustAnchors {
   try {
     return TrustAnchors.load(path)
   } catch (e) {
-    throw new ServerError('ERR_SERVER_CONFIG', `recursion.trustAnchors: ${(e as Error).message}`, { cause: e })
+    throw new ServerError('ERR_SERVER_CONFIG', `resolver.trustAnchors: ${(e as Error).message}`, { cause: e })
   }
 }
 

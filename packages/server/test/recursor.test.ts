@@ -55,7 +55,7 @@ test('configured recursion forwards through @secdns/resolver and validates with 
   writeFileSync(join(dir, 'TrustAnchors.dns'), `example.test. 3600 IN DNSKEY ${ksk}\n`)
   const rec = createDnsServer(parseConfig({
     listeners: {}, acl: { recursion: ['localhost'] },
-    recursion: { forwarders: [`127.0.0.1:${port}`], trustAnchors: join(dir, 'TrustAnchors.dns') },
+    resolver: { forwarders: [`127.0.0.1:${port}`], trustAnchors: join(dir, 'TrustAnchors.dns') },
   }))
   const out = await rec.handle(encodeMessage(createQuery(Name.fromString('www.example.test.'), RRType.A, { rd: true, dnssecOk: true })), { address: '127.0.0.1', port: 1, transport: 'udp' })
   const r = decodeMessage(out![0]!)
@@ -68,8 +68,8 @@ test('configured recursion forwards through @secdns/resolver and validates with 
   t.true(nx.flags.ad)
 })
 
-test('a recursion section without forwarders or root hints is rejected naming the field', (t) => {
-  t.throws(() => parseConfig({ listeners: {}, recursion: {} }), { code: 'ERR_SERVER_CONFIG', message: /recursion\.forwarders: recursion needs forwarders, zoneForwarders or rootHints/ })
+test('a resolver section without forwarders or root hints is rejected naming the field', (t) => {
+  t.throws(() => parseConfig({ listeners: {}, resolver: {} }), { code: 'ERR_SERVER_CONFIG', message: /resolver\.forwarders: the resolver needs forwarders, zoneForwarders or rootHints/ })
 })
 
 test('an Extended DNS Error from the recursor is passed on to EDNS clients', async (t) => {

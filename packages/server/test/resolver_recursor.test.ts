@@ -30,7 +30,7 @@ async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ dir: s
   chmodSync(join(dir, 'token'), 0o600)
   const rec = createDnsServer(parseConfig({
     listeners: { admin: { address: '127.0.0.1', port: 0, tokenFile: join(dir, 'token') } }, acl: { recursion: ['localhost'] },
-    recursion: { forwarders: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`], trustAnchors: join(dir, 'TrustAnchors.dns') },
+    resolver: { forwarders: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`], trustAnchors: join(dir, 'TrustAnchors.dns') },
   }))
   await rec.start()
   t.teardown(() => rec.stop())
@@ -85,10 +85,10 @@ test('a record that is not a DNSKEY or DS, or removing an absent anchor, is answ
   t.is(((await gone.json()) as { code?: string }).code, 'ERR_RESOLVER_ANCHOR_NOT_FOUND')
 })
 
-test('the recursion section takes zone forwarders and resolver limits, and rejects unknown limits naming the field', (t) => {
-  const c = parseConfig({ listeners: {}, recursion: { zoneForwarders: [{ zone: 'corp.test', servers: ['127.0.0.1:5300'] }], limits: { maxCacheEntries: 500 } } })
-  t.is(c.recursion?.limits?.maxCacheEntries, 500)
-  t.throws(() => parseConfig({ listeners: {}, recursion: { forwarders: ['127.0.0.1'], limits: { cacheSize: 5 } } }), { code: 'ERR_SERVER_CONFIG', message: /recursion\.limits/ })
+test('the resolver section takes zone forwarders and resolver limits, and rejects unknown limits naming the field', (t) => {
+  const c = parseConfig({ listeners: {}, resolver: { zoneForwarders: [{ zone: 'corp.test', servers: ['127.0.0.1:5300'] }], limits: { maxCacheEntries: 500 } } })
+  t.is(c.resolver?.limits?.maxCacheEntries, 500)
+  t.throws(() => parseConfig({ listeners: {}, resolver: { forwarders: ['127.0.0.1'], limits: { cacheSize: 5 } } }), { code: 'ERR_SERVER_CONFIG', message: /resolver\.limits/ })
 })
 
 test('a server without a trust-anchor file answers the trust-anchor endpoints with 409', async (t) => {
