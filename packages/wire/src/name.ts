@@ -32,6 +32,13 @@ function writeUtf8(cp: number, buf: Uint8Array, o: number): number {
   return o
 }
 
+/** True when a label's length octet is at `at` (walking the labels, nothing allocated). */
+function onLabelBoundary(wire: Uint8Array, at: number): boolean {
+  let p = 0
+  while (p < at && wire[p] !== 0) p += wire[p]! + 1
+  return p === at
+}
+
 /** Offsets of each label's length octet, root label excluded. Wire is trusted. */
 function labelOffsets(wire: Uint8Array): number[] {
   const out: number[] = []
@@ -196,7 +203,12 @@ export class Name {
 
   /** Number of labels, root excluded (root = 0). A leading `*` counts. */
   get labelCount(): number {
-    return this.#labelOffsets().length
+    if (this.#offsets !== undefined) return this.#offsets.length
+    // Counted without keeping an offsets array: a zone load asks this of every name.
+    const w = this.wire
+    let count = 0
+    for (let p = 0; w[p] !== 0; p += w[p]! + 1) count++
+    return count
   }
 
   /** Length of the uncompressed wire form in octets. */
@@ -307,7 +319,7 @@ export class Name {
     if (b.length > a.length) return false
     const start = a.length - b.length
     // the suffix has to start on a label boundary
-    if (start !== 0 && start !== a.length - 1 && !this.#labelOffsets().includes(start)) return false
+    if (start !== 0 && start !== a.length - 1 && !onLabelBoundary(a, start)) return false
     for (let i = 0; i < b.length; i++) {
       const x = a[start + i]!, y = b[i]!
       if (x !== y && lower(x) !== lower(y)) return false

@@ -70,7 +70,6 @@ export class Zone {
   private dataCount = 0
   private lastName: Name | null = null
   private lastNode: ZoneNode | undefined = undefined
-  private readonly wireKeys: boolean
   /** Warnings from adding records (TTL mismatches inside an RRset). */
   readonly warnings: ZoneWarning[] = []
 
@@ -81,19 +80,12 @@ export class Zone {
   constructor(origin: Name, zoneClass = 1) {
     this.origin = origin
     this.class = zoneClass
-    // Name.hashKey is lowercased wire form today; keyOf makes the same string faster,
-    // and is used only while that holds.
-    this.wireKeys = origin.hashKey() === wireKey(origin)
   }
 
   // The index key of a name: Name.hashKey's string, made with a native latin1 decode.
   private keyOf(name: Name): string {
-    if (!this.wireKeys) return name.hashKey()
-    const w = name.wire
-    const s = Buffer.from(w.buffer, w.byteOffset, w.length).toString('latin1')
-    // toLowerCase would also fold latin1 letters (0xC0-0xDE); DNS folds ASCII only.
-    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0xc0) return name.hashKey()
-    return s.toLowerCase()
+    // Name.hashKey makes the key with a native latin1 decode and caches it on the name.
+    return name.hashKey()
   }
 
   /** Number of records held (duplicates not counted). */
