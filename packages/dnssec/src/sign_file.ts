@@ -3,9 +3,9 @@
  * `dsset-<zone>.` file, each to a temp file renamed into place so a failure leaves the
  * previous output untouched.
  */
-import { writeFile, rename, unlink } from 'node:fs/promises'
+import { open, rename, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { rrToText, type ResourceRecord } from '@secdns/wire'
+import { rdataToText, rrClassToString, rrToText, rrTypeToString, type Name, type ResourceRecord } from '@secdns/wire'
 import { loadZoneFile, type Zone } from '@secdns/zone'
 import { DnssecError } from './errors.js'
 import { signZone, type SignZoneOptions, type SignZoneResult } from './signer.js'
@@ -15,6 +15,26 @@ export function recordsToText(records: readonly ResourceRecord[]): string {
   let s = ''
   for (const rr of records) s += rrToText(rr) + '\n'
   return s
+}
+
+/** Characters of zone text written at a time. */
+const TEXT_CHUNK = 1 << 20
+
+/**
+ * The text of {@link recordsToText} in pieces of about TEXT_CHUNK characters, so a large
+ * zone is never one string plus one buffer of the whole file. An owner's text is made once
+ * for its consecutive records (the signer reuses one Name object per RRset).
+ */
+function* recordTextChunks(records: readonly ResourceRecord[]): Generator<string> {
+  let s = ''
+  let lastName: Name | null = null
+  let lastText = ''
+  for (const rr of records) {
+    if (rr.name !== lastName) { lastName = rr.name; lastText = rr.name.toString() }
+    s += `${lastText} ${rr.ttl} ${rrClassToString(rr.class)} ${rrTypeToString(rr.data.type)} ${rdataToText(rr.data)}\n`
+    if (s.length >= TEXT_CHUNK) { yield s; s = '' }
+  }
+  if (s.length > 0) yield s
 }
 
 /**
@@ -75,10 +95,15 @@ export async function signZoneFile(path: string, opts: SignZoneFileOptions): Pro
     // a failure (full disk, read-only directory) leaves the previous pair as it was.
     const staged: Array<{ tmp: string, path: string }> = []
     try {
-      for (const [p, data] of [[out, recordsToText(res.records)], [dsset, recordsToText(res.ds)]] as const) {
+      for (const [p, records] of [[out, res.records], [dsset, res.ds]] as const) {
         const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
         staged.push({ tmp, path: p })
-        await writeFile(tmp, data, { flag: 'wx', mode: 0o644 })
+        const fh = await open(tmp, 'wx', 0o644)
+        try {
+          for (const chunk of recordTextChunks(records)) await fh.write(chunk)
+        } finally {
+          await fh.close()
+        }
       }
       for (const s of staged) await rename(s.tmp, s.path)
     } catch (e) {
