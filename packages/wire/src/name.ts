@@ -32,6 +32,21 @@ function writeUtf8(cp: number, buf: Uint8Array, o: number): number {
   return o
 }
 
+// Parsed names are views into shared 64 KiB slabs (as Node pools small Buffers): a zone
+// load makes hundreds of thousands of names, and a view costs the garbage collector about
+// half of what an array with its own ArrayBuffer does. `wire.buffer` is therefore shared;
+// use byteOffset/length (every user in this repository does), and never transfer it.
+const SLAB_OCTETS = 64 * 1024
+let slabBuf = new ArrayBuffer(SLAB_OCTETS)
+let slabPos = 0
+
+function slab(n: number): Uint8Array {
+  if (slabPos + n > SLAB_OCTETS) { slabBuf = new ArrayBuffer(SLAB_OCTETS); slabPos = 0 }
+  const a = new Uint8Array(slabBuf, slabPos, n)
+  slabPos += n
+  return a
+}
+
 /** True when a label's length octet is at `at` (walking the labels, nothing allocated). */
 function onLabelBoundary(wire: Uint8Array, at: number): boolean {
   let p = 0
@@ -161,13 +176,13 @@ export class Name {
       if (total > MAX_NAME_OCTETS) {
         throw new WireFormatError('ERR_WIRE_NAME_TOO_LONG', `Name "${text}" with origin "${origin.toString()}" is longer than ${MAX_NAME_OCTETS} octets`, 0)
       }
-      const wire = new Uint8Array(total)
-      wire.set(buf.subarray(0, out), 0)
+      const wire = slab(total)
+      for (let j = 0; j < out; j++) wire[j] = buf[j]!
       wire.set(origin.wire, out)
       return new Name(wire)
     }
-    const wire = new Uint8Array(out + 1)
-    wire.set(buf.subarray(0, out), 0)
+    const wire = slab(out + 1)
+    for (let j = 0; j < out; j++) wire[j] = buf[j]!
     wire[out] = 0
     return new Name(wire)
   }
