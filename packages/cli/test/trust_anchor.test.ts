@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 
 import { Name, RRType, createQuery, decodeMessage, encodeMessage } from '@secdns/wire'
 import { DnsServer, createDnsServer, parseConfig } from '@secdns/server'
+import { createRootCa, issueCertificate } from '@secdns/pki'
 
 const bin = fileURLToPath(new URL('../../bin/secdns.js', import.meta.url))
 const fixtures = fileURLToPath(new URL('../../../resolver/test/fixtures/anchors/', import.meta.url))
@@ -121,4 +122,37 @@ test('add, list and remove --server change a running server\'s anchors: the file
   t.false((await ask()).flags.ad)
   const again = await runAsync('remove', 'example.test', '--server', url, '--token-file', join(d, 'token'))
   t.is(again.status, 1)
+})
+
+test('--server https:// with --cert/--key/--ca uses an admin certificate; a client certificate without the admin EKU is refused', async (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'secdns-cli-ta-tls-'))
+  const root = await createRootCa({ name: 'secdns trust-anchor cli test root' })
+  const srv = await issueCertificate(root, { profile: 'dns-server', name: 'ns1.example.test' })
+  const admin = await issueCertificate(root, { profile: 'admin', name: 'operator' })
+  const plain = await issueCertificate(root, { profile: 'client', name: 'someone' })
+  writeFileSync(join(d, 'ca.pem'), root.certPem)
+  writeFileSync(join(d, 'ns.pem'), srv.certPem)
+  writeFileSync(join(d, 'ns.key'), srv.keyPem!, { mode: 0o600 })
+  writeFileSync(join(d, 'admin.pem'), admin.certPem)
+  writeFileSync(join(d, 'admin.key'), admin.keyPem!, { mode: 0o600 })
+  writeFileSync(join(d, 'plain.pem'), plain.certPem)
+  writeFileSync(join(d, 'plain.key'), plain.keyPem!, { mode: 0o600 })
+  const anchors = join(d, 'TrustAnchors.dns')
+  writeFileSync(anchors, '; kept\n')
+  const rec = createDnsServer(parseConfig({
+    listeners: { admin: { address: '127.0.0.1', port: 0, certificate: join(d, 'ns.pem'), key: join(d, 'ns.key'), clientCa: join(d, 'ca.pem') } },
+    resolver: { forwarders: ['127.0.0.1:9'], trustAnchors: anchors },
+  }))
+  await rec.start()
+  t.teardown(() => rec.stop())
+  const url = `https://127.0.0.1:${rec.listeners.find((l) => l.kind === 'admin')!.port}`
+  const refused = await runAsync('add', '--server', url, '--cert', join(d, 'plain.pem'), '--key', join(d, 'plain.key'), '--ca', join(d, 'ca.pem'), DS)
+  t.is(refused.status, 1)
+  t.is(readFileSync(anchors, 'utf8'), '; kept\n')
+  const added = await runAsync('add', '--server', url, '--cert', join(d, 'admin.pem'), '--key', join(d, 'admin.key'), '--ca', join(d, 'ca.pem'), DS)
+  t.is(added.status, 0, added.stderr)
+  t.regex(readFileSync(anchors, 'utf8'), /^; kept\nexample\.test\.\s+\d+\s+IN\s+DS\s+61811 13 2 /)
+  const listed = await runAsync('list', '--server', url, '--cert', join(d, 'admin.pem'), '--key', join(d, 'admin.key'), '--ca', join(d, 'ca.pem'), '--json')
+  t.is(listed.status, 0, listed.stderr)
+  t.deepEqual((JSON.parse(listed.stdout) as { anchors: { keyTag: number }[] }).anchors.map((a) => a.keyTag), [61811])
 })
