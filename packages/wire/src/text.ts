@@ -307,6 +307,15 @@ export function quoteString(b: Uint8Array): string {
  * @throws {WireFormatError} ERR_WIRE_BAD_ESCAPE
  */
 export function unescapeText(s: string, what: string): Uint8Array {
+  // Plain ASCII without escapes (most TXT strings) is its own octets: no number[] detour.
+  const n = s.length
+  let k = 0
+  while (k < n) { const c = s.charCodeAt(k); if (c === 0x5c || c >= 0x80) break; k++ }
+  if (k === n) {
+    const b = new Uint8Array(n)
+    for (let j = 0; j < n; j++) b[j] = s.charCodeAt(j)
+    return b
+  }
   const out: number[] = []
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i)
