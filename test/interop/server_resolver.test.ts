@@ -43,7 +43,7 @@ async function resolverFor(t: ExecutionContext, zoneText: string): Promise<numbe
   return rec.listeners.find((l) => l.kind === 'udp')!.port
 }
 
-test.serial('a secure answer gets AD with +dnssec, and none when the query set neither DO nor AD', async (t) => {
+test.serial('a secure answer gets AD with +dnssec or the AD flag, and none when the query set neither DO nor AD', async (t) => {
   if (!havePeers(t, 'dig')) return
   const port = await resolverFor(t, readFileSync(signed, 'utf8'))
   const withDo = await dig(['+dnssec', '@127.0.0.1', '-p', String(port), 'www.example.test', 'A'])
@@ -53,6 +53,10 @@ test.serial('a secure answer gets AD with +dnssec, and none when the query set n
   const plain = await dig(['+noadflag', '@127.0.0.1', '-p', String(port), 'www.example.test', 'A'])
   t.regex(plain.stdout, /status: NOERROR/)
   t.regex(plain.stdout, /flags: qr rd ra;/)
+  // RFC 6840 §5.7: AD in the query (dig's default) asks for AD without DO.
+  const adOnly = await dig(['+adflag', '@127.0.0.1', '-p', String(port), 'www.example.test', 'A'])
+  t.regex(adOnly.stdout, /flags: qr rd ra ad;/)
+  t.notRegex(adOnly.stdout, /RRSIG/)
 })
 
 test.serial('a Bogus answer is SERVFAIL with EDE 6 and the reason, whether or not the client set DO', async (t) => {
