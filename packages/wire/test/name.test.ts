@@ -123,3 +123,27 @@ testProp('compare is antisymmetric and agrees with equals', [arbName, arbName], 
   t.true(Math.sign(a.compare(b)) === -Math.sign(b.compare(a)))
   t.is(a.compare(b) === 0, a.equals(b))
 }, { numRuns: 300 })
+
+test('hashKey folds A-Z only, never latin1 letters above 0xC0 (RFC 4343 §3)', (t) => {
+  t.is(n('WWW.Example.TEST.').hashKey(), n('www.example.test.').hashKey())
+  t.not(n('\\192.test.').hashKey(), n('\\224.test.').hashKey())
+  t.is(n('A\\192.test.').hashKey(), n('a\\192.test.').hashKey())
+  t.is(n('\\255x.test.').hashKey(), n('\\255X.test.').hashKey())
+})
+
+test('labelCount and isSubdomainOf agree with parent() whichever is asked first', (t) => {
+  const a = n('a.bc.d.test.')
+  t.is(a.labelCount, 4)
+  t.true(a.isSubdomainOf(n('d.test.')))
+  t.false(n('xbc.d.test.').isSubdomainOf(n('bc.d.test.')))
+  t.false(n('a.xd.test.').isSubdomainOf(n('d.test.')))
+  t.true(a.parent(2).equals(n('d.test.')))
+  t.is(a.labelCount, 4)
+})
+
+test('names parsed from text stay intact when many are made (shared storage)', (t) => {
+  const names: Name[] = []
+  for (let i = 0; i < 20000; i++) names.push(n(`host${i}.d${i % 97}.example.test.`))
+  for (let i = 0; i < names.length; i += 997) t.is(names[i]!.toString(), `host${i}.d${i % 97}.example.test.`)
+  t.is(names[19999]!.toString(), 'host19999.d17.example.test.')
+})

@@ -230,3 +230,21 @@ testProp('any RDATA round-trips through wire at an offset', [arbRData], (t, d) =
   big.set(wire, 10)
   t.deepEqual(encodeRData(decodeRData(d.type, big, 10, wire.length)), wire)
 }, { numRuns: 500 })
+
+test('types parsed without a validating re-encode still reject out-of-range text', (t) => {
+  const bad: [number, string][] = [
+    [RRType.A, '192.0.2.256'], [RRType.AAAA, '2001:db8::1::2'], [RRType.MX, '65536 mx.example.test.'],
+    [RRType.TXT, `"${'x'.repeat(256)}"`], [RRType.HINFO, `"${'x'.repeat(256)}" os`],
+    [RRType.DS, '65536 13 2 ' + 'ab'.repeat(32)], [RRType.DS, '1 256 2 ' + 'ab'.repeat(32)], [RRType.DS, '1 13 2 abab'],
+  ]
+  for (const [type, text] of bad) t.throws(() => from(type, text), { instanceOf: WireFormatError }, `${type} ${text}`)
+  t.is(encodeRData(from(RRType.TXT, `"${'x'.repeat(255)}" "\\065"`)).length, 256 + 2)
+})
+
+test('encodeRData and canonicalRData return arrays that later calls do not overwrite', (t) => {
+  const a = encodeRData(from(RRType.A, '192.0.2.1'))
+  const b = canonicalRData(from(RRType.NS, 'NS1.Example.TEST.'))
+  encodeRData(from(RRType.A, '198.51.100.7'))
+  t.deepEqual([...a], [192, 0, 2, 1])
+  t.deepEqual([...b], [3, 0x6e, 0x73, 0x31, 7, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 4, 0x74, 0x65, 0x73, 0x74, 0])
+})

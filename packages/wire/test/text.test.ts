@@ -67,3 +67,12 @@ testProp('base64, hex and base32hex round-trip any bytes', [fc.uint8Array({ maxL
   const q = quoteString(b)
   t.deepEqual([...unescapeText(q.slice(1, -1), 'x')], [...b])
 }, { numRuns: 300 })
+
+test('unescapeText gives plain ASCII as its own octets, each call a separate array', (t) => {
+  const a = unescapeText('v=spf1 -all', 'x')
+  const b = unescapeText('v=spf1 -all', 'x')
+  t.deepEqual([...a], [...Buffer.from('v=spf1 -all', 'latin1')])
+  a[0] = 0
+  t.is(b[0], 0x76)
+  t.is(unescapeText('', 'x').length, 0)
+})
