@@ -73,6 +73,32 @@ export function ipv6ToText(b: Uint8Array, o = 0): string {
   return s
 }
 
+const WORDS = new Uint16Array(8)
+const TAIL = new Uint16Array(8)
+
+/** Colon-separated groups of 1-4 hex digits in s[start, end) into `into`; the count, or throws. */
+function hexGroups(s: string, start: number, end: number, into: Uint16Array, at: number): number {
+  if (start === end) return 0
+  let count = 0
+  let p = start
+  for (;;) {
+    let v = 0
+    let q = p
+    while (q < end) {
+      const c = s.charCodeAt(q)
+      if (c === 0x3a) break
+      const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1
+      if (d < 0) throw bad6(s)
+      v = v * 16 + d
+      q++
+    }
+    if (q === p || q - p > 4 || count === 8) throw bad6(s)
+    into[at + count++] = v
+    if (q === end) return count
+    p = q + 1
+  }
+}
+
 /**
  * Parse IPv6 text (with `::` and an optional dotted-quad tail) into `out` at `o`.
  * @throws {WireFormatError} ERR_WIRE_BAD_TEXT
@@ -80,6 +106,24 @@ export function ipv6ToText(b: Uint8Array, o = 0): string {
 export function ipv6FromText(s: string, out: Uint8Array = new Uint8Array(16), o = 0): Uint8Array {
   const dbl = s.indexOf('::')
   if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) throw bad6(s)
+  // Without a dotted-quad tail, parse in place: no split, no arrays (a zone load parses
+  // every AAAA address). Accepts and rejects exactly what the general path below does.
+  if (s.indexOf('.') < 0) {
+    if (dbl < 0) {
+      if (hexGroups(s, 0, s.length, WORDS, 0) !== 8) throw bad6(s)
+    } else {
+      const head = hexGroups(s, 0, dbl, WORDS, 0)
+      const tail = hexGroups(s, dbl + 2, s.length, TAIL, 0)
+      if (head + tail > 7) throw bad6(s)
+      for (let i = head; i < 8 - tail; i++) WORDS[i] = 0
+      for (let i = 0; i < tail; i++) WORDS[8 - tail + i] = TAIL[i]!
+    }
+    for (let i = 0; i < 8; i++) {
+      out[o + 2 * i] = WORDS[i]! >> 8
+      out[o + 2 * i + 1] = WORDS[i]! & 0xff
+    }
+    return out
+  }
   const parseSide = (t: string, allowV4: boolean): number[] => {
     if (t === '') return []
     const parts = t.split(':')
