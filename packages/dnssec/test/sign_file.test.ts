@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Name } from '@secdns/wire'
-import { signZoneFile, readZoneRecords } from '../src/sign_file.js'
+import { signZoneFile, readZoneRecords, recordsToText } from '../src/sign_file.js'
 import { createKey, type DnssecKey } from '../src/keys.js'
 import { verifyZone } from '../src/verify.js'
 import { DnssecError } from '../src/errors.js'
@@ -30,6 +30,19 @@ test('writes the signed zone and the dsset file, and the output verifies', async
   const { dir, out } = await setup()
   t.true(verifyZone(readZoneRecords(out, origin), { origin, now: NOW }).ok)
   t.regex(await readFile(join(dir, 'dsset-example.test.'), 'utf8'), /^example\.test\. 3600 IN DS \d+ 13 2 /)
+})
+
+test('a zone written in several text pieces is byte-identical to the text of its records', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'secdns-sf-'))
+  const zone = join(dir, 'big.zone')
+  // About 1.5 MB of signed text: more than one of the writer's 1 MiB pieces.
+  const lines = ['$ORIGIN example.test.', '$TTL 3600', '@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300', '@ IN NS ns1', 'ns1 IN A 192.0.2.1']
+  for (let i = 0; i < 3500; i++) lines.push(`Host${i} IN A 10.0.${(i >> 8) & 0xff}.${i & 0xff}`)
+  await writeFile(zone, lines.join('\n') + '\n')
+  const res = await signZoneFile(zone, { origin, keys, now: NOW })
+  const text = await readFile(res.out, 'utf8')
+  t.true(text.length > 1 << 20)
+  t.is(text, recordsToText(res.records))
 })
 
 test('a bad key leaves the previous output byte-identical', async (t) => {
