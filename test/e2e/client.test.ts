@@ -6,13 +6,14 @@ import test from 'ava'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { createSocket } from 'node:dgram'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRootCa, issueCertificate, type CertifiedKey } from '@secdns/pki'
 import { createStubClient, ClientError } from '@secdns/client'
 import { havePeers, runPeer } from '../helpers/peers.js'
+import { signClientZone } from '../helpers/client_zones.js'
 
 const TEMPLATE = fileURLToPath(new URL('../../../test/fixtures/client/zone.template', import.meta.url))
 const BIN = fileURLToPath(new URL('../../../packages/cli/bin/secdns.js', import.meta.url))
@@ -181,24 +182,6 @@ const ZONES = ['secure.test', 'nsec3.test', 'bogus.test'] as const
 interface ValidatingLab { channelPort: number; udpPort: number; root: CertifiedKey; client: CertifiedKey; procs: ChildProcess[] }
 let vlab: Promise<ValidatingLab> | undefined
 
-function signZone(dir: string, zone: string): string {
-  writeFileSync(join(dir, `${zone}.zone`), readFileSync(TEMPLATE, 'utf8').replaceAll('@ORIGIN@', `${zone}.`))
-  const kdir = join(dir, `keys-${zone}`)
-  mkdirSync(kdir)
-  for (const extra of [['-f', 'KSK'], []]) {
-    const r = runPeer('dnssec-keygen', ['-q', '-K', kdir, '-a', 'ECDSAP256SHA256', ...extra, '-n', 'ZONE', zone])
-    if (r.status !== 0) throw new Error(`dnssec-keygen: ${r.stderr}`)
-  }
-  const nsec3 = zone === 'nsec3.test' ? ['-3', '-', '-H', '0'] : []
-  const s = runPeer('dnssec-signzone', ['-S', '-K', kdir, ...nsec3, '-o', zone, '-f', join(dir, `${zone}.signed`), join(dir, `${zone}.zone`)], { cwd: dir })
-  if (s.status !== 0) throw new Error(`dnssec-signzone: ${s.stderr}`)
-  if (zone === 'bogus.test') {
-    const f = join(dir, `${zone}.signed`)
-    writeFileSync(f, readFileSync(f, 'utf8').replace('192.0.2.80', '192.0.2.81'))
-  }
-  const ksk = readdirSync(kdir).filter((f) => f.endsWith('.key')).map((f) => readFileSync(join(kdir, f), 'utf8')).find((t) => / DNSKEY 257 /.test(t))!
-  return ksk.split('\n').find((l) => / DNSKEY 257 /.test(l))!.replace(/\s+IN\s+DNSKEY/, ' 3600 IN DNSKEY')
-}
 
 function waitFor(proc: ChildProcess, what: RegExp, label: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -215,7 +198,7 @@ function startValidatingLab(): Promise<ValidatingLab> {
   vlab ??= (async () => {
     const base = await startLab()
     const dir = mkdtempSync(join(tmpdir(), 'secdns-client-e2e-val-'))
-    const anchors = ZONES.map((z) => signZone(dir, z))
+    const anchors = ZONES.map((z) => signClientZone(dir, z))
     writeFileSync(join(dir, 'TrustAnchors.dns'), `${anchors.join('\n')}\n`)
     const authPort = await freePort()
     writeFileSync(join(dir, 'auth.json'), JSON.stringify({

@@ -8,15 +8,15 @@ import test from 'ava'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { createSocket } from 'node:dgram'
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createStubClient, ClientError, type StubClient } from '@secdns/client'
 import { createRootCa, issueCertificate } from '@secdns/pki'
 import { havePeers, runPeer, which } from '../helpers/peers.js'
+import { signClientZone } from '../helpers/client_zones.js'
 
-const TEMPLATE = fileURLToPath(new URL('../../../test/fixtures/client/zone.template', import.meta.url))
 const BIN = fileURLToPath(new URL('../../../packages/cli/bin/secdns.js', import.meta.url))
 const ZONES = ['secure.test', 'nsec3.test', 'bogus.test'] as const
 
@@ -34,25 +34,9 @@ async function freePort(): Promise<number> {
   }
 }
 
+/** The zone's KSK as a BIND trust-anchors entry. */
 function sign(dir: string, zone: string): string {
-  writeFileSync(join(dir, `${zone}.zone`), readFileSync(TEMPLATE, 'utf8').replaceAll('@ORIGIN@', `${zone}.`))
-  const kdir = join(dir, `keys-${zone}`)
-  mkdirSync(kdir)
-  for (const extra of [['-f', 'KSK'], []]) {
-    const r = runPeer('dnssec-keygen', ['-q', '-K', kdir, '-a', 'ECDSAP256SHA256', ...extra, '-n', 'ZONE', zone])
-    if (r.status !== 0) throw new Error(`dnssec-keygen: ${r.stderr}`)
-  }
-  const nsec3 = zone === 'nsec3.test' ? ['-3', '-', '-H', '0'] : []
-  const s = runPeer('dnssec-signzone', ['-S', '-K', kdir, ...nsec3, '-o', zone, '-f', join(dir, `${zone}.signed`), join(dir, `${zone}.zone`)], { cwd: dir })
-  if (s.status !== 0) throw new Error(`dnssec-signzone: ${s.stderr}`)
-  if (zone === 'bogus.test') {
-    const f = join(dir, `${zone}.signed`)
-    // Change the data after signing: the RRSIG over www's A RRset no longer verifies.
-    writeFileSync(f, readFileSync(f, 'utf8').replace('192.0.2.80', '192.0.2.81'))
-  }
-  const ksk = readdirSync(kdir).map((f) => readFileSync(join(kdir, f), 'utf8')).find((t) => / DNSKEY 257 /.test(t))!
-  const m = / DNSKEY (257 3 13 .+)$/m.exec(ksk)!
-  const [flags, proto, alg, ...key] = m[1]!.trim().split(/\s+/)
+  const [, , , , flags, proto, alg, ...key] = signClientZone(dir, zone).trim().split(/\s+/)
   return `${zone}. static-key ${flags} ${proto} ${alg} "${key.join('')}";`
 }
 
