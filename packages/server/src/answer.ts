@@ -5,8 +5,8 @@
  * with NSEC (RFC 4035 §3.1.3) or NSEC3 (RFC 5155 §7.2) denial proofs.
  */
 import {
-  EdnsOption, NO_FLAGS, Name, Opcode, RRType, Rcode, nsidOption, parseCookieOption,
-  type Edns, type EdnsOptionData, type Message, type ResourceRecord,
+  EdnsOption, NO_FLAGS, Name, Opcode, RRType, Rcode, encodeMessage, nsidOption, parseCookieOption,
+  type Edns, type EdnsOptionData, type Message, type Mx, type Ns, type ResourceRecord, type Srv,
 } from '@secdns/wire'
 import { lookup, type LookupStep, type RRset, type ZoneNode } from '@secdns/zone'
 import type { Acl, Requester } from './acl.js'
@@ -41,6 +41,35 @@ export interface AnswerInfo {
   readonly zone?: ServedZone
   /** True when no zone covers the name (a recursor may take over). */
   readonly noZone: boolean
+  /**
+   * How many leading records of the additional section are required: the glue of
+   * in-bailiwick name servers of a referral (RFC 9471 §3). If they do not all fit,
+   * the response must carry TC (see {@link encodeResponse}). 0 when none are.
+   */
+  readonly requiredAdditional?: number
+}
+
+/**
+ * Encode a response within `maxSize` octets. The encoder drops whole RRsets that do not
+ * fit and sets TC only for the answer and authority sections (RFC 2181 §9); this also
+ * sets TC when any of the first `requiredAdditional` additional records was dropped.
+ * @param m the response
+ * @param maxSize the largest message the transport allows
+ * @param requiredAdditional leading additional records that must not be dropped ({@link AnswerInfo.requiredAdditional})
+ * @returns the encoded message
+ * @throws {WireFormatError} ERR_WIRE_MESSAGE_TOO_LARGE when not even header, question and OPT fit
+ * @example
+ * const bytes = encodeResponse(response, 512, info.requiredAdditional ?? 0)
+ */
+export function encodeResponse(m: Message, maxSize: number, requiredAdditional = 0): Uint8Array {
+  const bytes = encodeMessage(m, { maxSize })
+  if (requiredAdditional <= 0 || (bytes[2]! & 0x02) !== 0) return bytes
+  // ARCOUNT includes the OPT record, which the encoder always keeps.
+  const kept = ((bytes[10]! << 8) | bytes[11]!) - (m.edns !== undefined ? 1 : 0)
+  if (kept >= requiredAdditional) return bytes
+  // RFC 9471 §3: glue for in-bailiwick name servers that does not fit means TC=1,
+  // so the resolver retries over TCP instead of chasing a referral it cannot follow.
+  return encodeMessage({ ...m, flags: { ...m.flags, tc: true } }, { maxSize })
 }
 
 /**
@@ -124,7 +153,8 @@ export function answer(q: Message, ctx: AnswerContext): { response: Message, inf
     if (soa !== undefined) r.answer.push(...setRecords(soa, question.name))
     return { response: r, info: { zone, noZone: false } }
   }
-  return { response: authoritative(q, ctx, zone, question.name, qtype, dnssec), info: { zone, noZone: false } }
+  const { response, requiredAdditional } = authoritative(q, ctx, zone, question.name, qtype, dnssec)
+  return { response, info: { zone, noZone: false, requiredAdditional } }
 }
 
 class Builder {
@@ -148,7 +178,7 @@ class Builder {
   }
 }
 
-function authoritative(q: Message, ctx: AnswerContext, zone: ServedZone, qname: Name, qtype: number, dnssec: boolean): Message {
+function authoritative(q: Message, ctx: AnswerContext, zone: ServedZone, qname: Name, qtype: number, dnssec: boolean): { response: Message, requiredAdditional: number } {
   const r = lookup(zone.zone, qname, qtype)
   const res = responseTo(q, ctx, r.rcode)
   res.flags.aa = r.authoritative
@@ -173,12 +203,56 @@ function authoritative(q: Message, ctx: AnswerContext, zone: ServedZone, qname: 
       res.authority.push(...zone.rrsigs(set.name, set.type).map((s) => ({ ...s, ttl: set.ttl })))
     }
   }
-  for (const set of r.additional) res.additional.push(...setRecords(set))
+  let requiredAdditional = 0
+  if (r.kind === 'referral') {
+    // RFC 9471 §3: glue of name servers at or below the cut comes first and is required;
+    // the other glue (in-zone, out of the delegation's bailiwick) may be dropped without TC.
+    const cut = r.authority[0]!.name
+    const inside = r.additional.filter((s) => s.name.isSubdomainOf(cut))
+    for (const set of inside) res.additional.push(...setRecords(set))
+    requiredAdditional = res.additional.length
+    for (const set of r.additional) {
+      if (!set.name.isSubdomainOf(cut)) addAddress(res, zone, set.name, set.type, dnssec)
+    }
+  } else if (qtype !== RRType.ANY) {
+    // RFC 1034 §3.6.2 / RFC 1035 §3.3.9: addresses of the in-zone targets of NS, MX and SRV
+    // records in the answer and authority sections. ANY is minimal (RFC 8482): nothing extra.
+    for (const rr of [...res.answer, ...res.authority]) {
+      const target = additionalTarget(rr)
+      if (target === undefined || !target.isSubdomainOf(zone.origin)) continue
+      addAddress(res, zone, target, RRType.A, dnssec)
+      addAddress(res, zone, target, RRType.AAAA, dnssec)
+    }
+  } else {
+    for (const set of r.additional) res.additional.push(...setRecords(set))
+  }
   if (dnssec) {
     const b = new Builder(zone, res.authority)
     for (let i = 0; i < steps.length; i++) proveStep(b, zone, steps[i]!, i === steps.length - 1)
   }
-  return res
+  return { response: res, requiredAdditional }
+}
+
+function additionalTarget(rr: ResourceRecord): Name | undefined {
+  const d = rr.data
+  if (d.type === RRType.NS) return (d as Ns).nsdname
+  if (d.type === RRType.MX) return (d as Mx).exchange
+  if (d.type === RRType.SRV) return (d as Srv).target
+  return undefined
+}
+
+/**
+ * Add the `type` RRset at `name` to the additional section once (and not when the answer
+ * already holds it), with its RRSIGs under DO. Only data the zone holds: authoritative
+ * data or glue below a cut (the latter has no RRSIGs, RFC 4035 §2.2).
+ */
+function addAddress(res: Message, zone: ServedZone, name: Name, type: number, dnssec: boolean): void {
+  const set = zone.zone.rrset(name, type)
+  if (set === undefined) return
+  const has = (rrs: readonly ResourceRecord[]): boolean => rrs.some((x) => x.data.type === type && x.name.equals(name))
+  if (has(res.answer) || has(res.additional)) return
+  res.additional.push(...setRecords(set))
+  if (dnssec) res.additional.push(...zone.rrsigs(name, type))
 }
 
 /** RFC 8482 §4.1: answer ANY with one RRset (the lowest type that is not DNSSEC metadata). */

@@ -13,7 +13,7 @@ import {
 import { loadZoneFile, writeZoneFile, Zone } from '@secdns/zone'
 import type { Logger } from 'pino'
 import { Acl, type Requester } from './acl.js'
-import { answer, responseTo, type AnswerContext, type Transport } from './answer.js'
+import { answer, encodeResponse, responseTo, type AnswerContext, type Transport } from './answer.js'
 import type { ServerConfig, ZoneConfig } from './config.js'
 import { ServerError } from './errors.js'
 import type { Recursor } from './recursor.js'
@@ -383,13 +383,13 @@ export class DnsServer {
     return Math.max(512, Math.min(q.edns.udpSize, this.config.limits.udpPayload))
   }
 
-  #sign(m: Message, check: TsigCheck | undefined, peer: Peer, q?: Message): Uint8Array {
+  #sign(m: Message, check: TsigCheck | undefined, peer: Peer, q?: Message, requiredAdditional = 0): Uint8Array {
     const max = this.#maxSize(q ?? m, peer)
     if (m.rcode === Rcode.REFUSED) this.counters.refused++
     this.counters.answered++
-    if (check === undefined || !check.ok) return encodeMessage(m, { maxSize: max })
+    if (check === undefined || !check.ok) return encodeResponse(m, max, requiredAdditional)
     // RFC 8945 §5.3: a signed request gets a signed response.
-    const bytes = encodeMessage(m, { maxSize: max - tsigSize(check.key) })
+    const bytes = encodeResponse(m, max - tsigSize(check.key), requiredAdditional)
     return signTsig(bytes, check.key, { now: this.#now(), priorMac: check.record.mac }).bytes
   }
 
@@ -424,7 +424,7 @@ export class DnsServer {
       if (r.ede !== undefined && m.edns !== undefined) m.edns.options.push(edeOption(r.ede.infoCode, (r.ede.text ?? '').slice(0, 200)))
       return this.#sign(m, check, peer, q)
     }
-    return this.#sign(response, check, peer, q)
+    return this.#sign(response, check, peer, q, info.requiredAdditional)
   }
 
   #track<T>(p: Promise<T>): Promise<T> {

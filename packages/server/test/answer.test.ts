@@ -1,9 +1,9 @@
 import test from 'ava'
 import { fileURLToPath } from 'node:url'
-import { Name, RRType, Rcode, createQuery, EdnsOption, type Message, type Nsec, type Nsec3, type Rrsig, type ResourceRecord, fromBase32Hex } from '@secdns/wire'
-import { loadZoneFile } from '@secdns/zone'
+import { Name, RRType, Rcode, createQuery, EdnsOption, type Message, type Nsec, type Nsec3, type Rrsig, type ResourceRecord, fromBase32Hex, decodeMessage } from '@secdns/wire'
+import { loadZoneFile, loadZoneText } from '@secdns/zone'
 import { nsec3Hash } from '@secdns/dnssec'
-import { answer, type AnswerContext } from '../src/answer.js'
+import { answer, encodeResponse, type AnswerContext } from '../src/answer.js'
 import { ServedZone, ZoneTable } from '../src/served_zone.js'
 import { Acl } from '../src/acl.js'
 
@@ -285,4 +285,59 @@ test('with NSEC3 opt-out, an insecure referral carries the closest provable encl
 test('with NSEC3 opt-out, a secure delegation still carries its signed DS', (t) => {
   const r = ask(optOutZone, 'host.sub.example.test.', RRType.A, { do: true })
   t.deepEqual(types(r.authority), [RRType.NS, RRType.DS, RRType.RRSIG])
+})
+
+test('an MX answer carries the exchange\'s address in additional, with its RRSIG under DO', (t) => {
+  const plain = ask(nsecZone, 'example.test.', RRType.MX)
+  t.deepEqual(types(plain.additional), [RRType.A])
+  t.true(plain.additional[0]!.name.equals(Name.fromString('mail.example.test.')))
+  const signed = ask(nsecZone, 'example.test.', RRType.MX, { do: true })
+  t.deepEqual(types(signed.additional), [RRType.A, RRType.RRSIG])
+  t.is((signed.additional[1]!.data as Rrsig).typeCovered, RRType.A)
+})
+
+test('an NS answer carries A and AAAA of the in-zone name servers once each; ANY adds nothing', (t) => {
+  const r = ask(plainZone, 'example.test.', RRType.NS)
+  const names = r.additional.map((x) => `${x.name.toString()}/${x.data.type}`)
+  t.deepEqual(names.sort(), ['ns1.example.test./1', 'ns2.example.test./1', 'ns2.example.test./28'])
+  t.deepEqual(ask(plainZone, 'example.test.', RRType.ANY).additional, [])
+})
+
+test('an MX whose exchange is outside the zone gets no additional records', (t) => {
+  const z = new ServedZone(loadZoneText('$ORIGIN mx.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n@ MX 10 mail.elsewhere.test.\n', { origin: 'mx.test' }).zone)
+  t.deepEqual(ask(z, 'mx.test.', RRType.MX).additional, [])
+})
+
+function bigReferralZone(inBailiwick: boolean): ServedZone {
+  const lines = ['$ORIGIN big.test.', '$TTL 300', '@ SOA ns hm 1 2 3 4 5', '@ NS ns', 'ns A 192.0.2.1']
+  for (let i = 0; i < 13; i++) {
+    const host = inBailiwick ? `ns${i}.sub` : `ns${i}`
+    lines.push(`sub NS ${host}`, `${host} A 192.0.2.${10 + i}`, `${host} AAAA 2001:db8::${10 + i}`)
+  }
+  const r = loadZoneText(lines.join('\n') + '\n', { origin: 'big.test' })
+  if (r.errors.length > 0) throw r.errors[0]
+  return new ServedZone(r.zone)
+}
+
+test('a referral whose in-bailiwick glue does not fit 512 octets is sent with TC (RFC 9471)', (t) => {
+  const z = bigReferralZone(true)
+  const q = createQuery(Name.fromString('host.sub.big.test.'), RRType.A, { rd: false })
+  const { response, info } = answer(q, ctxFor(z))
+  t.is(info.requiredAdditional, 26)
+  t.is(response.additional.length, 26)
+  const wire = decodeMessage(encodeResponse(response, 512, info.requiredAdditional))
+  t.true(wire.flags.tc)
+  t.is(wire.authority.length, 13)
+  t.false(decodeMessage(encodeResponse(response, 65535, info.requiredAdditional)).flags.tc)
+})
+
+test('a referral whose out-of-bailiwick glue does not fit is sent without TC and with fewer addresses', (t) => {
+  const z = bigReferralZone(false)
+  const q = createQuery(Name.fromString('host.sub.big.test.'), RRType.A, { rd: false })
+  const { response, info } = answer(q, ctxFor(z))
+  t.is(info.requiredAdditional, 0)
+  t.is(response.additional.length, 26)
+  const wire = decodeMessage(encodeResponse(response, 512, info.requiredAdditional))
+  t.false(wire.flags.tc)
+  t.true(wire.additional.length < 26)
 })
