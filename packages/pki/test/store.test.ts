@@ -84,6 +84,49 @@ test('concurrent issues in one process get distinct serials and a complete index
   t.deepEqual(index.map((e) => e.serial).sort(), [...serials].sort())
 })
 
+test('issueMany issues a batch with distinct serials, indexes each one and reports progress in order', async (t) => {
+  const dir = await tmp(t)
+  const store = await initStore(dir, { name: 'Lab Root', passphrase: 'pw' })
+  const progress: [number, number, string][] = []
+  const written: string[] = []
+  const results = await store.issueMany(Array.from({ length: 5 }, (_, i) => ({
+    profile: 'client' as const,
+    name: `b${i}`,
+    write: async (issued) => {
+      // The index does not yet hold this certificate while its outputs are written.
+      t.false((await store.list()).some((e) => e.serial === issued.serial))
+      written.push(issued.serial)
+    },
+  })), (done, total, r) => { progress.push([done, total, r.entry.serial]) }, 'pw')
+  const serials = results.map((r) => r.issued.serial)
+  t.is(new Set(serials).size, 5)
+  t.deepEqual(written, serials)
+  t.deepEqual(progress, serials.map((s, i) => [i + 1, 5, s]))
+  t.deepEqual((await store.list()).map((e) => e.serial), serials)
+  t.deepEqual(results.map((r) => [r.entry.subject, r.entry.profile]), serials.map((_, i) => [`CN=b${i}`, 'client']))
+  for (const s of serials) t.true((await fs.stat(join(dir, 'issued', `${s}.crt`))).isFile())
+})
+
+test('issueMany keeps what it issued before a failing job and rejects a wrong passphrase before issuing', async (t) => {
+  const dir = await tmp(t)
+  const store = await initStore(dir, { name: 'Lab Root', passphrase: 'pw' })
+  await t.throwsAsync(store.issueMany([{ profile: 'client', name: 'x' }], undefined, 'nope'), { code: 'ERR_PKI_BAD_PASSPHRASE' })
+  t.is((await store.list()).length, 0)
+  const signer = await store.signer('pw')
+  await t.throwsAsync(store.issueMany([
+    { profile: 'client', name: 'ok1' },
+    { profile: 'client', name: 'ok2' },
+    { profile: 'client', name: 'bad', write: async () => { throw new Error('disk full') } },
+    { profile: 'client', name: 'never' },
+  ], undefined, signer), { message: 'disk full' })
+  const list = await store.list()
+  t.deepEqual(list.map((e) => e.subject), ['CN=ok1', 'CN=ok2'])
+  // The lock was released: the next issue (which reconciles the certificate whose outputs
+  // failed) goes through.
+  await store.issue({ profile: 'client', name: 'after' }, 'pw')
+  t.deepEqual((await store.list()).map((e) => e.subject).sort(), ['CN=after', 'CN=bad', 'CN=ok1', 'CN=ok2'])
+})
+
 test('a certificate written to issued/ but missing from the index is recovered', async (t) => {
   const dir = await tmp(t)
   const store = await initStore(dir, { name: 'Lab Root' })

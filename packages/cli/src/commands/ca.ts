@@ -325,25 +325,30 @@ export function registerCaCommands(program: Command): void {
       await fs.mkdir(o.out, { recursive: true, mode: 0o700 }).catch((e: unknown) => { throw new UsageError(`cannot create ${o.out}: ${(e as Error).message}`) })
       const key = parseKeySpec(o.key)
       const days = parsePositive(o.days, '--days', 36_500)
-      // Fail on a wrong passphrase before anything is issued.
-      await store.signer(passphrase)
+      // Fail on a wrong passphrase before anything is issued; the key decrypted here is the one
+      // that signs the whole batch.
+      const signer = await store.signer(passphrase)
       const bar = jobs.length > 1 && process.stderr.isTTY === true && o.json !== true
         ? new cliProgress.SingleBar({ stream: process.stderr, format: 'issuing [{bar}] {value}/{total} {name}', hideCursor: true }, cliProgress.Presets.shades_classic)
         : null
       bar?.start(jobs.length, 0, { name: '' })
       const results: { name: string; serial: string; profile: Profile; notAfter: string; dns: string[]; ip: string[]; files: IssuedFiles }[] = []
       try {
-        for (const job of jobs) {
-          let files: IssuedFiles | undefined
+        // One lock and one decryption of the CA key for the whole batch (issueMany); the index
+        // is still written after every certificate.
+        const files: IssuedFiles[] = []
+        await store.issueMany(jobs.map((job, i) => {
           const base = safeFileName(job.name)
-          const { entry } = await store.issue({
+          return {
             profile: o.profile, name: job.name, dns: job.dns, ip: job.ip, key, days, ike: o.ike === true,
             ...(csrPem !== undefined ? { csrPem } : {}),
-            write: async (issued) => { files = await writeOutputs(o.out, base, issued, store, pfx) },
-          }, passphrase)
-          results.push({ name: job.name, serial: entry.serial, profile: o.profile, notAfter: entry.notAfter, dns: entry.dns, ip: entry.ip, files: files as IssuedFiles })
+            write: async (issued: CertifiedKey) => { files[i] = await writeOutputs(o.out, base, issued, store, pfx) },
+          }
+        }), (done, _total, { entry }) => {
+          const job = jobs[done - 1] as CsvRow
+          results.push({ name: job.name, serial: entry.serial, profile: o.profile, notAfter: entry.notAfter, dns: entry.dns, ip: entry.ip, files: files[done - 1] as IssuedFiles })
           bar?.increment(1, { name: job.name })
-        }
+        }, signer)
       } finally {
         bar?.stop()
       }
