@@ -137,6 +137,15 @@ test.serial('dig and kdig get the same answers over UDP, TCP and DoT', async (t)
   t.regex(nsid.stdout, /COOKIE: [0-9a-f]{48} \(good\)/)
 })
 
+test.serial('dig shows the MX exchange address and its RRSIG in the additional section', async (t) => {
+  if (!havePeers(t, 'dig', 'openssl')) return
+  const r = await serve(t, [{ file: 'example.test.nsec.signed' }])
+  const mx = await run('dig', ['+norec', '+dnssec', '+noall', '+answer', '+additional', '@127.0.0.1', '-p', String(r.port), 'example.test', 'MX'])
+  t.regex(mx.stdout, /example\.test\.\s+3600\s+IN\s+MX\s+10 mail\.example\.test\./)
+  t.regex(mx.stdout, /mail\.example\.test\.\s+3600\s+IN\s+A\s+192\.0\.2\.25/)
+  t.regex(mx.stdout, /mail\.example\.test\.\s+3600\s+IN\s+RRSIG\s+A 13 3 3600/)
+})
+
 test.serial('AXFR with the TSIG key in the transfer ACL is signed and complete; without it the transfer is refused', async (t) => {
   if (!havePeers(t, 'dig', 'openssl')) return
   const r = await serve(t, [{ file: 'example.test.nsec.signed' }], { acl: { transfer: ['key:xfr-key'] } })
@@ -183,6 +192,16 @@ test.serial('nsupdate: a signed zone refuses updates even with the key; an unsig
 })
 
 /** Start named with a configuration; resolves once it answers the zone's SOA. */
+/** SIGTERM a peer and resolve once it has exited (SIGKILL after 5 s). */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+    child.once('exit', () => { clearTimeout(timer); resolve() })
+    child.kill('SIGTERM')
+  })
+}
+
 async function startNamed(t: ExecutionContext, dir: string, port: number, zoneClause: string, zone = 'example.test'): Promise<ChildProcess> {
   const conf = join(dir, 'named.conf')
   writeFileSync(conf, `options {
@@ -196,7 +215,8 @@ ${zoneClause}
   const child = spawn(which('named') ?? 'named', ['-g', '-c', conf, '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   child.stderr.on('data', (c: Buffer) => { log += c.toString() })
-  t.teardown(() => { child.kill('SIGTERM') })
+  // Wait for named to exit: it writes its zone files on shutdown, which would race the temp dir's removal.
+  t.teardown(() => stopChild(child))
   for (let i = 0; i < 100; i++) {
     const r = await run('dig', ['+norec', '+time=1', '+tries=1', '@127.0.0.1', '-p', String(port), zone, 'SOA'])
     if (/status: NOERROR/.test(r.stdout) && /flags: qr aa/.test(r.stdout)) return child
