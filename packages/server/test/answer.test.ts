@@ -341,3 +341,10 @@ test('a referral whose out-of-bailiwick glue does not fit is sent without TC and
   t.false(wire.flags.tc)
   t.true(wire.additional.length < 26)
 })
+
+test('an SRV answer carries the in-zone target\'s A and AAAA in additional', (t) => {
+  const z = new ServedZone(loadZoneText('$ORIGIN srv.test.\n$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n_ldap._tcp SRV 0 100 389 dc1\ndc1 A 192.0.2.10\ndc1 AAAA 2001:db8::10\n', { origin: 'srv.test' }).zone)
+  const r = ask(z, '_ldap._tcp.srv.test.', RRType.SRV)
+  t.deepEqual(types(r.additional), [RRType.A, RRType.AAAA])
+  t.true(r.additional.every((x) => x.name.equals(Name.fromString('dc1.srv.test.'))))
+})

@@ -289,3 +289,22 @@ test.serial('a graceful stop lets a transfer in flight finish', async (t) => {
   t.is(records, 40000 + 4)
   t.deepEqual(server.listeners, [])
 })
+
+test.serial('over UDP, a referral whose in-bailiwick glue does not fit 512 octets has TC, and TCP carries it all (RFC 9471)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-server-glue-'))
+  const lines = ['$ORIGIN big.test.', '$TTL 300', '@ SOA ns hm 1 2 3 4 5', '@ NS ns', 'ns A 192.0.2.1']
+  for (let i = 0; i < 13; i++) lines.push(`sub NS ns${i}.sub`, `ns${i}.sub A 192.0.2.${10 + i}`, `ns${i}.sub AAAA 2001:db8::${10 + i}`)
+  writeFileSync(join(dir, 'big.test.zone'), lines.join('\n') + '\n')
+  const server = new DnsServer(parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
+    zones: [{ name: 'big.test', type: 'primary', file: join(dir, 'big.test.zone') }],
+  }))
+  await server.start()
+  t.teardown(() => server.stop())
+  const udp = await udpAsk(server.listeners.find((l) => l.kind === 'udp')!.port, q('host.sub.big.test.', RRType.A, { udpSize: null }))
+  t.true(udp!.flags.tc)
+  const [tcp] = await tcpAsk(server.listeners.find((l) => l.kind === 'tcp')!.port, [q('host.sub.big.test.', RRType.A)])
+  t.false(tcp!.flags.tc)
+  t.is(tcp!.authority.length, 13)
+  t.is(tcp!.additional.length, 26)
+})
