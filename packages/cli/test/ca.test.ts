@@ -99,6 +99,9 @@ test('bulk issuing by --count and --csv, quiet when piped, with a JSON summary',
   t.is(r.stderr, '')
   const many = JSON.parse(r.stdout) as { name: string }[]
   t.deepEqual(many.map((m) => m.name), ['host-1', 'host-2', 'host-3', 'host-4'])
+  // One batch under one lock: the index lists the batch in the order the summary does.
+  const indexed = (JSON.parse(await fs.readFile(join(cwd, 'ca', 'index.json'), 'utf8')) as { entries: { serial: string }[] }).entries.map((e) => e.serial)
+  t.deepEqual(indexed, (many as unknown as { serial: string }[]).map((m) => m.serial))
   await fs.writeFile(join(cwd, 'hosts.csv'), 'name,dns,ip\n# lab servers\nns1,ns1.lab.test;ns.lab.test,192.0.2.1\nns2,ns2.lab.test,\n')
   r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'dns-server', '--csv', 'hosts.csv', '--out', 'out', '--json'], { cwd })
   t.is(r.status, 0, r.stderr)
