@@ -4,8 +4,6 @@
 // from @secdns/pki; everything is on 127.0.0.1 with random ports.
 import test from 'ava'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
-import { createSocket } from 'node:dgram'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,24 +11,12 @@ import { fileURLToPath } from 'node:url'
 import { createRootCa, issueCertificate, type CertifiedKey } from '@secdns/pki'
 import { createStubClient, ClientError } from '@secdns/client'
 import { havePeers, runPeer } from '../helpers/peers.js'
+import { freePort } from '../helpers/ports.js'
 import { signClientZone } from '../helpers/client_zones.js'
 
 const TEMPLATE = fileURLToPath(new URL('../../../test/fixtures/client/zone.template', import.meta.url))
 const BIN = fileURLToPath(new URL('../../../packages/cli/bin/secdns.js', import.meta.url))
 
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
-    })
-    const ok = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4')
-      u.once('error', () => resolve(false))
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)))
-    })
-    if (ok) return port
-  }
-}
 
 interface Lab {
   dir: string

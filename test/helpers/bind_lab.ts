@@ -6,12 +6,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, writeFileSync, copyFileSync, rmSync, readFileSync } from 'node:fs'
-import { createSocket } from 'node:dgram'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { which } from './peers.js'
+import { freePort } from './ports.js'
+export { freePort }
 
 /** Where make_lab.sh put the signed zones and the anchors. */
 export const LAB_DIR = fileURLToPath(new URL('../../../test/fixtures/resolver/', import.meta.url))
@@ -30,25 +30,6 @@ export interface BindLab {
   stop(): Promise<void>
 }
 
-/** A free port on 127.0.0.1 for both UDP and TCP (the kernel picks one, we check UDP too). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer()
-      s.once('error', reject)
-      s.listen(0, '127.0.0.1', () => {
-        const a = s.address()
-        s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0))
-      })
-    })
-    const ok = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4')
-      u.once('error', () => resolve(false))
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)))
-    })
-    if (ok) return port
-  }
-}
 
 function zoneName(file: string): string {
   const base = file.replace(/\.signed$/, '')

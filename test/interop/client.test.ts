@@ -6,8 +6,6 @@
 // loopback, so nothing leaves the machine.
 import test from 'ava'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
-import { createSocket } from 'node:dgram'
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,24 +13,12 @@ import { fileURLToPath } from 'node:url'
 import { createStubClient, ClientError, type StubClient } from '@secdns/client'
 import { createRootCa, issueCertificate } from '@secdns/pki'
 import { havePeers, runPeer, which } from '../helpers/peers.js'
+import { freePort } from '../helpers/ports.js'
 import { signClientZone } from '../helpers/client_zones.js'
 
 const BIN = fileURLToPath(new URL('../../../packages/cli/bin/secdns.js', import.meta.url))
 const ZONES = ['secure.test', 'nsec3.test', 'bogus.test'] as const
 
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
-    })
-    const ok = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4')
-      u.once('error', () => resolve(false))
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)))
-    })
-    if (ok) return port
-  }
-}
 
 /** The zone's KSK as a BIND trust-anchors entry. */
 function sign(dir: string, zone: string): string {

@@ -8,7 +8,6 @@
 import test from 'ava'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFile, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,6 +17,7 @@ import {
   formatBindPublicKey, startRollover, DEFAULT_TIMINGS, type DnssecKey, type Nsec3Params,
 } from '@secdns/dnssec'
 import { havePeers, runPeer, which } from '../helpers/peers.js'
+import { freePort } from '../helpers/ports.js'
 
 const fixture = fileURLToPath(new URL('../../../test/fixtures/dnssec/example.test.zone', import.meta.url))
 const cli = fileURLToPath(new URL('../../../packages/cli/bin/secdns.js', import.meta.url))
@@ -63,13 +63,6 @@ test.serial('every algorithm with NSEC, NSEC3 and opt-out passes dnssec-verify, 
   }
 })
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
-  })
-}
 
 test.serial('named serves our zones (every algorithm, NSEC, NSEC3, opt-out) and delv fully validates them from our DS or DNSKEY', async (t) => {
   if (!havePeers(t, 'named', 'delv', 'dig')) return

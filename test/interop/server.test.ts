@@ -8,8 +8,6 @@
  */
 import test, { type ExecutionContext } from 'ava'
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { createSocket } from 'node:dgram'
-import { createServer } from 'node:net'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, isAbsolute, join } from 'node:path'
@@ -18,6 +16,7 @@ import { createDnsServer, parseConfig, type DnsServer } from '@secdns/server'
 import { createKey, signZoneFile, defaultNsec3Params } from '@secdns/dnssec'
 import { Name } from '@secdns/wire'
 import { havePeers, which } from '../helpers/peers.js'
+import { freePort } from '../helpers/ports.js'
 
 const fixtures = fileURLToPath(new URL('../../../packages/server/test/fixtures/', import.meta.url))
 const TSIG_SECRET = Buffer.alloc(32, 0x5a).toString('base64')
@@ -61,20 +60,6 @@ async function serve(t: ExecutionContext, zones: { file: string, name?: string, 
   return { server, dir, port, dot, anchors: join(dir, 'anchors.conf'), cert }
 }
 
-/** A port free for both TCP and UDP on 127.0.0.1 (DNS tools expect both on one port). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const srv = createServer()
-    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as { port: number }).port)))
-    await new Promise<void>((r) => srv.close(() => r()))
-    const free = await new Promise<boolean>((r) => {
-      const u = createSocket('udp4')
-      u.once('error', () => { u.close(); r(false) })
-      u.bind(port, '127.0.0.1', () => { u.close(); r(true) })
-    })
-    if (free) return port
-  }
-}
 
 /** Our trust anchor: the KSK served at the apex, in delv's trust-anchors form. */
 async function writeAnchors(r: Running): Promise<void> {
@@ -276,12 +261,29 @@ test.serial('our server as secondary of a BIND primary serving a BIND-signed zon
   t.is(server.status().zones[0]!.serial, 2026112501)
   t.true(server.status().zones[0]!.signed)
   for (const [name, type] of COMPARED) t.is(await sections(port, name, type), await sections(bindPort, name, type), `${name} ${type}`)
-  // kept on disk: a restart serves it before any transfer
+  // kept on disk: a restart serves it before any transfer. The restarted server takes a
+  // fresh port: the old one is back in the ephemeral range once freed, and a client socket
+  // of a test running alongside may hold it by then.
   await server.stop()
-  const again = createDnsServer(parseConfig({ ...config, zones: [{ ...config.zones[0]!, primaries: ['127.0.0.1:1'] }] }))
-  await again.start()
-  t.teardown(() => again.stop())
-  t.is(await sections(port, 'www.example.test', 'A'), await sections(bindPort, 'www.example.test', 'A'))
+  let again: ReturnType<typeof createDnsServer> | undefined
+  let againPort = 0
+  for (let attempt = 0; again === undefined; attempt++) {
+    againPort = await freePort()
+    const s = createDnsServer(parseConfig({
+      ...config,
+      listeners: { udp: [{ address: '127.0.0.1', port: againPort }], tcp: [{ address: '127.0.0.1', port: againPort }] },
+      zones: [{ ...config.zones[0]!, primaries: ['127.0.0.1:1'] }],
+    }))
+    try {
+      await s.start()
+      again = s
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ERR_SERVER_BIND' || attempt >= 4) throw e
+    }
+  }
+  const restarted = again
+  t.teardown(() => restarted.stop())
+  t.is(await sections(againPort, 'www.example.test', 'A'), await sections(bindPort, 'www.example.test', 'A'))
 })
 
 test.serial('an Unbound forwarder with forward-tls-upstream validates answers it gets from us over DoT', async (t) => {

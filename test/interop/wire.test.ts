@@ -8,7 +8,7 @@ import test, { type ExecutionContext } from 'ava'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -16,6 +16,7 @@ import {
   rrTypeFromString, type Message,
 } from '@secdns/wire'
 import { havePeers, runPeer, which } from '../helpers/peers.js'
+import { freePort } from '../helpers/ports.js'
 
 const TOOLS = ['named', 'dig', 'dnssec-keygen', 'dnssec-signzone']
 const ZONE = `$ORIGIN example.test.
@@ -58,19 +59,6 @@ interface Bind { dir: string, port: number, proc: ChildProcess }
 let bind: Bind | null = null
 let setupError: unknown = null
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      // named needs the UDP port too
-      const u = createSocket('udp4')
-      u.once('error', () => { s.close(); u.close(); resolve(freePort()) })
-      u.bind(port, '127.0.0.1', () => { u.close(); s.close(() => resolve(port)) })
-    })
-  })
-}
 
 function udpQuery(bytes: Uint8Array, port: number, timeoutMs = 2000): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {

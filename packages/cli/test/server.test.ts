@@ -13,12 +13,21 @@ import { DnsServer, parseConfig } from '@secdns/server'
 const bin = fileURLToPath(new URL('../../bin/secdns.js', import.meta.url))
 const zoneFixture = fileURLToPath(new URL('../../../server/test/fixtures/plain.test.zone', import.meta.url))
 
+/**
+ * A port free for TCP and UDP, from below the ephemeral range (32768+), where client sockets
+ * of tests running alongside cannot take it between this check and the server's bind
+ * (the same rule as test/helpers/ports.ts, which this package's test project cannot import).
+ */
 async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
-  const p = (s.address() as { port: number }).port
-  await new Promise<void>((r) => s.close(() => r()))
-  return p
+  for (;;) {
+    const p = 20_000 + Math.floor(Math.random() * 12_000)
+    const s = createServer()
+    const tcp = await new Promise<boolean>((r) => { s.once('error', () => r(false)); s.listen(p, '127.0.0.1', () => s.close(() => r(true))) })
+    if (!tcp) continue
+    const u = createSocket('udp4')
+    const udp = await new Promise<boolean>((r) => { u.once('error', () => { u.close(); r(false) }); u.bind(p, '127.0.0.1', () => u.close(() => r(true))) })
+    if (udp) return p
+  }
 }
 
 test('server start with a bad configuration exits 2 and names the field', (t) => {
