@@ -75,6 +75,35 @@ export interface NamedServer {
 }
 
 /**
+ * Watch a daemon started on 127.0.0.1:port: wait (20 s at most) until `dig` gets an answer
+ * to the probe, and return how to stop it (SIGTERM, SIGKILL after 3 s) and remove its dir.
+ * A daemon that exits or never answers is stopped and reported with its log.
+ */
+async function supervise(name: string, child: ChildProcess, dir: string, port: number, probe: readonly string[]): Promise<() => Promise<void>> {
+  let log = ''
+  child.stderr?.on('data', (d: Buffer) => { log += d.toString() })
+  let exited = false
+  child.on('exit', () => { exited = true })
+  const stop = async (): Promise<void> => {
+    if (!exited) {
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      child.kill('SIGTERM')
+      await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 3000))])
+      if (!exited) child.kill('SIGKILL')
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    if (exited) { await stop(); throw new Error(`${name} exited:\n${log}`) }
+    const r = spawnSync(which('dig') ?? 'dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=1', ...probe], { encoding: 'utf8' })
+    if (r.status === 0 && r.stdout.trim() !== '') return stop
+    if (Date.now() > deadline) { await stop(); throw new Error(`${name} did not answer on 127.0.0.1:${port}:\n${log}`) }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/**
  * Start one named on 127.0.0.1 and a free port, authoritative for some lab zones.
  *
  * @param zones file names under zones/ (root.signed, test.signed, <zone>.signed)
@@ -101,28 +130,8 @@ export async function startNamed(zones: readonly string[], probe: string): Promi
     ...zones.map((f) => `zone "${zoneName(f)}" { type primary; file "${join(dir, f)}"; };`),
   ].join('\n') + '\n'
   writeFileSync(join(dir, 'named.conf'), conf)
-  const child: ChildProcess = spawn(named, ['-g', '-c', join(dir, 'named.conf'), '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let log = ''
-  child.stderr?.on('data', (d: Buffer) => { log += d.toString() })
-  let exited = false
-  child.on('exit', () => { exited = true })
-  const stop = async (): Promise<void> => {
-    if (!exited) {
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-      child.kill('SIGTERM')
-      await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 3000))])
-      if (!exited) child.kill('SIGKILL')
-    }
-    rmSync(dir, { recursive: true, force: true })
-  }
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (exited) { await stop(); throw new Error(`named exited:\n${log}`) }
-    const r = spawnSync(which('dig') ?? 'dig', ['@127.0.0.1', '-p', String(port), '+norec', '+time=1', '+tries=1', '+short', probe, 'SOA'], { encoding: 'utf8' })
-    if (r.status === 0 && r.stdout.trim() !== '') break
-    if (Date.now() > deadline) { await stop(); throw new Error(`named did not answer on 127.0.0.1:${port}:\n${log}`) }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  const stop = await supervise('named', spawn(named, ['-g', '-c', join(dir, 'named.conf'), '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] }), dir, port,
+    ['+norec', '+short', probe, 'SOA'])
   return { port, stop }
 }
 
@@ -208,28 +217,8 @@ export async function startUnbound(lab: Pick<BindLab, 'anchorsFile' | 'port'>, s
             .flatMap((f) => ['stub-zone:', `  name: "${zoneName(f)}."`, `  stub-addr: 127.0.0.1@${split.ports.leaves}`]),
         ]),
   ].join('\n') + '\n')
-  const child = spawn(unbound, ['-d', '-c', join(dir, 'unbound.conf')], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let log = ''
-  child.stderr?.on('data', (d: Buffer) => { log += d.toString() })
-  let exited = false
-  child.on('exit', () => { exited = true })
-  const stop = async (): Promise<void> => {
-    if (!exited) {
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-      child.kill('SIGTERM')
-      await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 3000))])
-      if (!exited) child.kill('SIGKILL')
-    }
-    rmSync(dir, { recursive: true, force: true })
-  }
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (exited) { await stop(); throw new Error(`unbound exited:\n${log}`) }
-    // version.server is answered locally, so the probe leaves the cache cold.
-    const r = spawnSync(which('dig') ?? 'dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=1', '+short', 'CH', 'TXT', 'version.server.'], { encoding: 'utf8' })
-    if (r.status === 0 && r.stdout.trim() !== '') break
-    if (Date.now() > deadline) { await stop(); throw new Error(`unbound did not answer on 127.0.0.1:${port}:\n${log}`) }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  // version.server is answered locally, so the probe leaves the cache cold.
+  const stop = await supervise('unbound', spawn(unbound, ['-d', '-c', join(dir, 'unbound.conf')], { stdio: ['ignore', 'ignore', 'pipe'] }), dir, port,
+    ['+short', 'CH', 'TXT', 'version.server.'])
   return { port, dir, stop }
 }
