@@ -1,5 +1,6 @@
 /**
- * The admin API: `GET /status`, `POST /reload` and `POST /reload/<zone>`, and the
+ * The admin API: `GET /status`, `POST /reload`, `POST /reload/<zone>`, `POST /refresh/<zone>`
+ * (a secondary zone's SOA check and transfer now), and the
  * running resolver's trust anchors: `GET /trust-anchors`, `POST /trust-anchors`
  * (`{"records": "<DNSKEY/DS text>"}`) and `DELETE /trust-anchors/<zone>[?keyTag=&type=]`, as JSON.
  * Never open: a bearer token read from a file that only its owner may read (0600), or
@@ -153,6 +154,14 @@ export class AdminApi implements ListenerPlugin {
         if (req.method === 'POST' && m) {
           const results = server.reload(m[1] === undefined ? undefined : decodeURIComponent(m[1]))
           send(results.every((r) => r.ok) ? 200 : 422, { results })
+          return
+        }
+        const r = /^\/refresh\/([^/]+)$/.exec(url.pathname)
+        if (req.method === 'POST' && r) {
+          // A secondary zone: SOA check and transfer from its primary now, not at the next timer.
+          server.refreshSecondary(decodeURIComponent(r[1]!)).then((result) => send(result.ok ? 200 : 502, { results: [result] }), (e: unknown) => {
+            send((e as ServerError).code === 'ERR_SERVER_UNKNOWN_ZONE' ? 404 : 500, { error: (e as Error).message, code: (e as ServerError).code })
+          })
           return
         }
         send(404, { error: `no such endpoint: ${req.method} ${url.pathname}` })

@@ -611,13 +611,21 @@ export class DnsServer {
   }
 
   /**
-   * Refresh a secondary zone now.
+   * Refresh a secondary zone now: SOA query to its primaries, then IXFR or AXFR when the
+   * primary's serial is newer (the admin API's `POST /refresh/<zone>`).
    * @param name the zone
+   * @returns the serial served afterwards, or the error of every primary tried
    * @throws {ServerError} ERR_SERVER_UNKNOWN_ZONE
    */
-  async refreshSecondary(name: string): Promise<void> {
-    if (this.#secondaries === undefined) throw new ServerError('ERR_SERVER_UNKNOWN_ZONE', `zone ${name} is not a secondary here`)
+  async refreshSecondary(name: string): Promise<ReloadResult> {
+    const st = this.#states.get(zoneKey(name))
+    if (this.#secondaries === undefined || st === undefined || st.config.type !== 'secondary') {
+      throw new ServerError('ERR_SERVER_UNKNOWN_ZONE', `zone ${name} is not a secondary here`)
+    }
     await this.#secondaries.refreshNow(name)
+    const error = this.#secondaries.errors()[st.config.name]
+    const serial = st.served?.serial
+    return error === undefined ? { zone: st.config.name, ok: true, serial } : { zone: st.config.name, ok: false, serial, error }
   }
 
   /** What status reports: zones with serials and errors, listeners, counters. */
