@@ -1,5 +1,5 @@
 /**
- * `secdns server start|reload|status`: run the DNS server agent and talk to its admin API.
+ * `secdns server start|reload|refresh|status`: run the DNS server agent and talk to its admin API.
  */
 import { spawn } from 'node:child_process'
 import { openSync, readFileSync, closeSync, existsSync, statSync } from 'node:fs'
@@ -164,6 +164,17 @@ export function registerServerCommands(program: Command): void {
       if (r.status === 401) fail('the admin API refused our credentials', 1)
       if (body.results === undefined) fail(body.error ?? `admin API answered ${r.status}`, r.status === 404 ? 2 : 1)
       if (!o.json) for (const z of body.results) process.stdout.write(z.ok ? `${z.zone}: serial ${z.serial}\n` : `${z.zone}: NOT reloaded, still serving serial ${z.serial ?? '-'}: ${z.error}\n`)
+      process.exit(body.results.every((z) => z.ok) ? 0 : 1)
+    })
+  adminOptions(server.command('refresh <zone>').description('check a secondary zone\'s SOA at its primary now and transfer it when newer'))
+    .action(async (zone: string, o: AdminOpts) => {
+      let r
+      try { r = await admin(o, 'POST', `/refresh/${encodeURIComponent(zone)}`) } catch (e) { fail((e as Error).message, 1) }
+      if (o.json) process.stdout.write(JSON.stringify(r.body, null, 2) + '\n')
+      const body = r.body as { results?: { zone: string, ok: boolean, serial?: number, error?: string }[], error?: string }
+      if (r.status === 401) fail('the admin API refused our credentials', 1)
+      if (body.results === undefined) fail(body.error ?? `admin API answered ${r.status}`, r.status === 404 ? 2 : 1)
+      if (!o.json) for (const z of body.results) process.stdout.write(z.ok ? `${z.zone}: serial ${z.serial ?? '-'}\n` : `${z.zone}: refresh failed, still serving serial ${z.serial ?? '-'}: ${z.error}\n`)
       process.exit(body.results.every((z) => z.ok) ? 0 : 1)
     })
   adminOptions(server.command('status').description('zones, serials, listeners and counters'))
