@@ -17,8 +17,9 @@ export interface Edns {
   /** The DO bit (RFC 3225). */
   dnssecOk: boolean
   /**
-   * Upper 8 bits of the rcode. Informational only: `Message.rcode` holds the
-   * full 12-bit value and is what the encoder writes.
+   * Upper 8 bits of the rcode (the top octet of the OPT TTL, RFC 6891 §6.1.3), always
+   * filled by the decoder. Informational only: `Message.rcode` holds the full 12-bit
+   * value and is what the encoder writes.
    */
   extendedRcode?: number
   /** The 15 other flag bits after DO, when any is set (kept for byte-exactness). */

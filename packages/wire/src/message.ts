@@ -23,6 +23,10 @@ export interface Flags {
   ra: boolean
   ad: boolean
   cd: boolean
+  /**
+   * The reserved Z bit (0x0040, RFC 1035 §4.1.1: "must be zero"; a receiver ignores it). Present only when set, so a re-encode keeps it byte-exact.
+   */
+  z?: boolean
 }
 
 /** A question (RFC 1035 §4.1.2). */
@@ -116,10 +120,12 @@ export function decodeQuestionSection(buf: Uint8Array): { header: Header, questi
 }
 
 function flagsOf(f: number): Flags {
-  return {
+  const flags: Flags = {
     qr: (f & 0x8000) !== 0, aa: (f & 0x0400) !== 0, tc: (f & 0x0200) !== 0, rd: (f & 0x0100) !== 0,
     ra: (f & 0x0080) !== 0, ad: (f & 0x0020) !== 0, cd: (f & 0x0010) !== 0,
   }
+  if ((f & 0x0040) !== 0) flags.z = true
+  return flags
 }
 
 /** Types whose RDATA layout depends on the class being IN (RFC 3597 §4 leaves the rest opaque). */
@@ -194,7 +200,8 @@ export function decodeMessage(buf: Uint8Array): Message {
           checkEdnsOption(o, oat)
           options.push(o)
         }
-        const edns: Edns = { udpSize: cls, version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0, options }
+        // RFC 6891 §6.1.3: the OPT TTL's top octet is the upper 8 bits of the 12-bit rcode.
+        const edns: Edns = { udpSize: cls, extendedRcode: ttl >>> 24, version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0, options }
         if ((ttl & 0x7fff) !== 0) edns.z = ttl & 0x7fff
         msg.edns = edns
         msg.rcode |= (ttl >>> 24) << 4
@@ -221,7 +228,7 @@ export function decodeMessage(buf: Uint8Array): Message {
 function flagsWord(m: Message): number {
   const f = m.flags
   return (f.qr ? 0x8000 : 0) | ((m.opcode & 0xf) << 11) | (f.aa ? 0x0400 : 0) | (f.tc ? 0x0200 : 0) |
-    (f.rd ? 0x0100 : 0) | (f.ra ? 0x0080 : 0) | (f.ad ? 0x0020 : 0) | (f.cd ? 0x0010 : 0) | (m.rcode & 0xf)
+    (f.rd ? 0x0100 : 0) | (f.ra ? 0x0080 : 0) | (f.z === true ? 0x0040 : 0) | (f.ad ? 0x0020 : 0) | (f.cd ? 0x0010 : 0) | (m.rcode & 0xf)
 }
 
 function sameRRset(a: ResourceRecord, b: ResourceRecord): boolean {

@@ -84,7 +84,7 @@ const arbEdns: fc.Arbitrary<Edns> = fc.tuple(u16, u8, fc.boolean(), fc.integer({
 
 /** A whole message, in the form decodeMessage returns. */
 export const arbMessage: fc.Arbitrary<Message> = fc.tuple(
-  u16, fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }), fc.integer({ min: 0, max: 15 }),
+  u16, fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.integer({ min: 0, max: 15 }),
   fc.array(arbQuestion, { maxLength: 2 }), fc.array(arbRR, { maxLength: 5 }), fc.array(arbRR, { maxLength: 4 }),
   fc.array(arbRR, { maxLength: 4 }), fc.option(arbEdns, { nil: undefined }), fc.integer({ min: 0, max: 0xfff }),
 ).map(([id, f, opcode, question, answer, authority, additional, edns, rcode]) => {
@@ -92,6 +92,7 @@ export const arbMessage: fc.Arbitrary<Message> = fc.tuple(
     id, opcode, rcode: edns ? rcode : rcode & 0xf, question, answer, authority, additional,
     flags: { qr: f[0]!, aa: f[1]!, tc: f[2]!, rd: f[3]!, ra: f[4]!, ad: f[5]!, cd: f[6]! },
   }
-  if (edns) m.edns = edns
+  if (f[7]!) m.flags.z = true
+  if (edns) m.edns = { ...edns, extendedRcode: rcode >>> 4 }
   return m
 })

@@ -47,7 +47,7 @@ test('agrees with dns-packet on EDNS and the DO bit', (t) => {
     additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flag_do: true, flags: dnsPacket.DNSSEC_OK, options: [{ code: 12, data: Buffer.alloc(4) }] } as dnsPacket.Answer],
   })
   const m = decodeMessage(bytes)
-  t.deepEqual(m.edns, { udpSize: 1232, version: 0, dnssecOk: true, options: [{ code: 12, data: new Uint8Array(4) }] })
+  t.deepEqual(m.edns, { udpSize: 1232, extendedRcode: 0, version: 0, dnssecOk: true, options: [{ code: 12, data: new Uint8Array(4) }] })
   t.true(m.flags.rd)
   t.is(m.question[0]!.type, 48)
 })

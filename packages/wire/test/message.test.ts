@@ -40,12 +40,32 @@ test('encodes and decodes every header flag, the opcode and the rcode', (t) => {
   t.is(h.id, 0x1234)
 })
 
+test('keeps the reserved Z bit through decode and re-encode', (t) => {
+  // flags 0x8140: QR, RD and Z (0x0040) set
+  const bytes = packet([1, 0, 0, 0], ...Q)
+  bytes[3] = 0x40
+  const d = decodeMessage(bytes)
+  t.true(d.flags.z)
+  t.true(decodeHeader(bytes).flags.z)
+  t.deepEqual(encodeMessage(d), bytes)
+  // without it the flag is absent, and the bit stays clear
+  const plain = decodeMessage(packet([1, 0, 0, 0], ...Q))
+  t.false('z' in plain.flags)
+  t.is(encodeMessage(plain)[3]! & 0x40, 0)
+})
+
 test('carries the extended rcode in OPT and refuses it without EDNS', (t) => {
   const m = response([], { rcode: Rcode.BADVERS, edns: { udpSize: 1232, version: 0, dnssecOk: false, options: [] } })
   const bytes = encodeMessage(m)
   t.is(bytes[3]! & 0xf, 0)
   const d = decodeMessage(bytes)
   t.is(d.rcode, 16)
+  t.is(d.edns!.extendedRcode, 1)
+  // BADCOOKIE (23) = header 7, OPT upper bits 1; an rcode of 0xabc = upper 0xab
+  const e = decodeMessage(encodeMessage(response([], { rcode: 0xabc, edns: { udpSize: 1232, version: 0, dnssecOk: false, options: [] } })))
+  t.is(e.edns!.extendedRcode, 0xab)
+  t.is(e.rcode, 0xabc)
+  t.is(decodeMessage(encodeMessage(response([], { rcode: 3, edns: { udpSize: 512, version: 0, dnssecOk: false, options: [] } }))).edns!.extendedRcode, 0)
   t.throws(() => encodeMessage(response([], { rcode: 16 })), { code: 'ERR_WIRE_VALUE_RANGE' })
 })
 
@@ -54,7 +74,7 @@ test('keeps EDNS size, version, DO and options byte-exact', (t) => {
   const m = response([], { edns: { udpSize: 4096, version: 0, dnssecOk: true, options } })
   const bytes = encodeMessage(m)
   const d = decodeMessage(bytes)
-  t.deepEqual(d.edns, { udpSize: 4096, version: 0, dnssecOk: true, options })
+  t.deepEqual(d.edns, { udpSize: 4096, extendedRcode: 0, version: 0, dnssecOk: true, options })
   t.deepEqual(encodeMessage(d), bytes)
   t.is(d.additional.length, 0)
 })
