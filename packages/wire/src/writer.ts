@@ -134,8 +134,9 @@ export class WireWriter {
 
   /**
    * Write a name, compressed against earlier names when `compress` is true and
-   * this writer keeps a table. Matching is case-sensitive so the case of every
-   * name survives (RFC 4343 §4.1).
+   * this writer keeps a table. Suffixes match case-insensitively (RFC 1035 §4.1.4,
+   * RFC 4343 §3): a later `WWW.Example.test` points at an earlier `www.example.test`
+   * and so is read back in the case of the first occurrence, as BIND and Knot do.
    * @param n the name
    * @param compress use pointers for suffixes already written
    */
@@ -164,7 +165,10 @@ export class WireWriter {
       const o = offsScratch[i]!
       const len = w[o]!
       h = Math.imul(h ^ len, 0x01000193)
-      for (let j = 1; j <= len; j++) h = Math.imul(h ^ w[o + j]!, 0x01000193)
+      for (let j = 1; j <= len; j++) {
+        const b = w[o + j]!
+        h = Math.imul(h ^ (b >= 0x41 && b <= 0x5a ? b | 0x20 : b), 0x01000193)
+      }
       hashScratch[i] = h
     }
     this.ensure(w.length)
@@ -197,7 +201,7 @@ export class WireWriter {
     buf[this.pos++] = 0
   }
 
-  /** Does the name suffix of `w` at `s` equal the (pointer-following) name at `at`? */
+  /** Does the name suffix of `w` at `s` equal (ignoring ASCII case) the pointer-following name at `at`? */
   #matches(w: Uint8Array, s: number, at: number): boolean {
     const buf = this.buf
     let p = s
@@ -211,7 +215,11 @@ export class WireWriter {
       const len = w[p]!
       if (b !== len) return false
       if (len === 0) return true
-      for (let j = 1; j <= len; j++) if (buf[o + j] !== w[p + j]) return false
+      for (let j = 1; j <= len; j++) {
+        const x = buf[o + j]!, y = w[p + j]!
+        // RFC 1035 §4.1.4 / RFC 4343: labels match without regard to ASCII case.
+        if (x !== y && ((x | 0x20) !== (y | 0x20) || (x | 0x20) < 0x61 || (x | 0x20) > 0x7a)) return false
+      }
       p += len + 1
       o += len + 1
     }
