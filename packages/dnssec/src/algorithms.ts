@@ -17,12 +17,13 @@ export const DnssecAlgorithm = {
   ECDSAP256SHA256: 13,
   ECDSAP384SHA384: 14,
   ED25519: 15,
+  ED448: 16,
 } as const
 
 /** Mnemonics as BIND and the IANA registry print them. */
 const MNEMONICS: Readonly<Record<number, string>> = {
   5: 'RSASHA1', 7: 'NSEC3RSASHA1', 8: 'RSASHA256', 10: 'RSASHA512',
-  13: 'ECDSAP256SHA256', 14: 'ECDSAP384SHA384', 15: 'ED25519',
+  13: 'ECDSAP256SHA256', 14: 'ECDSAP384SHA384', 15: 'ED25519', 16: 'ED448',
 }
 
 /** Family and parameters of one algorithm. */
@@ -30,11 +31,11 @@ export interface AlgorithmInfo {
   readonly number: number
   readonly mnemonic: string
   readonly family: 'rsa' | 'ecdsa' | 'eddsa'
-  /** node:crypto hash name, or null for Ed25519 (hash built in). */
+  /** node:crypto hash name, or null for Ed25519 and Ed448 (hash built in). */
   readonly hash: string | null
   /** Named curve (ECDSA) or null. */
   readonly curve: 'P-256' | 'P-384' | null
-  /** Octets of one coordinate / scalar (ECDSA, Ed25519). */
+  /** Octets of one coordinate / scalar (ECDSA), of the public key and seed (EdDSA: 32 or 57). */
   readonly fieldBytes: number
   /** Default key size in bits. */
   readonly defaultBits: number
@@ -48,6 +49,8 @@ const INFO: Readonly<Record<number, AlgorithmInfo>> = {
   13: { number: 13, mnemonic: 'ECDSAP256SHA256', family: 'ecdsa', hash: 'sha256', curve: 'P-256', fieldBytes: 32, defaultBits: 256 },
   14: { number: 14, mnemonic: 'ECDSAP384SHA384', family: 'ecdsa', hash: 'sha384', curve: 'P-384', fieldBytes: 48, defaultBits: 384 },
   15: { number: 15, mnemonic: 'ED25519', family: 'eddsa', hash: null, curve: null, fieldBytes: 32, defaultBits: 256 },
+  // RFC 8080 §3: 57-octet public keys and 114-octet signatures (RFC 8032 §5.2).
+  16: { number: 16, mnemonic: 'ED448', family: 'eddsa', hash: null, curve: null, fieldBytes: 57, defaultBits: 456 },
 }
 
 /** Smallest and largest RSA modulus Windows Server lets a DNSSEC key have. */
@@ -92,7 +95,7 @@ export function algorithmFromString(text: string): number {
   if (/^\d+$/.test(t)) return algorithmInfo(Number(t)).number
   const aliases: Record<string, number> = {
     'RSASHA1': 5, 'RSASHA1-NSEC3-SHA1': 7, 'NSEC3RSASHA1': 7, 'RSASHA256': 8, 'RSASHA512': 10,
-    'ECDSAP256SHA256': 13, 'ECDSA256': 13, 'ECDSAP384SHA384': 14, 'ECDSA384': 14, 'ED25519': 15,
+    'ECDSAP256SHA256': 13, 'ECDSA256': 13, 'ECDSAP384SHA384': 14, 'ECDSA384': 14, 'ED25519': 15, 'ED448': 16,
   }
   const n = aliases[t]
   if (n === undefined) throw new DnssecError('ERR_DNSSEC_UNSUPPORTED_ALGORITHM', `unknown DNSSEC algorithm "${text}"; use one of ${Object.values(MNEMONICS).join(', ')}`)
@@ -104,7 +107,7 @@ export interface KeyPair {
   readonly algorithm: number
   readonly privateKey: KeyObject
   readonly publicKey: KeyObject
-  /** Bits of the RSA modulus, curve order size for ECDSA, 256 for Ed25519. */
+  /** Bits of the RSA modulus, curve order size for ECDSA, 256 for Ed25519, 456 for Ed448. */
   readonly bits: number
   /** Warnings for the operator (weak RSA sizes); never empty silently. */
   readonly warnings: readonly string[]
@@ -142,8 +145,8 @@ export function generateKeyPair(alg: number, opts: { bits?: number } = {}): KeyP
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: info.curve === 'P-256' ? 'prime256v1' : 'secp384r1' })
     return { algorithm: alg, privateKey, publicKey, bits: info.defaultBits, warnings }
   }
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-  return { algorithm: alg, privateKey, publicKey, bits: 256, warnings }
+  const { privateKey, publicKey } = alg === DnssecAlgorithm.ED448 ? generateKeyPairSync('ed448') : generateKeyPairSync('ed25519')
+  return { algorithm: alg, privateKey, publicKey, bits: info.defaultBits, warnings }
 }
 
 function b64u(s: string | undefined, what: string): Buffer {
@@ -195,13 +198,13 @@ export function encodeDnskeyPublicKey(alg: number, key: KeyObject): Uint8Array {
     out.set(pad(b64u(jwk.y, 'y'), info.fieldBytes), info.fieldBytes)
     return out
   }
-  // RFC 8080 §3: the 32-octet public key of RFC 8032.
+  // RFC 8080 §3: the public key of RFC 8032 (32 octets Ed25519, 57 octets Ed448).
   return new Uint8Array(b64u(jwk.x, 'x'))
 }
 
 function checkKeyType(info: AlgorithmInfo, key: KeyObject): void {
   const t = key.asymmetricKeyType
-  const want = info.family === 'rsa' ? 'rsa' : info.family === 'ecdsa' ? 'ec' : 'ed25519'
+  const want = info.family === 'rsa' ? 'rsa' : info.family === 'ecdsa' ? 'ec' : info.number === DnssecAlgorithm.ED448 ? 'ed448' : 'ed25519'
   if (t !== want) throw new DnssecError('ERR_DNSSEC_KEY_MISMATCH', `a ${t ?? 'unknown'} key cannot be used with ${info.mnemonic}`)
   if (info.family === 'ecdsa') {
     const crv = key.asymmetricKeyDetails?.namedCurve
@@ -237,8 +240,9 @@ export function decodeDnskeyPublicKey(alg: number, data: Uint8Array): KeyObject 
       const y = Buffer.from(data.subarray(info.fieldBytes)).toString('base64url')
       return createPublicKey({ key: { kty: 'EC', crv: info.curve!, x, y }, format: 'jwk' })
     }
-    if (data.length !== 32) throw new Error(`ED25519 public key must be 32 octets, got ${data.length}`)
-    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(data).toString('base64url') }, format: 'jwk' })
+    if (data.length !== info.fieldBytes) throw new Error(`${info.mnemonic} public key must be ${info.fieldBytes} octets, got ${data.length}`)
+    const crv = info.number === DnssecAlgorithm.ED448 ? 'Ed448' : 'Ed25519'
+    return createPublicKey({ key: { kty: 'OKP', crv, x: Buffer.from(data).toString('base64url') }, format: 'jwk' })
   } catch (e) {
     if (e instanceof DnssecError) throw e
     throw new DnssecError('ERR_DNSSEC_BAD_PUBLIC_KEY', `bad ${info.mnemonic} DNSKEY public key: ${(e as Error).message}`, { cause: e })
@@ -247,7 +251,7 @@ export function decodeDnskeyPublicKey(alg: number, data: Uint8Array): KeyObject 
 
 /**
  * Sign bytes with a DNSSEC algorithm. ECDSA signatures come out raw r | s
- * (RFC 6605 §4), RSA as PKCS #1 v1.5 (RFC 3110, 5702), Ed25519 as RFC 8032.
+ * (RFC 6605 §4), RSA as PKCS #1 v1.5 (RFC 3110, 5702), Ed25519 and Ed448 as RFC 8032.
  *
  * @throws {DnssecError} ERR_DNSSEC_KEY_MISMATCH
  */
@@ -316,9 +320,9 @@ export function privateKeyFromRaw(alg: number, raw: Uint8Array): KeyObject {
       })
     }
     if (info.family === 'eddsa') {
-      if (raw.length !== 32) throw new Error(`Ed25519 seed must be 32 octets, got ${raw.length}`)
-      // PKCS #8 wrapper of RFC 8410 §7 around the 32-octet seed.
-      const prefix = Buffer.from('302e020100300506032b657004220420', 'hex')
+      if (raw.length !== info.fieldBytes) throw new Error(`${info.mnemonic} seed must be ${info.fieldBytes} octets, got ${raw.length}`)
+      // PKCS #8 wrapper of RFC 8410 §7 around the seed (OID 1.3.101.112 Ed25519, 1.3.101.113 Ed448).
+      const prefix = Buffer.from(info.number === DnssecAlgorithm.ED448 ? '3047020100300506032b6571043b0439' : '302e020100300506032b657004220420', 'hex')
       return createPrivateKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'pkcs8' })
     }
     throw new Error('RSA private keys are not a single raw value')
@@ -327,7 +331,7 @@ export function privateKeyFromRaw(alg: number, raw: Uint8Array): KeyObject {
   }
 }
 
-/** The raw private scalar (ECDSA) or seed (Ed25519) of a private key. */
+/** The raw private scalar (ECDSA) or seed (Ed25519, Ed448) of a private key. */
 export function privateKeyToRaw(alg: number, key: KeyObject): Uint8Array {
   const info = algorithmInfo(alg)
   const jwk = key.export({ format: 'jwk' }) as JsonWebKey
@@ -336,7 +340,7 @@ export function privateKeyToRaw(alg: number, key: KeyObject): Uint8Array {
   return info.family === 'ecdsa' ? pad(d, info.fieldBytes) : new Uint8Array(d)
 }
 
-/** Size in bits of a key (RSA modulus; fixed for ECDSA and Ed25519). */
+/** Size in bits of a key (RSA modulus; fixed for ECDSA, Ed25519 and Ed448). */
 export function keyBits(alg: number, key: KeyObject): number {
   const info = algorithmInfo(alg)
   if (info.family === 'rsa') return key.asymmetricKeyDetails?.modulusLength ?? 0

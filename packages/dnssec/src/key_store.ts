@@ -8,10 +8,10 @@
  * written to a temp file in the same directory and renamed.
  */
 import type * as X509 from '@peculiar/x509'
-import { X509Certificate, createPrivateKey, createPublicKey, webcrypto, type KeyObject } from 'node:crypto'
+import { X509Certificate, createPrivateKey, createPublicKey, sign as cryptoSign, webcrypto, type KeyObject } from 'node:crypto'
 import { mkdir, readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { algorithmInfo, algorithmToString, encodeDnskeyPublicKey } from './algorithms.js'
+import { DnssecAlgorithm, algorithmInfo, algorithmToString, encodeDnskeyPublicKey } from './algorithms.js'
 import { writeFileAtomic } from './bind_keys.js'
 import { DnssecError } from './errors.js'
 import { keyBaseName, keyFromParts, keyRole, normalizeZone, type DnssecKey, type KeyTiming } from './keys.js'
@@ -74,12 +74,32 @@ function descriptionText(key: DnssecKey): string {
  */
 export async function keyCertificate(key: DnssecKey): Promise<X509.X509Certificate> {
   if (key.privateKey === null) throw new DnssecError('ERR_DNSSEC_MISSING_PRIVATE_KEY', `key ${keyBaseName(key)} has no private key to sign its certificate`)
-  const { imp, sign } = importParams(key.algorithm)
   const x509 = await x509Lib()
   try {
-    const subtle = webcrypto.subtle
-    const privateKey = await subtle.importKey('pkcs8', key.privateKey.export({ format: 'der', type: 'pkcs8' }), imp, false, ['sign'])
-    const publicKey = await subtle.importKey('spki', createPublicKey(key.privateKey).export({ format: 'der', type: 'spki' }), imp, true, ['verify'])
+    let privateKey: webcrypto.CryptoKey
+    let publicKey: webcrypto.CryptoKey | ArrayBuffer
+    let sign: webcrypto.Algorithm | webcrypto.EcdsaParams
+    let provider = webcrypto as unknown as X509Crypto
+    if (key.algorithm === DnssecAlgorithm.ED448) {
+      // Node's Web Crypto Ed448 is experimental (it warns on stderr) and @peculiar/x509 names
+      // it { name: 'EdDSA', namedCurve: 'Ed448' }: sign the certificate with node:crypto
+      // itself, behind a provider that only signs, and hand over the public key as SPKI DER.
+      const signer = key.privateKey
+      sign = { name: 'EdDSA', namedCurve: 'Ed448' } as webcrypto.Algorithm
+      privateKey = { algorithm: sign, type: 'private', extractable: false, usages: ['sign'] } as unknown as webcrypto.CryptoKey
+      const spki = createPublicKey(signer).export({ format: 'der', type: 'spki' })
+      publicKey = spki.buffer.slice(spki.byteOffset, spki.byteOffset + spki.length) as ArrayBuffer
+      provider = {
+        ...webcrypto, getRandomValues: webcrypto.getRandomValues.bind(webcrypto),
+        subtle: { sign: async (_alg: unknown, _key: unknown, data: ArrayBuffer | Uint8Array) => { const s = cryptoSign(null, Buffer.from(data as ArrayBuffer), signer); return s.buffer.slice(s.byteOffset, s.byteOffset + s.length) } },
+      } as unknown as X509Crypto
+    } else {
+      const p = importParams(key.algorithm)
+      sign = p.sign
+      const subtle = webcrypto.subtle
+      privateKey = await subtle.importKey('pkcs8', key.privateKey.export({ format: 'der', type: 'pkcs8' }), p.imp, false, ['sign'])
+      publicKey = await subtle.importKey('spki', createPublicKey(key.privateKey).export({ format: 'der', type: 'spki' }), p.imp, true, ['verify'])
+    }
     x509.cryptoProvider.set(webcrypto as unknown as X509Crypto)
     const zoneCn = key.zone === '.' ? '.' : key.zone.slice(0, -1)
     const notBefore = new Date(key.timing.created * 1000)
@@ -94,12 +114,12 @@ export async function keyCertificate(key: DnssecKey): Promise<X509.X509Certifica
       notBefore,
       notAfter: notAfter > notBefore ? notAfter : new Date(notBefore.getTime() + 86400_000),
       signingAlgorithm: sign,
-      keys: { privateKey, publicKey },
+      keys: { privateKey, publicKey: publicKey as webcrypto.CryptoKey },
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       ],
-    }, webcrypto as unknown as X509Crypto)
+    }, provider)
   } catch (e) {
     throw new DnssecError('ERR_DNSSEC_KEY_STORE', `cannot make the certificate of ${keyBaseName(key)}: ${(e as Error).message}`, { cause: e })
   }

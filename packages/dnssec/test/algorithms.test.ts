@@ -27,6 +27,9 @@ const ED_KEY_1 = b64('l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=')
 const ED_PRIV_1 = b64('ODIyNjAzODQ2MjgwODAxMjI2NDUxOTAyMDQxNDIyNjI=')
 const ED_KEY_2 = b64('zPnZ/QwEe7S8C5SPz2OfS5RR40ATk2/rYnE9xHIEijs=')
 const ED_PRIV_2 = b64('DSSF3o0s0f+ElWzj9E/Osxw8hLpk55chkmx0LYN5WiY=')
+// RFC 8080 §6.2 (Ed448).
+const ED448_KEY = b64('3kgROaDjrh0H2iuixWBrc8g2EpBBLCdGzHmn+G2MpTPhpj/OiBVHHSfPodx1FYYUcJKm1MDpJtIA')
+const ED448_PRIV = b64('xZ+5Cgm463xugtkY5B0Jx6erFTXp13rYegst0qRtNsOYnaVpMx0Z/c5EiA9x8wWbDDct/U3FhYWA')
 
 test('key tag of the RFC 4034 §5.4 example key is 60485', (t) => {
   t.is(keyTagOfRdata(rdata(256, 5, RFC4034_KEY)), 60485)
@@ -63,6 +66,39 @@ test('the RFC 8080 private keys give the RFC 8080 public keys', (t) => {
   }
 })
 
+test('ED448 (16): the RFC 8080 §6.2 key tag, DS, and public key from the private key match', (t) => {
+  t.is(DnssecAlgorithm.ED448, 16)
+  const r = rdata(257, 16, ED448_KEY)
+  t.is(keyTagOfRdata(r), 9713)
+  t.is(Buffer.from(dsDigest(nameWire('example.com.'), r, 2)).toString('hex'), '6ccf18d5bc5d7fc2fceb1d59d17321402f2aa8d368048db93dd811f5cb2b19c7')
+  const k = privateKeyFromRaw(16, ED448_PRIV)
+  t.deepEqual(encodeDnskeyPublicKey(16, k), ED448_KEY)
+  t.deepEqual(privateKeyToRaw(16, k), ED448_PRIV)
+  t.is(keyBits(16, k), 456)
+})
+
+test('ED448 signs deterministically (RFC 8032 §5.2): the RFC 8080 key over a fixed message gives the known signature', (t) => {
+  const k = privateKeyFromRaw(16, ED448_PRIV)
+  // The vector Net::DNS::SEC's t/51-ED448.t checks for this key and message.
+  const want = hex('01f546bfe2fd040170133b3797c1c95a31dbb2f216d95f44ced76998f7dc8e168f7082550a83eea4ebeb66e34696249d790db5ba76047ca9002a3dedc10e6d26bddc8378ff1a81815aa146e72a0d9672553b2aa5cc38354cbdf2b9c4b8e36a1cf7651f828fb64c200e2ee5d0686490910c00')
+  const sig = signBytes(16, k, new TextEncoder().encode('arbitrary data'))
+  t.is(sig.length, 114)
+  t.deepEqual(sig, want)
+  const pub = decodeDnskeyPublicKey(16, ED448_KEY)
+  t.true(verifyBytes(16, pub, new TextEncoder().encode('arbitrary data'), sig))
+  t.false(verifyBytes(16, pub, new TextEncoder().encode('corrupted data'), sig))
+})
+
+test('ED448 refuses wrong sizes and key types', (t) => {
+  t.throws(() => decodeDnskeyPublicKey(16, new Uint8Array(32)), { instanceOf: DnssecError, code: 'ERR_DNSSEC_BAD_PUBLIC_KEY', message: /ED448 public key must be 57 octets, got 32/ })
+  t.throws(() => privateKeyFromRaw(16, new Uint8Array(32)), { instanceOf: DnssecError, code: 'ERR_DNSSEC_BAD_PRIVATE_KEY', message: /ED448 seed must be 57 octets/ })
+  const ed25519 = generateKeyPair(15)
+  t.throws(() => encodeDnskeyPublicKey(16, ed25519.publicKey), { instanceOf: DnssecError, code: 'ERR_DNSSEC_KEY_MISMATCH', message: /ed25519 key cannot be used with ED448/ })
+  t.throws(() => generateKeyPair(16, { bits: 256 }), { instanceOf: DnssecError, code: 'ERR_DNSSEC_BAD_KEY_SIZE' })
+  t.is(algorithmFromString('ed448'), 16)
+  t.is(algorithmToString(16), 'ED448')
+})
+
 /** RRSIG RDATA without the signature, then the one canonical A record (RFC 4034 §3.1.8.1). */
 function rfc6605SignedData(alg: number, exp: number, inc: number, tag: number): Uint8Array {
   const u32 = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
@@ -89,7 +125,7 @@ test('the RFC 6605 §6.2 ECDSAP384SHA384 signature verifies', (t) => {
 })
 
 test('every algorithm signs and verifies, and rejects a changed message', (t) => {
-  for (const alg of [5, 7, 8, 10, 13, 14, 15]) {
+  for (const alg of [5, 7, 8, 10, 13, 14, 15, 16]) {
     const kp = generateKeyPair(alg, alg <= 10 ? { bits: 1024 } : {})
     const pub = decodeDnskeyPublicKey(alg, encodeDnskeyPublicKey(alg, kp.publicKey))
     const msg = new TextEncoder().encode(`message for ${algorithmToString(alg)}`)
