@@ -156,3 +156,97 @@ test('--server https:// with --cert/--key/--ca uses an admin certificate; a clie
   t.is(listed.status, 0, listed.stderr)
   t.deepEqual((JSON.parse(listed.stdout) as { anchors: { keyTag: number }[] }).anchors.map((a) => a.keyTag), [61811])
 })
+
+test('add --from-zone --dns writes the fetched KSK to --file, or pushes it to a running server with --server URL, where it takes effect without a restart', async (t) => {
+  const auth = new DnsServer(parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
+    zones: [{ name: 'example.test', type: 'primary', file: signed }],
+  }))
+  await auth.start()
+  t.teardown(() => auth.stop())
+  const dns = `127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`
+  const d = mkdtempSync(join(tmpdir(), 'secdns-cli-ta-fromzone-'))
+  writeFileSync(join(d, 'token'), TOKEN + '\n')
+  chmodSync(join(d, 'token'), 0o600)
+
+  // To a local file, with the DNS source as --dns; --json carries what was fetched.
+  const local = join(d, 'local.dns')
+  const l = await runAsync('add', '--file', local, '--from-zone', 'example.test', '--dns', dns, '--yes', '--json')
+  t.is(l.status, 0, l.stderr)
+  const lj = JSON.parse(l.stdout) as { added: { zone: string, keyTag: number }[], fetched: { zone: string, dns: string, selfSigned: boolean, keys: { keyTag: number, sep: boolean, dsSha256: string, trusted: boolean }[] } }
+  t.is(lj.fetched.zone, 'example.test.')
+  t.is(lj.fetched.dns, dns)
+  t.true(lj.fetched.selfSigned)
+  const ksk = lj.fetched.keys.filter((k) => k.sep)
+  t.is(ksk.length, 1)
+  t.true(ksk[0]!.trusted)
+  t.regex(ksk[0]!.dsSha256, /^[0-9A-F]{64}$/)
+  t.deepEqual(lj.fetched.keys.filter((k) => !k.sep).map((k) => k.trusted), [false])
+  t.deepEqual(lj.added.map((a) => [a.zone, a.keyTag]), [['example.test.', ksk[0]!.keyTag]])
+  t.regex(l.stderr, /KSK tag \d+ alg 13 {2}DS SHA-256 [0-9A-F]{64} {2}<- to trust/)
+
+  // The older spelling (--server ADDR with --from-zone) still fetches from a DNS server.
+  const old = join(d, 'old.dns')
+  const o = await runAsync('add', '--file', old, '--from-zone', 'example.test.', '--server', dns, '--yes')
+  t.is(o.status, 0, o.stderr)
+  t.is(readFileSync(old, 'utf8'), readFileSync(local, 'utf8'))
+
+  // Usage errors: an admin URL without a DNS source, --dns twice over, --dns without --from-zone.
+  const noDns = await runAsync('add', '--from-zone', 'example.test', '--server', 'http://127.0.0.1:1', '--yes', '--json')
+  t.is(noDns.status, 2)
+  t.is((JSON.parse(noDns.stdout) as { error: { code: string, message: string } }).error.message, '--from-zone needs --dns <address[:port]>, the DNS server to fetch the DNSKEY RRset from')
+  t.is((await runAsync('add', '--file', old, '--from-zone', 'example.test', '--dns', dns, '--server', dns, '--yes')).status, 2)
+  t.is((await runAsync('add', '--file', old, '--dns', dns, DS)).status, 2)
+
+  // Into a running validating server through its admin API.
+  const anchors = join(d, 'TrustAnchors.dns')
+  writeFileSync(anchors, '; pushed from the zone\n')
+  const rec = createDnsServer(parseConfig({
+    listeners: { admin: { address: '127.0.0.1', port: 0, tokenFile: join(d, 'token') } }, acl: { recursion: ['localhost'] },
+    resolver: { forwarders: [dns], trustAnchors: anchors },
+  }))
+  await rec.start()
+  t.teardown(() => rec.stop())
+  const url = `http://127.0.0.1:${rec.listeners.find((x) => x.kind === 'admin')!.port}`
+  const ask = async () => decodeMessage((await rec.handle(encodeMessage(createQuery(Name.fromString('www.example.test.'), RRType.A, { rd: true, dnssecOk: true })),
+    { address: '127.0.0.1', port: 1, transport: 'udp' }))![0]!)
+  t.false((await ask()).flags.ad)
+  const refused = await runAsync('add', '--from-zone', 'example.test', '--dns', dns, '--server', url, '--yes')
+  t.is(refused.status, 1)
+  t.regex(refused.stderr, /refused our credentials/)
+  t.is(readFileSync(anchors, 'utf8'), '; pushed from the zone\n')
+  const pushed = await runAsync('add', '--from-zone', 'example.test', '--dns', dns, '--server', url, '--token-file', join(d, 'token'), '--yes', '--json')
+  t.is(pushed.status, 0, pushed.stderr)
+  const pj = JSON.parse(pushed.stdout) as { added: { zone: string, keyTag: number }[], fetched: { keys: { keyTag: number, sep: boolean }[] } }
+  t.deepEqual(pj.added.map((a) => [a.zone, a.keyTag]), [['example.test.', ksk[0]!.keyTag]])
+  t.regex(readFileSync(anchors, 'utf8'), /^; pushed from the zone\nexample\.test\.\s+\d+\s+IN\s+DNSKEY\s+257 3 13 /)
+  t.true((await ask()).flags.ad)
+  const text = await runAsync('add', '--from-zone', 'example.test', '--dns', dns, '--server', url, '--token-file', join(d, 'token'), '--yes')
+  t.is(text.status, 0, text.stderr)
+  t.regex(text.stdout, /^DNSKEY RRset of example\.test\. from 127\.0\.0\.1:\d+ \(signed by its own SEP key\):\n/)
+  t.regex(text.stdout, /1 already present\n$/)
+})
+
+test('check --dns reports the anchor matches; --help shows the --dns and --server examples', async (t) => {
+  const auth = new DnsServer(parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
+    zones: [{ name: 'example.test', type: 'primary', file: signed }],
+  }))
+  await auth.start()
+  t.teardown(() => auth.stop())
+  const dns = `127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`
+  const f = join(mkdtempSync(join(tmpdir(), 'secdns-cli-ta-check-')), 'a.dns')
+  t.is((await runAsync('add', '--file', f, '--from-zone', 'example.test', '--dns', dns, '--yes')).status, 0)
+  const c = await runAsync('check', '--file', f, '--dns', dns, '--json')
+  t.is(c.status, 0, c.stderr)
+  t.deepEqual((JSON.parse(c.stdout) as { anchors: { zone: string, state: string }[] }).anchors.map((a) => [a.zone, a.state]), [['example.test.', 'secure']])
+  const stale = join(dir, 'stale.dns')
+  writeFileSync(stale, DS + '\n')
+  const s = await runAsync('check', '--file', stale, '--dns', dns)
+  t.is(s.status, 1)
+  t.regex(s.stdout, /^example\.test\.\tbogus\t/)
+  const help = run('add', '--help')
+  t.is(help.status, 0)
+  t.regex(help.stdout, /--dns <address\[:port\]>/)
+  t.regex(help.stdout, /secdns trust-anchor add --from-zone example\.test --dns 192\.0\.2\.53:5353 --server http:\/\/127\.0\.0\.1:8053 --token-file admin\.token --yes --json/)
+})

@@ -3,6 +3,8 @@
  * resolver, kept in `TrustAnchors.dns` (Windows' TrustAnchors zone as a master file).
  * With `--server <http(s)://admin-api>`, `add`, `remove` and `list` change the anchors of a
  * running server through its admin API instead (applied at once, persisted by the server).
+ * `add --from-zone Z --dns ADDR[:PORT]` fetches Z's keys from a DNS server and, after
+ * confirmation, writes them to `--file` or sends them to the admin API of `--server URL`.
  * Exit codes: 0 ok, 1 nothing matched (remove), an anchor no longer matches (check) or the
  * admin API refused or failed, 2 usage or input error.
  */
@@ -19,7 +21,7 @@ import {
 } from '@secdns/resolver'
 
 interface CommonOptions {
-  file?: string, json?: boolean, server?: string,
+  file?: string, json?: boolean, server?: string, dns?: string,
   tokenFile?: string, config?: string, cert?: string, key?: string, ca?: string
 }
 
@@ -125,15 +127,33 @@ async function list(opts: CommonOptions): Promise<void> {
 
 interface AddOptions extends CommonOptions { import?: string, fromZone?: string, yes?: boolean }
 
-async function fromZone(opts: AddOptions): Promise<AnchorRecord[]> {
-  if (opts.server === undefined) throw new UsageError('--from-zone needs --server <address[:port]> to ask')
+/**
+ * The DNS server to fetch keys from: `--dns ADDR[:PORT]`, or (the older spelling) a
+ * `--server` that is an address rather than an admin API URL.
+ */
+function dnsSource(opts: CommonOptions, what: string): string {
+  if (opts.dns !== undefined) {
+    if (opts.server !== undefined && adminUrl(opts) === undefined) throw new UsageError(`give the DNS server once: --dns ${opts.dns} and --server ${opts.server} (--server takes the admin API URL)`)
+    return opts.dns
+  }
+  if (opts.server !== undefined && adminUrl(opts) === undefined) return opts.server
+  throw new UsageError(`${what} needs --dns <address[:port]>, the DNS server to fetch the DNSKEY RRset from`)
+}
+
+/** What `add --from-zone` fetched, for --json. */
+interface FetchedJson { zone: string, dns: string, selfSigned: boolean, keys: { keyTag: number, algorithm: number, sep: boolean, dsSha256: string, trusted: boolean }[] }
+
+async function fromZone(opts: AddOptions): Promise<{ records: AnchorRecord[], fetched: FetchedJson }> {
+  const dns = dnsSource(opts, '--from-zone')
   let zone: Name
   try { zone = Name.fromString(opts.fromZone!.endsWith('.') ? opts.fromZone! : opts.fromZone! + '.') } catch (e) { throw new UsageError(`--from-zone "${opts.fromZone}" is not a domain name: ${(e as Error).message}`) }
-  const fetched = await fetchDnskeys(zone, parseServer(opts.server))
+  let server
+  try { server = parseServer(dns) } catch (e) { throw new UsageError(`--dns "${dns}": ${(e as Error).message}`) }
+  const fetched = await fetchDnskeys(zone, server)
   const sep = fetched.keys.filter((k) => k.sep)
   const chosen = sep.length > 0 ? sep : fetched.keys
   const out = opts.json ? process.stderr : process.stdout
-  out.write(`DNSKEY RRset of ${zone.toString()} from ${opts.server} (${fetched.selfSigned ? 'signed by its own SEP key' : 'NOT signed by its own SEP key'}):\n`)
+  out.write(`DNSKEY RRset of ${zone.toString()} from ${dns} (${fetched.selfSigned ? 'signed by its own SEP key' : 'NOT signed by its own SEP key'}):\n`)
   for (const k of fetched.keys) out.write(`  ${k.sep ? 'KSK' : 'ZSK'} tag ${k.keyTag} alg ${k.record.data.algorithm}  DS SHA-256 ${k.dsSha256}${chosen.includes(k) ? '  <- to trust' : ''}\n`)
   if (opts.yes !== true) {
     // Trusting a key is the one decision DNSSEC cannot check for you: ask a person.
@@ -143,14 +163,23 @@ async function fromZone(opts: AddOptions): Promise<AnchorRecord[]> {
     rl.close()
     if (a !== 'y' && a !== 'yes') throw new UsageError('not confirmed; nothing added')
   }
-  return chosen.map((k) => k.record)
+  const json: FetchedJson = {
+    zone: zone.toString(), dns, selfSigned: fetched.selfSigned,
+    keys: fetched.keys.map((k) => ({ keyTag: k.keyTag, algorithm: k.record.data.algorithm, sep: k.sep, dsSha256: k.dsSha256, trusted: chosen.includes(k) })),
+  }
+  return { records: chosen.map((k) => k.record), fetched: json }
 }
 
 async function add(words: string[], opts: AddOptions): Promise<void> {
   let records: AnchorRecord[]
+  let fetched: FetchedJson | undefined
   if (opts.fromZone !== undefined) {
     if (words.length > 0 || opts.import !== undefined) throw new UsageError('give one of a record, --import or --from-zone')
-    records = await fromZone(opts)
+    const got = await fromZone(opts)
+    records = got.records
+    fetched = got.fetched
+  } else if (opts.dns !== undefined) {
+    throw new UsageError('--dns names the DNS server for --from-zone; give --from-zone <zone> too')
   } else if (opts.import !== undefined) {
     if (words.length > 0) throw new UsageError('give either a record or --import <file>, not both')
     let text: string
@@ -160,11 +189,14 @@ async function add(words: string[], opts: AddOptions): Promise<void> {
     if (words.length === 0) throw new UsageError('give a record ("example.test. DNSKEY 257 3 13 …") or --import <file>')
     records = parseAnchorText(words.join(' '), '<argument>').map((e) => e.record)
   }
-  const url = opts.fromZone === undefined ? adminUrl(opts) : undefined
+  const withFetched = fetched === undefined ? {} : { fetched }
+  // --server names the admin API when it is a URL; with --from-zone an address there is
+  // the older spelling of --dns, and the keys go to --file.
+  const url = adminUrl(opts)
   if (url !== undefined) {
     const text = records.map((r) => `${r.name.toString()} ${r.ttl} IN ${r.data.type === RRType.DS ? 'DS' : 'DNSKEY'} ${rdataToText(r.data)}`).join('\n')
     const res = await adminCall(url, opts, 'POST', '/trust-anchors', { records: text })
-    if (opts.json) process.stdout.write(JSON.stringify({ ok: true, added: res['added'], skipped: res['skipped'] }) + '\n')
+    if (opts.json) process.stdout.write(JSON.stringify({ ok: true, added: res['added'], skipped: res['skipped'], ...withFetched }) + '\n')
     else {
       printAnchors('added ', res['added'] as never)
       if (Number(res['skipped']) > 0) process.stdout.write(`${String(res['skipped'])} already present\n`)
@@ -172,7 +204,7 @@ async function add(words: string[], opts: AddOptions): Promise<void> {
     return
   }
   const added = await addTrustAnchors(localFile(opts), records)
-  if (opts.json) process.stdout.write(JSON.stringify({ ok: true, added: added.map((r) => anchorJson({ record: r, keyTag: anchorKeyTag(r) })), skipped: records.length - added.length }) + '\n')
+  if (opts.json) process.stdout.write(JSON.stringify({ ok: true, added: added.map((r) => anchorJson({ record: r, keyTag: anchorKeyTag(r) })), skipped: records.length - added.length, ...withFetched }) + '\n')
   else {
     for (const r of added) process.stdout.write(`added ${anchorLine({ record: r, keyTag: anchorKeyTag(r) })}\n`)
     if (added.length < records.length) process.stdout.write(`${records.length - added.length} already present\n`)
@@ -209,10 +241,12 @@ function exportAnchors(opts: CommonOptions & { format: string, initial?: boolean
   else throw new UsageError(`--format "${opts.format}" must be bind or unbound`)
 }
 
-async function check(opts: CommonOptions & { server?: string }): Promise<void> {
-  if (opts.server === undefined) throw new UsageError('check needs --server <address[:port]> to fetch the anchored zones\' keys from')
+async function check(opts: CommonOptions): Promise<void> {
+  const dns = dnsSource(opts, 'check')
   const ta = TrustAnchors.load(localFile(opts))
-  const r = new Resolver({ trustAnchors: ta, forwarders: [parseServer(opts.server)] })
+  let server
+  try { server = parseServer(dns) } catch (e) { throw new UsageError(`--dns "${dns}": ${(e as Error).message}`) }
+  const r = new Resolver({ trustAnchors: ta, forwarders: [server] })
   const status = await r.prime()
   const bad = status.filter((a) => a.state !== 'secure')
   if (opts.json) process.stdout.write(JSON.stringify({ ok: bad.length === 0, anchors: status }) + '\n')
@@ -262,8 +296,15 @@ export function registerTrustAnchorCommands(program: Command): void {
   remote(common(ta.command('add [record...]').description('add a DNSKEY or DS record given as text, every anchor of a BIND/Unbound/TrustAnchors file, or the keys a zone serves')))
     .option('--import <file>', 'import from named.conf (trust-anchors/trusted-keys/managed-keys), an Unbound anchor file or another TrustAnchors.dns')
     .option('--from-zone <zone>', 'fetch the zone\'s DNSKEY RRset, show key tags and DS digests, and trust its SEP keys after confirmation')
-    .option('--server <address[:port]|url>', 'the server to fetch --from-zone keys from; or, without --from-zone, a running server\'s admin API (http(s)://address:port) to add the anchor to')
+    .option('--dns <address[:port]>', 'with --from-zone: the DNS server to fetch the DNSKEY RRset from (port 53 by default)')
+    .option('--server <url>', 'a running server\'s admin API (http(s)://address:port) to add the anchors to, instead of --file (an address here, with --from-zone and no --dns, is the older spelling of --dns)')
     .option('--yes', 'do not ask before trusting fetched keys')
+    .addHelpText('after', `
+Examples:
+  secdns trust-anchor add --file TrustAnchors.dns example.test. DS 61811 13 2 0102…
+  secdns trust-anchor add --file TrustAnchors.dns --import named.conf
+  secdns trust-anchor add --file TrustAnchors.dns --from-zone example.test --dns 192.0.2.53
+  secdns trust-anchor add --from-zone example.test --dns 192.0.2.53:5353 --server http://127.0.0.1:8053 --token-file admin.token --yes --json`)
     .action(run((words: string[], opts: AddOptions) => add(words, opts)))
   remote(common(ta.command('remove <zone>').description('remove the anchors of a zone (exit 1 when none matched)')))
     .option('--server <url>', 'remove from a running server through its admin API (http(s)://address:port)')
@@ -271,8 +312,12 @@ export function registerTrustAnchorCommands(program: Command): void {
     .option('--type <type>', 'only DNSKEY or DS anchors')
     .action(run((zone: string, opts: CommonOptions & { keyTag?: string, type?: string }) => remove(zone, opts)))
   common(ta.command('check').description('fetch each anchored zone\'s DNSKEY RRset and report whether its anchor still matches (exit 1 when one does not)'))
-    .option('--server <address[:port]>', 'a server that answers for the anchored zones (forwarder or authoritative)')
-    .action(run((opts: CommonOptions & { server?: string }) => check(opts)))
+    .option('--dns <address[:port]>', 'a DNS server that answers for the anchored zones (forwarder or authoritative)')
+    .option('--server <address[:port]>', 'the older spelling of --dns')
+    .addHelpText('after', `
+Example:
+  secdns trust-anchor check --file TrustAnchors.dns --dns 192.0.2.53 --json`)
+    .action(run((opts: CommonOptions) => check(opts)))
   common(ta.command('export').description('print the anchors as a BIND trust-anchors clause or an Unbound anchor file'))
     .requiredOption('--format <format>', 'bind or unbound')
     .option('--initial', 'BIND: initial-key/initial-ds (RFC 5011 managed) instead of static-key/static-ds')
