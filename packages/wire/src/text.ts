@@ -352,27 +352,41 @@ function pad(n: number, w: number): string {
 }
 
 /**
- * RRSIG time (RFC 4034 §3.2) as YYYYMMDDHHmmSS, the 32-bit value read as
- * seconds since 1970 (UTC).
+ * RRSIG time (RFC 4034 §3.2) as YYYYMMDDHHmmSS. The field is a 32-bit serial number
+ * (RFC 1982, RFC 4034 §3.1.5), so it is printed as the date nearest `now` (within 2^31
+ * seconds either side), as BIND's `dns_time32_totext` does: in 2026, 0 is 1970-01-01 and
+ * 0xF0000000 is 1961-06-30, not 2097.
+ * @param t the 32-bit field
+ * @param now the present in seconds since 1970 (default: the clock)
  */
-export function timeToText(t: number): string {
-  const d = new Date(t * 1000)
+export function timeToText(t: number, now: number = Math.floor(Date.now() / 1000)): string {
+  // RFC 1982 §3.2: t is after now when (t - now) mod 2^32 is in 1..2^31-1.
+  const secs = now + ((t - now) | 0)
+  const d = new Date(secs * 1000)
   return pad(d.getUTCFullYear(), 4) + pad(d.getUTCMonth() + 1, 2) + pad(d.getUTCDate(), 2) +
     pad(d.getUTCHours(), 2) + pad(d.getUTCMinutes(), 2) + pad(d.getUTCSeconds(), 2)
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
 /**
- * RRSIG time from YYYYMMDDHHmmSS or from plain seconds (RFC 4034 §3.2),
- * reduced modulo 2^32 (serial arithmetic, RFC 4034 §3.1.5).
+ * RRSIG time from YYYYMMDDHHmmSS (any year 0000..9999, before 1970 too) or from plain
+ * seconds (RFC 4034 §3.2), reduced modulo 2^32 (serial arithmetic, RFC 4034 §3.1.5), as
+ * BIND's `dns_time32_fromtext` reads it. The day must exist in its month; second 60 (a
+ * leap second) is accepted and counts as the next minute's 0.
  * @throws {WireFormatError} ERR_WIRE_BAD_TEXT
  */
 export function timeFromText(s: string, what: string): number {
   if (s.length !== 14) return parseUint(s, 0xffffffff, what)
   const n = (a: number, b: number): number => parseUint(s.slice(a, b), 9999, what)
   const y = n(0, 4), mo = n(4, 6), d = n(6, 8), h = n(8, 10), mi = n(10, 12), se = n(12, 14)
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || y < 1970) {
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+  if (mo < 1 || mo > 12 || d < 1 || d > MONTH_DAYS[mo - 1]! + (mo === 2 && leap ? 1 : 0) || h > 23 || mi > 59 || se > 60) {
     throw new WireFormatError('ERR_WIRE_BAD_TEXT', `${what}: "${s}" is not a valid YYYYMMDDHHmmSS time`, -1)
   }
-  const ms = Date.UTC(y, mo - 1, d, h, mi, se)
-  return (ms / 1000) % 0x100000000
+  // Date.UTC would read years 0..99 as 1900..1999; setUTCFullYear takes them as they are.
+  const date = new Date(0)
+  date.setUTCFullYear(y, mo - 1, d)
+  const secs = date.getTime() / 1000 + h * 3600 + mi * 60 + se
+  return ((secs % 0x100000000) + 0x100000000) % 0x100000000
 }

@@ -32,6 +32,36 @@ test('prints RRSIG times as YYYYMMDDHHmmSS and reads both forms', (t) => {
   t.throws(() => timeFromText('20301301000000', 'x'), { code: 'ERR_WIRE_BAD_TEXT' })
 })
 
+// Expected strings are what named-compilezone -D (BIND 9.18.49) printed for these fields
+// on 2026-12-03, the `now` given here.
+const NOW = Date.UTC(2026, 11, 3) / 1000
+
+test('prints an RRSIG time as the date nearest the present (serial arithmetic, RFC 4034 §3.1.5)', (t) => {
+  const show = (s: string): string => timeToText(timeFromText(s, 'x'), NOW)
+  t.is(show('19650101000000'), '19650101000000')
+  t.is(show('19600229120000'), '19600229120000')
+  t.is(show('19750101000000'), '19750101000000')
+  t.is(show('19700101000000'), '19700101000000')
+  // more than 2^31 s ahead of now: the same 32-bit value is nearer in the past
+  t.is(show('21050101000000'), '19681124173144')
+  t.is(show('20950101000000'), '19581125173144')
+  t.is(timeToText(4026531840, NOW), '19610630023544')
+  t.is(show('99991231235959'), '19691223021215')
+  t.is(show('16000101000000'), '20080421192448')
+  // in 2100 the value 0 is 2106-02-07, not 1970
+  t.is(timeToText(0, Date.UTC(2100, 0, 1) / 1000), '21060207062816')
+})
+
+test('reads RRSIG times of any year, checks the day against its month and takes second 60', (t) => {
+  t.is(timeFromText('19650101000000', 'x'), 2 ** 32 - 157766400)
+  t.is(timeFromText('00000101000000', 'x'), timeFromText('00000101000000', 'x') >>> 0)
+  t.is(timeFromText('20250228000060', 'x'), timeFromText('20250228000100', 'x'))
+  t.is(timeFromText('20240229000000', 'x'), Date.UTC(2024, 1, 29) / 1000)
+  for (const bad of ['20250230000000', '20250229000000', '21000229000000', '20250431000000', '20250101240000', '20250101006000', '20250101000061']) {
+    t.throws(() => timeFromText(bad, 'RRSIG expiration'), { code: 'ERR_WIRE_BAD_TEXT', message: `RRSIG expiration: "${bad}" is not a valid YYYYMMDDHHmmSS time` })
+  }
+})
+
 test('encodes base32hex without padding as RFC 5155 prints it', (t) => {
   // RFC 4648 §10 test vectors, base32hex, padding removed
   const v: Array<[string, string]> = [['', ''], ['f', 'CO'], ['fo', 'CPNG'], ['foo', 'CPNMU'], ['foob', 'CPNMUOG'], ['fooba', 'CPNMUOJ1'], ['foobar', 'CPNMUOJ1E8']]
