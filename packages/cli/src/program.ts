@@ -1,4 +1,6 @@
 import { Command, type ParseOptions } from 'commander'
+import { addExamples } from './help.js'
+import { usageExit } from './options.js'
 
 type Register = (program: Command) => void
 
@@ -53,6 +55,20 @@ async function loadGroup(program: Command, group: CommandGroup): Promise<void> {
   for (const register of registers) register(program)
   const real = commands.findIndex((c) => c.name() === group.name)
   if (real >= 0) commands.splice(at, 0, ...commands.splice(real, 1))
+  const loaded = commands[at]
+  if (loaded !== undefined) addExamples(loaded)
+}
+
+/**
+ * Load every command group (what `secdns --help` lists only by name), so the whole tree
+ * can be walked: the generated reference and the tests of every command's help use it.
+ *
+ * @example
+ * const program = await loadAllCommands(buildProgram())
+ */
+export async function loadAllCommands(program: Command): Promise<Command> {
+  for (const g of GROUPS) await loadGroup(program, g)
+  return program
 }
 
 const placeholders = new WeakSet<Command>()
@@ -74,11 +90,15 @@ export function buildProgram(): Command {
     .description('DNSSEC for any network: certificate authority, offline zone signer, DNS server and stub client')
     .version('0.1.0')
     .showHelpAfterError()
+    // Before any sub-command is made, so all of them inherit it: commander's usage errors
+    // exit 2 (secdns keeps 1 for a failed operation or a negative verdict).
+    .exitOverride(usageExit)
   for (const g of GROUPS) {
     const c = program.command(g.name).description(g.description)
     for (const a of g.args ?? []) c.argument(a)
     placeholders.add(c)
   }
+  addExamples(program)
   const parseAsync = program.parseAsync.bind(program)
   program.parseAsync = async (argv?: readonly string[], parseOptions?: ParseOptions) => {
     const group = groupOf(argv ?? process.argv, parseOptions)

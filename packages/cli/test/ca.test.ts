@@ -36,10 +36,10 @@ test('init, issue, verify, revoke and verify again, with exit codes 0 and 1', as
   const cwd = await tmp(t)
   await fs.writeFile(join(cwd, 'pass'), 'hunter2\n')
   await fs.writeFile(join(cwd, 'pfxpass'), 'pfx-pw\n')
-  let r = run(['ca', 'init', '--dir', 'ca', '--name', 'Lab Root', '--intermediate', '--passphrase-file', 'pass', '--json'], { cwd })
+  let r = run(['ca', 'init', '--ca-dir', 'ca', '--name', 'Lab Root', '--intermediate', '--passphrase-file', 'pass', '--json'], { cwd })
   t.is(r.status, 0, r.stderr)
   t.true(JSON.parse(r.stdout).encrypted)
-  r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'dns-server', '--name', 'dns1.lab.test', '--ip', '127.0.0.1', '--out', 'out', '--pfx', '--pfx-password-file', 'pfxpass', '--passphrase-file', 'pass', '--json'], { cwd })
+  r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'dns-server', '--name', 'dns1.lab.test', '--ip', '127.0.0.1', '--out', 'out', '--pfx', '--pfx-password-file', 'pfxpass', '--passphrase-file', 'pass', '--json'], { cwd })
   t.is(r.status, 0, r.stderr)
   const issued = JSON.parse(r.stdout) as { serial: string; files: Record<string, string> }
   t.regex(issued.serial, /^[0-9a-f]{32}$/)
@@ -47,30 +47,30 @@ test('init, issue, verify, revoke and verify again, with exit codes 0 and 1', as
   t.is((await fs.stat(join(cwd, issued.files['pfx']!))).mode & 0o777, 0o600)
   t.true((await fs.readFile(join(cwd, issued.files['der']!)))[0] === 0x30)
 
-  r = run(['ca', 'verify', '--ca', 'ca', '--cert', 'out/dns1.lab.test.crt', '--purpose', 'dns-server', '--name', 'dns1.lab.test'], { cwd })
+  r = run(['ca', 'verify', '--ca-dir', 'ca', '--cert', 'out/dns1.lab.test.crt', '--purpose', 'dns-server', '--name', 'dns1.lab.test'], { cwd })
   t.is(r.status, 0, r.stderr)
   t.regex(r.stdout, /^OK dns-server/)
-  r = run(['ca', 'verify', '--ca', 'ca', '--cert', 'out/dns1.lab.test.crt', '--purpose', 'dns-server', '--name', 'dns9.lab.test'], { cwd })
+  r = run(['ca', 'verify', '--ca-dir', 'ca', '--cert', 'out/dns1.lab.test.crt', '--purpose', 'dns-server', '--name', 'dns9.lab.test'], { cwd })
   t.is(r.status, 1)
   t.regex(r.stderr, /ERR_PKI_NAME_MISMATCH/)
-  r = run(['ca', 'verify', '--ca', 'ca', '--cert', 'out/dns1.lab.test.crt', '--purpose', 'client', '--json'], { cwd })
+  r = run(['ca', 'verify', '--ca-dir', 'ca', '--cert', 'out/dns1.lab.test.crt', '--purpose', 'client', '--json'], { cwd })
   t.is(r.status, 1)
   t.is(JSON.parse(r.stdout).code, 'ERR_PKI_WRONG_PURPOSE')
 
-  r = run(['ca', 'revoke', '--ca', 'ca', '--serial', issued.serial, '--reason', 'keyCompromise', '--passphrase-file', 'pass'], { cwd })
+  r = run(['ca', 'revoke', '--ca-dir', 'ca', '--serial', issued.serial, '--reason', 'keyCompromise', '--passphrase-file', 'pass'], { cwd })
   t.is(r.status, 0, r.stderr)
-  r = run(['ca', 'verify', '--ca', 'ca', '--cert', 'out/dns1.lab.test.crt', '--purpose', 'dns-server'], { cwd })
+  r = run(['ca', 'verify', '--ca-dir', 'ca', '--cert', 'out/dns1.lab.test.crt', '--purpose', 'dns-server'], { cwd })
   t.is(r.status, 1)
   t.regex(r.stderr, /ERR_PKI_REVOKED: certificate for dns1\.lab\.test .* was revoked/)
-  r = run(['ca', 'verify', '--ca', 'ca', '--cert', 'out/dns1.lab.test.crt', '--purpose', 'dns-server', '--no-crl'], { cwd })
+  r = run(['ca', 'verify', '--ca-dir', 'ca', '--cert', 'out/dns1.lab.test.crt', '--purpose', 'dns-server', '--no-crl'], { cwd })
   t.is(r.status, 0, r.stderr)
 
-  r = run(['ca', 'list', '--ca', 'ca', '--json'], { cwd })
+  r = run(['ca', 'list', '--ca-dir', 'ca', '--json'], { cwd })
   const list = JSON.parse(r.stdout) as { serial: string; status: string; reason?: string }[]
   t.deepEqual(list.find((e) => e.serial === issued.serial)?.reason, 'keyCompromise')
   r = run(['ca', 'show', 'ca/crl.pem', '--json'], { cwd })
   t.is(JSON.parse(r.stdout).number, '2')
-  r = run(['ca', 'crl', '--ca', 'ca', '--out', 'crl.der', '--passphrase-file', 'pass'], { cwd })
+  r = run(['ca', 'crl', '--ca-dir', 'ca', '--out', 'crl.der', '--passphrase-file', 'pass'], { cwd })
   t.is(r.status, 0, r.stderr)
   r = run(['ca', 'show', 'crl.der', '--json'], { cwd })
   t.is(JSON.parse(r.stdout).number, '3')
@@ -78,23 +78,23 @@ test('init, issue, verify, revoke and verify again, with exit codes 0 and 1', as
 
 test('an encrypted store needs its passphrase: from a file, the environment, never guessed', async (t) => {
   const cwd = await tmp(t)
-  t.is(run(['ca', 'init', '--dir', 'ca', '--name', 'Root'], { cwd, env: { SECDNS_CA_PASSPHRASE: 's3cret' } }).status, 0)
-  let r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'c1', '--out', 'out'], { cwd, env: { SECDNS_CA_PASSPHRASE: '' } })
+  t.is(run(['ca', 'init', '--ca-dir', 'ca', '--name', 'Root'], { cwd, env: { SECDNS_CA_PASSPHRASE: 's3cret' } }).status, 0)
+  let r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--name', 'c1', '--out', 'out'], { cwd, env: { SECDNS_CA_PASSPHRASE: '' } })
   // An empty variable is an empty passphrase: the key cannot be decrypted.
   t.is(r.status, 2)
   t.regex(r.stderr, /ERR_PKI_BAD_PASSPHRASE/)
-  r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'c1', '--out', 'out'], { cwd, env: { SECDNS_CA_PASSPHRASE: 'wrong' } })
+  r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--name', 'c1', '--out', 'out'], { cwd, env: { SECDNS_CA_PASSPHRASE: 'wrong' } })
   t.is(r.status, 2)
   t.regex(r.stderr, /wrong passphrase/)
-  r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'c1', '--out', 'out'], { cwd, env: { SECDNS_CA_PASSPHRASE: 's3cret' } })
+  r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--name', 'c1', '--out', 'out'], { cwd, env: { SECDNS_CA_PASSPHRASE: 's3cret' } })
   t.is(r.status, 0, r.stderr)
   t.regex(await fs.readFile(join(cwd, 'ca', 'ca.key'), 'utf8'), /ENCRYPTED/)
 })
 
 test('bulk issuing by --count and --csv, quiet when piped, with a JSON summary', async (t) => {
   const cwd = await tmp(t)
-  t.is(run(['ca', 'init', '--dir', 'ca', '--name', 'Root'], { cwd }).status, 0)
-  let r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'host', '--count', '4', '--out', 'out', '--json'], { cwd })
+  t.is(run(['ca', 'init', '--ca-dir', 'ca', '--name', 'Root'], { cwd }).status, 0)
+  let r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--name', 'host', '--count', '4', '--out', 'out', '--json'], { cwd })
   t.is(r.status, 0, r.stderr)
   t.is(r.stderr, '')
   const many = JSON.parse(r.stdout) as { name: string }[]
@@ -103,35 +103,35 @@ test('bulk issuing by --count and --csv, quiet when piped, with a JSON summary',
   const indexed = (JSON.parse(await fs.readFile(join(cwd, 'ca', 'index.json'), 'utf8')) as { entries: { serial: string }[] }).entries.map((e) => e.serial)
   t.deepEqual(indexed, (many as unknown as { serial: string }[]).map((m) => m.serial))
   await fs.writeFile(join(cwd, 'hosts.csv'), 'name,dns,ip\n# lab servers\nns1,ns1.lab.test;ns.lab.test,192.0.2.1\nns2,ns2.lab.test,\n')
-  r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'dns-server', '--csv', 'hosts.csv', '--out', 'out', '--json'], { cwd })
+  r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'dns-server', '--csv', 'hosts.csv', '--out', 'out', '--json'], { cwd })
   t.is(r.status, 0, r.stderr)
   const rows = JSON.parse(r.stdout) as { name: string; dns: string[]; ip: string[] }[]
   t.deepEqual(rows.map((x) => [x.name, x.dns, x.ip]), [['ns1', ['ns1.lab.test', 'ns.lab.test'], ['192.0.2.1']], ['ns2', ['ns2.lab.test'], []]])
   await fs.writeFile(join(cwd, 'bad.csv'), 'a,b.test,\nx,y,z,w\n')
-  r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--csv', 'bad.csv', '--out', 'out'], { cwd })
+  r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--csv', 'bad.csv', '--out', 'out'], { cwd })
   t.is(r.status, 2)
   t.regex(r.stderr, /bad\.csv:2: expected name,dns,ip/)
 })
 
 test('a bad CSR, a missing store and usage errors exit 2 with a coded message', async (t) => {
   const cwd = await tmp(t)
-  t.is(run(['ca', 'init', '--dir', 'ca', '--name', 'Root'], { cwd }).status, 0)
+  t.is(run(['ca', 'init', '--ca-dir', 'ca', '--name', 'Root'], { cwd }).status, 0)
   await fs.writeFile(join(cwd, 'bad.csr'), '-----BEGIN CERTIFICATE REQUEST-----\nMAA=\n-----END CERTIFICATE REQUEST-----\n')
-  let r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'x', '--csr', 'bad.csr', '--out', 'out'], { cwd })
+  let r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--name', 'x', '--csr', 'bad.csr', '--out', 'out'], { cwd })
   t.is(r.status, 2)
   t.regex(r.stderr, /ERR_PKI_BAD_CSR/)
-  r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'nope', '--name', 'x', '--out', 'out'], { cwd })
+  r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'nope', '--name', 'x', '--out', 'out'], { cwd })
   t.is(r.status, 2)
-  r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--out', 'out'], { cwd })
+  r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--out', 'out'], { cwd })
   t.is(r.status, 2)
   t.regex(r.stderr, /--name is required/)
-  r = run(['ca', 'list', '--ca', 'missing'], { cwd })
+  r = run(['ca', 'list', '--ca-dir', 'missing'], { cwd })
   t.is(r.status, 2)
   t.regex(r.stderr, /ERR_PKI_STORE_NOT_FOUND/)
-  r = run(['ca', 'init', '--dir', 'ca', '--name', 'Again'], { cwd })
+  r = run(['ca', 'init', '--ca-dir', 'ca', '--name', 'Again'], { cwd })
   t.is(r.status, 2)
   t.regex(r.stderr, /ERR_PKI_STORE_EXISTS/)
-  r = run(['ca', 'revoke', '--ca', 'ca', '--serial', 'abc', '--reason', 'bored'], { cwd })
+  r = run(['ca', 'revoke', '--ca-dir', 'ca', '--serial', 'abc', '--reason', 'bored'], { cwd })
   t.is(r.status, 2)
   r = run(['ca', 'show', 'nothing.pem'], { cwd })
   t.is(r.status, 2)
@@ -139,10 +139,10 @@ test('a bad CSR, a missing store and usage errors exit 2 with a coded message', 
 
 test('two ca issue processes at once never share a serial or corrupt the index', async (t) => {
   const cwd = await tmp(t)
-  t.is(run(['ca', 'init', '--dir', 'ca', '--name', 'Root'], { cwd }).status, 0)
+  t.is(run(['ca', 'init', '--ca-dir', 'ca', '--name', 'Root'], { cwd }).status, 0)
   const serials: string[] = []
   for (let round = 0; round < 4; round++) {
-    const rs = await Promise.all([0, 1].map((i) => runAsync(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', `r${round}p${i}`, '--count', '3', '--out', 'out', '--json'], cwd)))
+    const rs = await Promise.all([0, 1].map((i) => runAsync(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--name', `r${round}p${i}`, '--count', '3', '--out', 'out', '--json'], cwd)))
     for (const r of rs) {
       t.is(r.status, 0, r.stderr)
       serials.push(...(JSON.parse(r.stdout) as { serial: string }[]).map((x) => x.serial))
@@ -192,29 +192,29 @@ test('on a terminal the passphrase is prompted without echo and bulk issuing sho
     return
   }
   const cwd = await tmp(t)
-  let r = await onTty(['ca', 'init', '--dir', 'ca', '--name', 'Tty Root'], cwd, ['tty-secret', 'tty-secret'])
+  let r = await onTty(['ca', 'init', '--ca-dir', 'ca', '--name', 'Tty Root'], cwd, ['tty-secret', 'tty-secret'])
   t.is(r.status, 0, r.out)
   t.regex(r.out, /Passphrase for the CA key/)
   t.regex(r.out, /key +ecdsa-p256, encrypted/)
   t.false(r.out.includes('tty-secret'), 'the passphrase is never echoed')
   t.true(JSON.parse(await fs.readFile(join(cwd, 'ca', 'store.json'), 'utf8')).encrypted)
-  r = await onTty(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'tty', '--count', '3', '--out', 'out'], cwd, ['tty-secret'])
+  r = await onTty(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--name', 'tty', '--count', '3', '--out', 'out'], cwd, ['tty-secret'])
   t.is(r.status, 0, r.out)
   t.regex(r.out, /CA key passphrase/)
   t.regex(r.out, /issuing \[[█░]+\] 3\/3/)
   t.false(r.out.includes('tty-secret'))
-  r = await onTty(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'x', '--out', 'out'], cwd, ['wrong'])
+  r = await onTty(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--name', 'x', '--out', 'out'], cwd, ['wrong'])
   t.is(r.status, 2)
   t.regex(r.out, /ERR_PKI_BAD_PASSPHRASE/)
 })
 
 test('a ca issue killed mid-way loses nothing: the next command recovers every issued certificate', async (t) => {
   const cwd = await tmp(t)
-  t.is(run(['ca', 'init', '--dir', 'ca', '--name', 'Root'], { cwd }).status, 0)
+  t.is(run(['ca', 'init', '--ca-dir', 'ca', '--name', 'Root'], { cwd }).status, 0)
   let killedMidway = 0
   for (const round of [1, 2, 3]) {
     await new Promise<void>((resolve) => {
-      const p = spawn(process.execPath, [bin, 'ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', `k${round}`, '--count', '200', '--out', 'out'], { cwd, stdio: 'ignore' })
+      const p = spawn(process.execPath, [bin, 'ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--name', `k${round}`, '--count', '200', '--out', 'out'], { cwd, stdio: 'ignore' })
       // Kill once this round has issued a few certificates: in the middle of the run.
       const poll = setInterval(() => {
         void fs.readdir(join(cwd, 'out')).then((fl) => {
@@ -229,7 +229,7 @@ test('a ca issue killed mid-way loses nothing: the next command recovers every i
   const before = JSON.parse(await fs.readFile(join(cwd, 'ca', 'index.json'), 'utf8')) as { entries: { serial: string }[] }
   t.true(Array.isArray(before.entries))
   // The next command breaks the dead process's lock, recovers orphans and sweeps temporary files.
-  const r = run(['ca', 'issue', '--ca', 'ca', '--profile', 'client', '--name', 'after', '--out', 'out', '--json'], { cwd })
+  const r = run(['ca', 'issue', '--ca-dir', 'ca', '--profile', 'client', '--name', 'after', '--out', 'out', '--json'], { cwd })
   t.is(r.status, 0, r.stderr)
   const files = (await fs.readdir(join(cwd, 'ca', 'issued'))).filter((f) => f.endsWith('.crt')).map((f) => f.slice(0, -4)).sort()
   const index = JSON.parse(await fs.readFile(join(cwd, 'ca', 'index.json'), 'utf8')) as { entries: { serial: string }[] }

@@ -12,6 +12,7 @@ import {
   isRevocationReason, openStore, parseCertificate, parseCrl, verifyCertificate, writeFileAtomic,
   type CaStore, type CertifiedKey, type IndexEntry, type KeySpec, type Profile, type Purpose, type RevocationReason,
 } from '@secdns/pki'
+import { deprecatedAlias, jsonError } from '../options.js'
 
 /** Environment variable holding the CA key passphrase (for scripts). */
 export const ENV_CA_PASSPHRASE = 'SECDNS_CA_PASSPHRASE'
@@ -32,9 +33,13 @@ class CheckFailed extends Error {
   }
 }
 
-function fail(err: unknown): void {
+/** A failure already reported on stdout as JSON (ca verify --json). */
+const reported = new WeakSet<object>()
+
+function fail(err: unknown, json: boolean): void {
   const e = err as { code?: string; message?: string }
   const code = typeof e.code === 'string' ? `${e.code}: ` : ''
+  if (json && !(typeof err === 'object' && err !== null && reported.has(err))) process.stdout.write(jsonError(err))
   process.stderr.write(`secdns: ${code}${e.message ?? String(err)}\n`)
   process.exitCode = err instanceof CheckFailed ? 1 : 2
 }
@@ -42,10 +47,12 @@ function fail(err: unknown): void {
 /** Wrap an action so every error ends as a message and an exit code, never a stack trace. */
 function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
+    // commander passes (…arguments, options, command): the options are the last plain object.
+    const opts = args.filter((a) => typeof a === 'object' && a !== null && !Array.isArray(a) && !(a instanceof Command)).at(-1) as { json?: boolean } | undefined
     try {
       await fn(...args)
     } catch (e) {
-      fail(e)
+      fail(e, opts?.json === true)
     }
   }
 }
@@ -241,6 +248,19 @@ function certSummary(pem: string | Uint8Array): Record<string, unknown> {
   }
 }
 
+/** `--now` of `ca verify`: an ISO date as before, or any time `--now` takes elsewhere. */
+async function verifyTime(text: string): Promise<Date> {
+  const iso = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? new Date(text) : undefined
+  if (iso !== undefined && !Number.isNaN(iso.getTime())) return iso
+  try {
+    // Loaded only here: the rest of `ca` does not need the DNSSEC package.
+    const { parseTime } = await import('@secdns/dnssec')
+    return new Date(parseTime(text) * 1000)
+  } catch (e) {
+    throw new UsageError(`--now: "${text}" is not a time (${(e as Error).message})`)
+  }
+}
+
 function printRecord(r: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(r)) {
     const text = Array.isArray(v) ? (v.length === 0 ? '-' : v.join(', ')) : v === null ? '-' : String(v)
@@ -262,37 +282,38 @@ export function registerCaCommands(program: Command): void {
     process.exit(err.exitCode === 0 ? 0 : 2)
   })
 
-  ca.command('init')
+  const init = ca.command('init')
     .description('create a CA store: a root CA and optionally an intermediate that issues')
-    .requiredOption('--dir <dir>', 'store directory (e.g. certs/ca)')
+    .requiredOption('--ca-dir <dir>', 'CA store directory to create (e.g. certs/ca)')
     .requiredOption('--name <name>', 'CA common name')
-    .addOption(new Option('--key <type>', 'key type').choices(KEY_SPECS.filter((k) => k !== 'ed25519')).default('ecdsa-p256'))
+    .addOption(new Option('--key-type <type>', 'key type').choices(KEY_SPECS.filter((k) => k !== 'ed25519')).default('ecdsa-p256'))
     .option('--days <n>', 'root lifetime in days', '3650')
     .option('--intermediate', 'also create an intermediate CA that issues')
     .option('--path-len <n>', 'root basicConstraints pathLen')
     .option('--passphrase-file <file>', `file holding the passphrase for the CA keys (or $${ENV_CA_PASSPHRASE}; prompted on a TTY)`)
     .option('--json', 'print a JSON summary')
-    .action(action(async (o: { dir: string; name: string; key: string; days: string; intermediate?: boolean; pathLen?: string; passphraseFile?: string; json?: boolean }) => {
+  deprecatedAlias(deprecatedAlias(init, '--dir <dir>', '--ca-dir'), '--key <type>', '--key-type')
+  init.action(action(async (o: { caDir: string; name: string; keyType: string; days: string; intermediate?: boolean; pathLen?: string; passphraseFile?: string; json?: boolean }) => {
       const passphrase = await caPassphrase(o.passphraseFile, { needed: false, confirm: true })
       const pathLen = o.pathLen === undefined ? undefined : Number(o.pathLen)
       if (pathLen !== undefined && (!/^\d+$/.test(o.pathLen ?? '') || pathLen > 16)) throw new UsageError(`--path-len must be 0 to 16, got "${o.pathLen}"`)
-      const store = await initStore(o.dir, {
-        name: o.name, key: parseKeySpec(o.key), days: parsePositive(o.days, '--days', 36_500), intermediate: o.intermediate === true,
+      const store = await initStore(o.caDir, {
+        name: o.name, key: parseKeySpec(o.keyType), days: parsePositive(o.days, '--days', 36_500), intermediate: o.intermediate === true,
         ...(pathLen !== undefined ? { pathLen } : {}), ...(passphrase !== undefined ? { passphrase } : {}),
       })
-      const summary = { dir: resolve(o.dir), root: { subject: store.root.certificate.subject, serial: store.root.serial }, issuing: { subject: store.ca.certificate.subject, serial: store.ca.serial }, encrypted: store.meta.encrypted, keySpec: store.meta.keySpec }
+      const summary = { dir: resolve(o.caDir), root: { subject: store.root.certificate.subject, serial: store.root.serial }, issuing: { subject: store.ca.certificate.subject, serial: store.ca.serial }, encrypted: store.meta.encrypted, keySpec: store.meta.keySpec }
       if (o.json === true) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
       else process.stdout.write(`created CA store ${summary.dir}\n  root     ${summary.root.subject} (serial ${summary.root.serial})\n  issuing  ${summary.issuing.subject} (serial ${summary.issuing.serial})\n  key      ${summary.keySpec}${summary.encrypted ? ', encrypted' : ', NOT encrypted'}\n`)
     }))
 
-  ca.command('issue')
+  const issue = ca.command('issue')
     .description('issue certificates for a profile (one, --count N, or --csv FILE)')
-    .requiredOption('--ca <dir>', 'CA store directory')
+    .requiredOption('--ca-dir <dir>', 'CA store directory')
     .addOption(new Option('--profile <profile>', 'certificate profile').choices([...PROFILES]).makeOptionMandatory())
     .option('--name <name>', 'subject common name (and base name of the files)')
     .option('--dns <names...>', 'SAN dNSName entries', listOption)
     .option('--ip <addresses...>', 'SAN iPAddress entries', listOption)
-    .addOption(new Option('--key <type>', 'key type to generate').choices([...KEY_SPECS]).default('ecdsa-p256'))
+    .addOption(new Option('--key-type <type>', 'key type to generate').choices([...KEY_SPECS]).default('ecdsa-p256'))
     .option('--days <n>', 'lifetime in days', '365')
     .option('--csr <file>', 'sign this PKCS#10 request instead of generating a key')
     .requiredOption('--out <dir>', 'output directory')
@@ -304,11 +325,12 @@ export function registerCaCommands(program: Command): void {
     .option('--csv <file>', 'issue one certificate per row of name,dns,ip')
     .option('--passphrase-file <file>', `file holding the CA key passphrase (or $${ENV_CA_PASSPHRASE})`)
     .option('--json', 'print a JSON summary')
-    .action(action(async (o: {
-      ca: string; profile: Profile; name?: string; dns?: string[]; ip?: string[]; key: string; days: string; csr?: string; out: string
+  deprecatedAlias(deprecatedAlias(issue, '--ca <dir>', '--ca-dir'), '--key <type>', '--key-type')
+  issue.action(action(async (o: {
+      caDir: string; profile: Profile; name?: string; dns?: string[]; ip?: string[]; keyType: string; days: string; csr?: string; out: string
       pfx?: boolean; pfxPasswordFile?: string; legacy?: boolean; ike?: boolean; count?: string; csv?: string; passphraseFile?: string; json?: boolean
     }) => {
-      const store = await openStore(o.ca)
+      const store = await openStore(o.caDir)
       let jobs: CsvRow[]
       if (o.csv !== undefined) {
         if (o.count !== undefined || o.csr !== undefined) throw new UsageError('--csv cannot be combined with --count or --csr')
@@ -329,7 +351,7 @@ export function registerCaCommands(program: Command): void {
       const passphrase = await caPassphrase(o.passphraseFile, { needed: store.meta.encrypted })
       const pfx = o.pfx === true ? { password: await pfxPassword(o.pfxPasswordFile), legacy: o.legacy === true } : null
       await fs.mkdir(o.out, { recursive: true, mode: 0o700 }).catch((e: unknown) => { throw new UsageError(`cannot create ${o.out}: ${(e as Error).message}`) })
-      const key = parseKeySpec(o.key)
+      const key = parseKeySpec(o.keyType)
       const days = parsePositive(o.days, '--days', 36_500)
       // Fail on a wrong passphrase before anything is issued; the key decrypted here is the one
       // that signs the whole batch.
@@ -365,43 +387,51 @@ export function registerCaCommands(program: Command): void {
       }
     }))
 
-  ca.command('revoke')
+  const revoke = ca.command('revoke')
     .description('revoke a certificate and write a new CRL')
-    .requiredOption('--ca <dir>', 'CA store directory')
+    .requiredOption('--ca-dir <dir>', 'CA store directory')
     .requiredOption('--serial <hex>', 'serial number (hex)')
     .option('--reason <reason>', `reason (${Object.keys(REVOCATION_REASONS).join(', ')})`, 'unspecified')
     .option('--passphrase-file <file>', `file holding the CA key passphrase (or $${ENV_CA_PASSPHRASE})`)
     .option('--json', 'print a JSON summary')
-    .action(action(async (o: { ca: string; serial: string; reason: string; passphraseFile?: string; json?: boolean }) => {
+  deprecatedAlias(revoke, '--ca <dir>', '--ca-dir')
+  revoke.action(action(async (o: { caDir: string; serial: string; reason: string; passphraseFile?: string; json?: boolean }) => {
       if (!isRevocationReason(o.reason)) throw new UsageError(`unknown reason "${o.reason}" (use ${Object.keys(REVOCATION_REASONS).join(', ')})`)
-      const store = await openStore(o.ca)
+      const store = await openStore(o.caDir)
       const passphrase = await caPassphrase(o.passphraseFile, { needed: store.meta.encrypted })
       const { entry } = await store.revoke(o.serial, o.reason as RevocationReason, passphrase)
       const crl = parseCrl(await store.crlPem())
       if (o.json === true) process.stdout.write(`${JSON.stringify({ ...entry, crlNumber: crl.number?.toString() ?? null }, null, 2)}\n`)
-      else process.stdout.write(`revoked ${entry.serial} (${entry.subject}), reason ${entry.reason ?? 'unspecified'}; CRL number ${crl.number?.toString() ?? '?'} written to ${join(o.ca, 'crl.pem')}\n`)
+      else process.stdout.write(`revoked ${entry.serial} (${entry.subject}), reason ${entry.reason ?? 'unspecified'}; CRL number ${crl.number?.toString() ?? '?'} written to ${join(o.caDir, 'crl.pem')}\n`)
     }))
 
-  ca.command('crl')
+  const crlCmd = ca.command('crl')
     .description('write a fresh CRL (new number, new dates)')
-    .requiredOption('--ca <dir>', 'CA store directory')
+    .requiredOption('--ca-dir <dir>', 'CA store directory')
     .option('--out <file>', 'also copy the CRL here (PEM; .der/.crl for DER)')
     .option('--passphrase-file <file>', `file holding the CA key passphrase (or $${ENV_CA_PASSPHRASE})`)
-    .action(action(async (o: { ca: string; out?: string; passphraseFile?: string }) => {
-      const store = await openStore(o.ca)
+    .option('--json', 'print a JSON summary')
+  deprecatedAlias(crlCmd, '--ca <dir>', '--ca-dir')
+  crlCmd.action(action(async (o: { caDir: string; out?: string; passphraseFile?: string; json?: boolean }) => {
+      const store = await openStore(o.caDir)
       const passphrase = await caPassphrase(o.passphraseFile, { needed: store.meta.encrypted })
       const pem = await store.regenerateCrl(passphrase)
       const crl = parseCrl(pem)
       if (o.out !== undefined) await writeFileAtomic(o.out, /\.(der|crl)$/i.test(o.out) ? crl.der : pem)
+      if (o.json === true) {
+        process.stdout.write(`${JSON.stringify({ ok: true, number: crl.number?.toString() ?? null, revoked: crl.revoked.size, thisUpdate: crl.thisUpdate.toISOString(), nextUpdate: crl.nextUpdate?.toISOString() ?? null, file: join(o.caDir, 'crl.pem'), ...(o.out !== undefined ? { out: o.out } : {}) }, null, 2)}\n`)
+        return
+      }
       process.stdout.write(`CRL number ${crl.number?.toString() ?? '?'}, ${crl.revoked.size} revoked, next update ${crl.nextUpdate?.toISOString() ?? '-'}${o.out !== undefined ? ` → ${o.out}` : ''}\n`)
     }))
 
-  ca.command('list')
+  const list = ca.command('list')
     .description('list everything the CA issued')
-    .requiredOption('--ca <dir>', 'CA store directory')
+    .requiredOption('--ca-dir <dir>', 'CA store directory')
     .option('--json', 'print JSON')
-    .action(action(async (o: { ca: string; json?: boolean }) => {
-      const entries = await (await openStore(o.ca)).list()
+  deprecatedAlias(list, '--ca <dir>', '--ca-dir')
+  list.action(action(async (o: { caDir: string; json?: boolean }) => {
+      const entries = await (await openStore(o.caDir)).list()
       if (o.json === true) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`)
       else for (const e of entries) process.stdout.write(`${describe(e)}\n`)
     }))
@@ -440,33 +470,39 @@ export function registerCaCommands(program: Command): void {
       else printRecord(record)
     }))
 
-  ca.command('verify')
+  const verify = ca.command('verify')
     .description('verify a certificate against the CA store for a purpose (exit 1 with the coded reason on failure)')
-    .requiredOption('--ca <dir>', 'CA store directory (its root is the trust anchor)')
+    .requiredOption('--ca-dir <dir>', 'CA store directory (its root is the trust anchor)')
     .requiredOption('--cert <file>', 'certificate to check (PEM may hold the chain after the leaf)')
     .addOption(new Option('--purpose <purpose>', 'what the certificate is used for').choices(['dns-server', 'tls-server', 'client', 'admin', 'any']).makeOptionMandatory())
     .option('--name <name>', 'expected DNS name or IP address')
     .option('--crl <file>', 'check revocation with this CRL (default: the store CRL)')
     .option('--no-crl', 'skip the revocation check')
-    .option('--at <iso-date>', 'verify as of this time')
+    .option('--now <time>', 'verify as of this time (ISO 8601, YYYYMMDDHHmmSS, unix seconds, or +30d / -1h from now)')
     .option('--json', 'print JSON')
-    .action(action(async (o: { ca: string; cert: string; purpose: Purpose; name?: string; crl?: string | boolean; at?: string; json?: boolean }) => {
-      const store = await openStore(o.ca)
+  deprecatedAlias(verify, '--ca <dir>', '--ca-dir')
+  deprecatedAlias(verify, '--at <iso-date>', '--now')
+  verify.action(action(async (o: { caDir: string; cert: string; purpose: Purpose; name?: string; crl?: string | boolean; now?: string; json?: boolean }) => {
+      const store = await openStore(o.caDir)
       const certText = await readInput(o.cert, 'certificate')
       const blocks = decodePemBlocks(certText).filter((b) => b.label === 'CERTIFICATE')
       const leaf = blocks[0]?.der ?? new Uint8Array(readFileSync(o.cert))
       const chain = [...blocks.slice(1).map((b) => b.der), ...decodePemBlocks(store.chainPem).map((b) => b.der)]
       const crls = o.crl === false ? [] : [typeof o.crl === 'string' ? await readInput(o.crl, 'CRL') : await store.crlPem()]
-      const now = o.at === undefined ? new Date() : new Date(o.at)
-      if (Number.isNaN(now.getTime())) throw new UsageError(`--at: "${o.at}" is not a date`)
+      const now = o.now === undefined ? new Date() : await verifyTime(o.now)
       try {
         const r = await verifyCertificate({ cert: leaf, chain, trusted: [store.root.certPem], purpose: o.purpose, crls, now, ...(o.name !== undefined ? { name: o.name } : {}) })
         if (o.json === true) process.stdout.write(`${JSON.stringify({ ok: true, subject: r.subject, serial: r.serial, anchor: r.anchorSubject, path: r.path.map((c) => c.subject) }, null, 2)}\n`)
         else process.stdout.write(`OK ${o.purpose}: ${r.subject.replace(/\n/g, ', ')} (serial ${r.serial}), chain of ${r.path.length} to ${r.anchorSubject.replace(/\n/g, ', ')}\n`)
       } catch (e) {
         if (e instanceof PkiError && !['ERR_PKI_BAD_CERTIFICATE', 'ERR_PKI_INVALID_PARAMS'].includes(e.code)) {
-          if (o.json === true) process.stdout.write(`${JSON.stringify({ ok: false, code: e.code, message: e.message }, null, 2)}\n`)
-          throw new CheckFailed(e.code, e.message)
+          const failed = new CheckFailed(e.code, e.message)
+          if (o.json === true) {
+            // Both shapes: the common {ok, error} and the code/message this command always printed.
+            process.stdout.write(`${JSON.stringify({ ok: false, code: e.code, message: e.message, error: { code: e.code, message: e.message } }, null, 2)}\n`)
+            reported.add(failed)
+          }
+          throw failed
         }
         throw e
       }
