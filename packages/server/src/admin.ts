@@ -4,9 +4,13 @@
  * running resolver's trust anchors: `GET /trust-anchors`, `POST /trust-anchors`
  * (`{"records": "<DNSKEY/DS text>"}`) and `DELETE /trust-anchors/<zone>[?keyTag=&type=]`, as JSON.
  * Never open: a bearer token read from a file that only its owner may read (0600), or
- * an admin client certificate from our CA (HTTPS with the secdns Administrator EKU).
+ * an admin client certificate from our CA (HTTPS with the secdns Administrator EKU), or a
+ * web-console session made by logging in with that token. Browser requests that change
+ * anything need the console's CSRF token and a same-origin Origin; every change is written
+ * to the audit log (`GET /audit`). The web console itself is under `/console/`.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { join } from 'node:path'
 import { createServer as createHttpsServer } from 'node:https'
 import { readFileSync, statSync } from 'node:fs'
 import { timingSafeEqual, createHash } from 'node:crypto'
@@ -16,6 +20,8 @@ import { RRType, rdataToText } from '@secdns/wire'
 import { anchorKeyTag, parseAnchorText, ResolverError, type AnchorRecord } from '@secdns/resolver'
 import { ServerError } from './errors.js'
 import type { BoundListener, DnsServer, ListenerPlugin } from './server.js'
+import { AdminConsole, AuditLog, setSecurityHeaders, type AdminActor } from './admin_console.js'
+import type { ChannelListener } from './channel_listener.js'
 
 type AdminConfig = NonNullable<DnsServer['config']['listeners']['admin']>
 
@@ -110,39 +116,60 @@ async function trustAnchorEndpoint(server: DnsServer, req: IncomingMessage, url:
 export class AdminApi implements ListenerPlugin {
   readonly kind = 'admin' as const
   readonly #cfg: AdminConfig
+  readonly #channels: readonly ChannelListener[]
   #http: Server | undefined
   #token: Buffer | undefined
+  #console: AdminConsole | undefined
 
-  /** @param cfg the `listeners.admin` configuration */
-  constructor(cfg: AdminConfig) {
+  /**
+   * @param cfg the `listeners.admin` configuration
+   * @param opts the channel listeners whose sessions the console's status page lists
+   */
+  constructor(cfg: AdminConfig, opts: { channels?: readonly ChannelListener[] } = {}) {
     this.#cfg = cfg
+    this.#channels = opts.channels ?? []
   }
 
-  #authorized(req: IncomingMessage): boolean {
+  #actor(req: IncomingMessage): AdminActor | undefined {
     const sock = req.socket as TLSSocket
     if (this.#cfg.clientCa !== undefined && typeof sock.getPeerX509Certificate === 'function' && sock.authorized) {
       const cert = sock.getPeerX509Certificate()
       const ekus = cert?.keyUsage ?? []
-      if (ekus.includes(OID_SECDNS_ADMIN)) return true
+      if (cert !== undefined && ekus.includes(OID_SECDNS_ADMIN)) return { via: 'certificate', subject: cert.subject.replace(/\n/g, ', '), fingerprint: cert.fingerprint256 }
     }
     const h = req.headers.authorization
     if (this.#token !== undefined && typeof h === 'string' && h.startsWith('Bearer ')) {
-      return timingSafeEqual(digest(h.slice(7).trim()), this.#token)
+      return timingSafeEqual(digest(h.slice(7).trim()), this.#token) ? { via: 'token' } : undefined
     }
-    return false
+    const session = this.#console?.session(req)
+    return session === undefined ? undefined : { via: 'session', session }
   }
 
   /** Bind the API. */
   async start(server: DnsServer): Promise<BoundListener> {
     const cfg = this.#cfg
     if (cfg.tokenFile !== undefined) this.#token = digest(readTokenFile(cfg.tokenFile))
+    const https = cfg.certificate !== undefined && cfg.key !== undefined
+    const auditFile = cfg.auditLog ?? (server.config.dataDir === undefined ? undefined : join(server.config.dataDir, 'admin-audit.jsonl'))
+    const web = new AdminConsole({ server, https, tokenDigest: this.#token, audit: new AuditLog(auditFile), channels: this.#channels })
+    this.#console = web
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
-      const send = (code: number, body: unknown): void => {
+      setSecurityHeaders(res, https)
+      const reply = (code: number, body: unknown): void => {
         res.writeHead(code, { 'content-type': 'application/json' })
         res.end(JSON.stringify(body) + '\n')
       }
-      if (!this.#authorized(req)) { send(401, { error: 'unauthorized' }); return }
       const url = new URL(req.url ?? '/', 'http://admin')
+      const actor = this.#actor(req)
+      if (web.handle(req, res, url, actor)) return
+      if (actor === undefined) { reply(401, { error: 'unauthorized' }); return }
+      let send = reply
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        const problem = web.csrfProblem(req, actor)
+        // Every change is audited, refusals included, before the answer goes out.
+        send = (code, body) => { web.audit.append(web.changeEntry(req, actor, url, code, body)).catch(() => undefined).finally(() => reply(code, body)) }
+        if (problem !== undefined) { send(403, { error: `refused: ${problem}`, code: 'ERR_SERVER_CSRF' }); return }
+      }
       if (url.pathname.startsWith('/trust-anchors')) {
         trustAnchorEndpoint(server, req, url, send).then((handled) => { if (!handled) send(404, { error: `no such endpoint: ${req.method} ${url.pathname}` }) },
           (e: unknown) => send(500, { error: (e as Error).message }))

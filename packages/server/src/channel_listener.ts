@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
-import { createChannelServer, type ChannelServer } from '@secdns/channel'
+import { createChannelServer, type ChannelServer, type SessionInfo } from '@secdns/channel'
 import { ServerError } from './errors.js'
 import type { BoundListener, DnsServer, ListenerPlugin } from './server.js'
 
@@ -25,6 +25,9 @@ export class ChannelListener implements ListenerPlugin {
 
   /** The channel server's counters (sessions, refusals), once started. */
   get stats(): ChannelServer['stats'] | undefined { return this.#channel?.stats }
+
+  /** The established channels (peer, negotiated protection), for the console's status page. */
+  sessions(): SessionInfo[] { return this.#channel?.sessions() ?? [] }
 
   /** Bind the listener. */
   async start(server: DnsServer): Promise<BoundListener> {

@@ -56,6 +56,8 @@ const adminSchema = z.strictObject({
   key: z.string().min(1).optional(),
   /** CA whose admin client certificates are accepted. */
   clientCa: z.string().min(1).optional(),
+  /** The audit log of admin changes (JSON lines); default `<dataDir>/admin-audit.jsonl`, else kept in memory. */
+  auditLog: z.string().min(1).optional(),
 }).refine((a) => a.tokenFile !== undefined || a.clientCa !== undefined, {
   message: 'the admin API needs tokenFile or clientCa (it is never open)', path: ['tokenFile'],
 }).refine((a) => a.clientCa === undefined || (a.certificate !== undefined && a.key !== undefined), {
@@ -281,6 +283,7 @@ export function resolveConfigPaths(c: ServerConfig, base: string): ServerConfig 
         certificate: opt(c.listeners.admin.certificate),
         key: opt(c.listeners.admin.key),
         clientCa: opt(c.listeners.admin.clientCa),
+        auditLog: opt(c.listeners.admin.auditLog),
       },
     },
   }

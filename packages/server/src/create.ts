@@ -21,7 +21,8 @@ export function createDnsServer(config: ServerConfig, opts: DnsServerOptions = {
   const recursor = opts.recursor ?? (config.resolver !== undefined ? resolverRecursor(config.resolver, opts.logger === undefined ? undefined : (line) => opts.logger!.warn(line)) : undefined)
   const server = new DnsServer(config, recursor === undefined ? opts : { ...opts, recursor })
   for (const d of config.listeners.dot) server.use(new DotListener(d))
-  for (const c of config.listeners.channel) server.use(new ChannelListener(c))
-  if (config.listeners.admin !== undefined) server.use(new AdminApi(config.listeners.admin))
+  const channels = config.listeners.channel.map((c) => new ChannelListener(c))
+  for (const c of channels) server.use(c)
+  if (config.listeners.admin !== undefined) server.use(new AdminApi(config.listeners.admin, { channels }))
   return server
 }

@@ -52,4 +52,6 @@ export interface Recursor {
   resolve(question: Question, opts: { readonly dnssecOk: boolean, readonly checkingDisabled: boolean }): Promise<RecursionResult>
   /** Trust-anchor management, when the recursor validates from a trust-anchor file. */
   readonly anchors?: TrustAnchorAdmin
+  /** Answers by security state (RFC 4035 §4.3: secure, insecure, bogus, indeterminate), for status. */
+  readonly stats?: Readonly<Record<string, number>>
 }

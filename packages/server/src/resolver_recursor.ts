@@ -33,9 +33,12 @@ export function resolverRecursor(cfg: NonNullable<ServerConfig['resolver']>, log
     throw new ServerError('ERR_SERVER_CONFIG', `resolver: ${(e as Error).message}`, { cause: e })
   }
   const anchors = live !== undefined && cfg.trustAnchors !== undefined ? anchorAdmin(cfg.trustAnchors, live, resolver) : undefined
+  const stats: Record<string, number> = { secure: 0, insecure: 0, bogus: 0, indeterminate: 0 }
   return {
+    stats,
     async resolve(question, opts) {
       const r = await resolver.resolve(question.name, question.type, { dnssecOk: opts.dnssecOk, checkingDisabled: opts.checkingDisabled })
+      stats[r.state] = (stats[r.state] ?? 0) + 1
       const base = { rcode: r.rcode, answer: r.answer, authority: r.authority, additional: r.additional, authenticated: r.state === 'secure' }
       return r.ede === undefined ? base : { ...base, ede: { infoCode: r.ede, text: r.reason } }
     },
