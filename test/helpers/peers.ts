@@ -27,6 +27,7 @@ export const PEER_PACKAGES: Readonly<Record<string, string>> = {
   'unbound': 'unbound',
   'openssl': 'openssl',
   'tshark': 'tshark',
+  'chromium': 'chromium',
 }
 
 const found = new Map<string, string | null>()
