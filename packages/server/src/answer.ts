@@ -10,7 +10,7 @@ import {
 } from '@secdns/wire'
 import { lookup, type LookupStep, type RRset, type ZoneNode } from '@secdns/zone'
 import type { Acl, Requester } from './acl.js'
-import { responseCookie } from './cookie.js'
+import { checkServerCookie, responseCookie } from './cookie.js'
 import { setRecords, type ServedZone, type ZoneTable } from './served_zone.js'
 
 /** How a query reached the server. The answer never depends on it, only size limits do. */
@@ -33,6 +33,18 @@ export interface AnswerContext {
   readonly now?: number
   /** RA to report (recursion available to this requester). */
   readonly recursionAvailable?: boolean
+  /** The COOKIE policy for UDP (RFC 7873 §5.2.3); none: every query answered normally. */
+  readonly cookiePolicy?: CookiePolicy
+  /** True when the request carried a valid TSIG (it needs no cookie to be acceptable). */
+  readonly authenticated?: boolean
+}
+
+/** When a UDP query without a valid server cookie is refused (see `cookies` in server.json). */
+export interface CookiePolicy {
+  /** BADCOOKIE for a client cookie alone too, and TC for no COOKIE at all. */
+  readonly requireValid: boolean
+  /** Clients the policy does not apply to. */
+  readonly allow: Acl
 }
 
 /** The answer plus why, for logs and counters. */
@@ -47,6 +59,8 @@ export interface AnswerInfo {
    * the response must carry TC (see {@link encodeResponse}). 0 when none are.
    */
   readonly requiredAdditional?: number
+  /** True when the COOKIE policy answered (BADCOOKIE, or TC for no COOKIE). */
+  readonly cookieRefused?: boolean
 }
 
 /**
@@ -128,6 +142,8 @@ export function answer(q: Message, ctx: AnswerContext): { response: Message, inf
     const r = responseTo(q, ctx, Rcode.BADVERS)
     return { response: r, info: none }
   }
+  const refused = cookieRefusal(q, ctx)
+  if (refused !== undefined) return { response: refused, info: { noZone: false, cookieRefused: true } }
   // RFC 1035 §4.1.2 and RFC 9619: a query carries exactly one question.
   if (q.question.length !== 1) return { response: responseTo(q, ctx, Rcode.FORMERR), info: none }
   const question = q.question[0]!
@@ -155,6 +171,40 @@ export function answer(q: Message, ctx: AnswerContext): { response: Message, inf
   }
   const { response, requiredAdditional } = authoritative(q, ctx, zone, question.name, qtype, dnssec)
   return { response, info: { zone, noZone: false, requiredAdditional } }
+}
+
+/**
+ * RFC 7873 §5.2: the answer to a UDP query that is not acceptable without a valid server
+ * cookie, or undefined to answer it normally. Checked before any lookup, so a spoofed
+ * source address costs us one HMAC and earns a reply no larger than the query's plus 16 octets.
+ */
+function cookieRefusal(q: Message, ctx: AnswerContext): Message | undefined {
+  const policy = ctx.cookiePolicy
+  // Over TCP, DoT and the channel the handshake already proved the address (RFC 7873 §5.3 is for UDP).
+  if (policy === undefined || ctx.transport !== 'udp' || ctx.cookieSecret === undefined || ctx.authenticated === true) return undefined
+  let opt: EdnsOptionData | undefined
+  for (const o of q.edns?.options ?? []) if (o.code === EdnsOption.COOKIE) { opt = o; break }
+  if (opt === undefined) {
+    if (!policy.requireValid || policy.allow.allows(ctx.requester)) return undefined
+    // RFC 7873 §5.2.1: no COOKIE; we may answer normally or not at all. An empty answer with
+    // TC sends the client to TCP, where the handshake proves its address (RFC 7766 §6.1.3).
+    const r = responseTo(q, ctx, Rcode.NOERROR)
+    r.flags.tc = true
+    return r
+  }
+  const c = parseCookieOption(opt)
+  if (c.server === undefined) {
+    // RFC 7873 §5.2.3: a client cookie only; by policy, answer normally or BADCOOKIE.
+    if (!policy.requireValid || policy.allow.allows(ctx.requester)) return undefined
+  } else {
+    // RFC 7873 §5.2.4 / RFC 9018 §4.3: a server cookie we did not make for this client and
+    // address (forged, from another server, or for another address), or one over an hour
+    // old, counts as none at all: the client gets BADCOOKIE and a fresh one to retry with.
+    if (checkServerCookie(ctx.cookieSecret, c.client, c.server, ctx.requester.address, ctx.now ?? Math.floor(Date.now() / 1000))) return undefined
+    if (policy.allow.allows(ctx.requester)) return undefined
+  }
+  // RFC 7873 §5.2.3, §5.4: BADCOOKIE (extended RCODE 23) with a new server cookie (responseTo adds it).
+  return responseTo(q, ctx, Rcode.BADCOOKIE)
 }
 
 class Builder {

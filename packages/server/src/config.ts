@@ -173,6 +173,17 @@ export const serverConfigSchema = z.strictObject({
   nsid: z.string().max(128).optional(),
   /** Hex server secret for DNS COOKIEs (RFC 7873 §7.2); random per start when unset. */
   cookieSecret: z.string().regex(/^[0-9a-fA-F]{32}$/).optional(),
+  /**
+   * DNS COOKIE policy for UDP (RFC 7873 §5.2.3). A query that brings a server cookie we did
+   * not make, or one that expired, is always answered BADCOOKIE with a fresh cookie (unless
+   * it is TSIG-signed or from `allow`). With `requireValid`, so is a query with a client
+   * cookie only, and a UDP query without any COOKIE gets an empty TC answer (to TCP).
+   */
+  cookies: z.strictObject({
+    requireValid: z.boolean().default(false),
+    /** Clients never sent BADCOOKIE or TC for their cookies (ACL syntax). */
+    allow: aclSchema.default([]),
+  }).default({ requireValid: false, allow: [] }),
   /** Directory for state (secondary zones, journals). */
   dataDir: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {

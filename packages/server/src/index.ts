@@ -6,7 +6,7 @@ export {
 } from './config.js'
 export { Acl, aclEntryProblem, type Requester } from './acl.js'
 export { ServedZone, ZoneTable, setRecords } from './served_zone.js'
-export { answer, encodeResponse, responseTo, type AnswerContext, type AnswerInfo, type Transport } from './answer.js'
+export { answer, encodeResponse, responseTo, type AnswerContext, type AnswerInfo, type CookiePolicy, type Transport } from './answer.js'
 export { makeServerCookie, checkServerCookie, responseCookie, COOKIE_MAX_AGE_S, COOKIE_MAX_SKEW_S } from './cookie.js'
 export {
   DnsServer, splitHostPort, type ServerCounters, type BoundListener, type Peer, type ReloadResult, type DnsServerOptions, type ListenerPlugin,

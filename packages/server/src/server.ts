@@ -13,7 +13,7 @@ import {
 import { loadZoneFile, writeZoneFile, Zone } from '@secdns/zone'
 import type { Logger } from 'pino'
 import { Acl, type Requester } from './acl.js'
-import { answer, encodeResponse, responseTo, type AnswerContext, type Transport } from './answer.js'
+import { answer, encodeResponse, responseTo, type AnswerContext, type CookiePolicy, type Transport } from './answer.js'
 import type { ServerConfig, ZoneConfig } from './config.js'
 import { ServerError } from './errors.js'
 import type { Recursor } from './recursor.js'
@@ -27,6 +27,8 @@ import { diffZones, ixfrRecords, recordsWithoutSoa, xfrMessages, MAX_JOURNAL_ENT
 export interface ServerCounters {
   received: number
   answered: number
+  /** UDP queries answered BADCOOKIE or TC by the COOKIE policy. */
+  badCookies: number
   dropped: number
   formerr: number
   refused: number
@@ -99,7 +101,7 @@ export class DnsServer {
   readonly zones = new ZoneTable()
   /** Packet and connection counters (status reports them). */
   readonly counters: ServerCounters = {
-    received: 0, answered: 0, dropped: 0, formerr: 0, refused: 0, errors: 0, transfers: 0, updates: 0,
+    received: 0, answered: 0, badCookies: 0, dropped: 0, formerr: 0, refused: 0, errors: 0, transfers: 0, updates: 0,
     tcpConnections: 0, tcpRejected: 0, tcpTimeouts: 0,
   }
   /** The pino logger (silent unless one is given). */
@@ -111,6 +113,7 @@ export class DnsServer {
   readonly #now: () => number
   readonly #cookieSecret: Uint8Array
   readonly #nsid: Uint8Array | undefined
+  readonly #cookiePolicy: CookiePolicy
   readonly #udp: UdpSocket[] = []
   readonly #tcp: NetServer[] = []
   readonly #sockets = new Set<Socket>()
@@ -132,6 +135,7 @@ export class DnsServer {
     this.#now = opts.now ?? (() => Math.floor(Date.now() / 1000))
     this.#cookieSecret = config.cookieSecret !== undefined ? new Uint8Array(Buffer.from(config.cookieSecret, 'hex')) : new Uint8Array(randomBytes(16))
     this.#nsid = config.nsid !== undefined ? new Uint8Array(Buffer.from(config.nsid, 'utf8')) : undefined
+    this.#cookiePolicy = { requireValid: config.cookies.requireValid, allow: new Acl(config.cookies.allow) }
     this.#acl = {
       query: new Acl(config.acl.query), recursion: new Acl(config.acl.recursion), transfer: new Acl(config.acl.transfer),
       notify: new Acl(config.acl.notify), update: new Acl(config.acl.update),
@@ -373,6 +377,7 @@ export class DnsServer {
       zones: this.zones, requester: requester ?? { address: peer.address }, transport: peer.transport, queryAcl: this.#acl.query,
       nsid: this.#nsid, udpPayload: this.config.limits.udpPayload, cookieSecret: this.#cookieSecret, now: this.#now(),
       recursionAvailable: this.#recursor !== undefined && requester !== undefined && this.#acl.recursion.allows(requester),
+      cookiePolicy: this.#cookiePolicy, authenticated: requester?.keyName !== undefined,
     }
   }
 
@@ -412,6 +417,7 @@ export class DnsServer {
   async #query(q: Message, requester: Requester, peer: Peer, check: TsigCheck | undefined): Promise<Uint8Array> {
     const ctx = this.#ctx(peer, requester)
     const { response, info } = answer(q, ctx)
+    if (info.cookieRefused === true) this.counters.badCookies++
     if (info.noZone && q.flags.rd && this.#recursor !== undefined && this.#acl.recursion.allows(requester) && q.question.length === 1) {
       const r = await this.#recursor.resolve(q.question[0]!, { dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.flags.cd })
       const m = responseTo(q, ctx, r.rcode)
