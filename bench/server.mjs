@@ -5,9 +5,12 @@
 // the port, named -n 2, knotd with 2 UDP and 2 TCP workers, nsd with server-count 2.
 // Prints queries/s, latency percentiles (from dnsperf -v) and the servers' RSS after the runs.
 //
-//   npm run build && node bench/server.mjs [--names=100000] [--seconds=5] [--clients=10]
+//   npm run build && node bench/server.mjs [--names=100000] [--seconds=5] [--clients=10] [--servers=secdns,named,knotd,nsd]
+//
+// The signed zone is kept in $SECDNS_BENCH_CACHE (default /tmp/secdns-bench-server-cache),
+// one directory per --names, and reused for 7 days, so only the first run signs.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, readdirSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, readdirSync, existsSync, statSync, renameSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { createServer } from 'node:net'
 import { tmpdir, cpus } from 'node:os'
@@ -24,6 +27,10 @@ const NAMES = flag('names', 100_000)
 const SECONDS = flag('seconds', 5)
 const CLIENTS = flag('clients', 10)
 const WORKERS = Math.min(2, cpus().length)
+const ALL_SERVERS = ['secdns', 'named', 'knotd', 'nsd']
+const serversArg = process.argv.slice(2).find((x) => x.startsWith('--servers='))
+const ONLY = serversArg === undefined ? ALL_SERVERS : serversArg.slice(10).split(',')
+for (const s of ONLY) if (!ALL_SERVERS.includes(s)) { console.error(`bench/server.mjs: --servers: unknown server "${s}" (${ALL_SERVERS.join(', ')})`); process.exit(2) }
 const serverDist = fileURLToPath(new URL('../packages/server/dist/src/index.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'secdns-bench-server-'))
 const ORIGIN = 'bench.test'
@@ -36,19 +43,30 @@ function need(tool) {
 }
 const tools = Object.fromEntries(['dnsperf', 'dnssec-keygen', 'dnssec-signzone', 'named', 'knotd', 'nsd', 'dig'].map((t) => [t, need(t)]))
 
-// 1. The zone: NAMES hosts with an A record, signed with dnssec-signzone (ECDSA P-256, NSEC).
-console.log(`zone: ${NAMES} names, ECDSA P-256, NSEC, signed with dnssec-signzone …`)
-const lines = [`$TTL 3600`, `$ORIGIN ${ORIGIN}.`, `@ SOA ns1 hostmaster 1 7200 3600 1209600 300`, `@ NS ns1`, `ns1 A 127.0.0.1`]
-for (let i = 0; i < NAMES; i++) lines.push(`h${i} A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`)
-writeFileSync(join(dir, 'zone'), lines.join('\n') + '\n')
-spawnSync(tools['dnssec-keygen'], ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', '-f', 'KSK', ORIGIN])
-spawnSync(tools['dnssec-keygen'], ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', ORIGIN])
-for (const f of readdirSync(dir).filter((f) => f.endsWith('.key'))) writeFileSync(join(dir, 'zone'), readFileSync(join(dir, f)), { flag: 'a' })
+// 1. The zone: NAMES hosts with an A record, signed with dnssec-signzone (ECDSA P-256, NSEC),
+// cached between runs (signing 100,000 names takes about 100 s).
+const CACHE = join(process.env.SECDNS_BENCH_CACHE ?? join(tmpdir(), 'secdns-bench-server-cache'), `names-${NAMES}`)
+const zoneFile = join(CACHE, 'signed')
 let t0 = Date.now()
-const signed = spawnSync(tools['dnssec-signzone'], ['-q', '-K', dir, '-o', ORIGIN, '-f', join(dir, 'signed'), '-d', dir, join(dir, 'zone')], { encoding: 'utf8' })
-if (signed.status !== 0) { console.error(signed.stderr); process.exit(1) }
-console.log(`signed in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
-const zoneFile = join(dir, 'signed')
+if (existsSync(zoneFile) && Date.now() - statSync(zoneFile).mtimeMs < 7 * 86400_000) {
+  console.log(`zone: ${NAMES} names, ECDSA P-256, NSEC, signed by dnssec-signzone (cached in ${CACHE})`)
+} else {
+  console.log(`zone: ${NAMES} names, ECDSA P-256, NSEC, signed with dnssec-signzone …`)
+  const work = mkdtempSync(join(tmpdir(), 'secdns-bench-sign-'))
+  const lines = [`$TTL 3600`, `$ORIGIN ${ORIGIN}.`, `@ SOA ns1 hostmaster 1 7200 3600 1209600 300`, `@ NS ns1`, `ns1 A 127.0.0.1`]
+  for (let i = 0; i < NAMES; i++) lines.push(`h${i} A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`)
+  writeFileSync(join(work, 'zone'), lines.join('\n') + '\n')
+  spawnSync(tools['dnssec-keygen'], ['-q', '-K', work, '-a', 'ECDSAP256SHA256', '-f', 'KSK', ORIGIN])
+  spawnSync(tools['dnssec-keygen'], ['-q', '-K', work, '-a', 'ECDSAP256SHA256', ORIGIN])
+  for (const f of readdirSync(work).filter((f) => f.endsWith('.key'))) writeFileSync(join(work, 'zone'), readFileSync(join(work, f)), { flag: 'a' })
+  const signed = spawnSync(tools['dnssec-signzone'], ['-q', '-K', work, '-o', ORIGIN, '-f', join(work, 'signed'), '-d', work, join(work, 'zone')], { encoding: 'utf8' })
+  if (signed.status !== 0) { console.error(signed.stderr); process.exit(1) }
+  console.log(`signed in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  mkdirSync(CACHE, { recursive: true })
+  renameSync(join(work, 'signed'), zoneFile + '.tmp')
+  renameSync(zoneFile + '.tmp', zoneFile)
+  rmSync(work, { recursive: true, force: true })
+}
 
 // Queries: 90 % existing names, 10 % NXDOMAIN, in a fixed pseudo-random order.
 let seed = 12345
@@ -183,7 +201,7 @@ zone:
 }
 
 const results = []
-for (const [name, start] of Object.entries(servers)) {
+for (const [name, start] of Object.entries(servers).filter(([n]) => ONLY.includes(n))) {
   const port = await freePort()
   t0 = Date.now()
   const child = await start(port)
@@ -207,6 +225,8 @@ for (const [name, start] of Object.entries(servers)) {
   child.kill('SIGTERM')
   await new Promise((r) => child.once('exit', r))
 }
-writeFileSync(join(process.cwd(), 'bench-server-results.json'), JSON.stringify({ names: NAMES, seconds: SECONDS, clients: CLIENTS, workers: WORKERS, results }, null, 2))
-console.log('results written to bench-server-results.json')
+const outDir = fileURLToPath(new URL('./out/', import.meta.url))
+mkdirSync(outDir, { recursive: true })
+writeFileSync(join(outDir, 'server-results.json'), JSON.stringify({ date: new Date().toISOString(), names: NAMES, seconds: SECONDS, clients: CLIENTS, workers: WORKERS, results }, null, 2))
+console.log('results written to bench/out/server-results.json')
 rmSync(dir, { recursive: true, force: true })
