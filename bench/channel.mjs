@@ -16,6 +16,8 @@ import { connect, createChannelServer, loadIdentity, OutboundSa, InboundSa, TRAN
 const SLICE = Number(process.env.SLICE ?? 1)
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
 const IN_FLIGHT = 64
+// PARTS=queries (or handshakes,memory) runs only those parts.
+const PARTS = new Set((process.env.PARTS ?? 'handshakes,queries,memory').split(','))
 const now = () => new Date()
 
 function query(id) {
@@ -159,26 +161,32 @@ const t0 = performance.now()
 const p = await pkiSetup()
 console.log(`secdns channel benchmark — node ${process.version}; medians of ${ROUNDS} alternating ${SLICE} s slices; ${IN_FLIGHT} queries in flight; 512-octet messages`)
 
-const hs = await benchHandshakes(p)
 const list = (r) => r.all.map((x) => fmt(x)).join(' / ')
-console.log('\nhandshakes/s (4 concurrent, mutual certificate auth, P-256 certificates)')
-console.log(`  secdns channel (X25519, AES-256-GCM)  ${fmt(hs.ours.median).padStart(8)}   [slices ${list(hs.ours)}]`)
-console.log(`  node TLS 1.3 mutual auth              ${fmt(hs.tls.median).padStart(8)}   [slices ${list(hs.tls)}]   ours/TLS ${(hs.ours.median / hs.tls.median * 100).toFixed(0)}%`)
-
-const subjects = [await benchPlainWs(), await benchPlainWs(true)]
-for (const [level, rule, prefer] of [['High', 'require', ['AES-256-GCM']], ['Medium', 'require', ['AES-128-GCM']], ['High', 'require', ['ChaCha20-Poly1305']], ['None', 'none', undefined]]) {
-  subjects.push(await benchTransform(p, level, rule, prefer))
+if (PARTS.has('handshakes')) {
+  const hs = await benchHandshakes(p)
+  console.log('\nhandshakes/s (4 concurrent, mutual certificate auth, P-256 certificates)')
+  console.log(`  secdns channel (X25519, AES-256-GCM)  ${fmt(hs.ours.median).padStart(8)}   [slices ${list(hs.ours)}]`)
+  console.log(`  node TLS 1.3 mutual auth              ${fmt(hs.tls.median).padStart(8)}   [slices ${list(hs.tls)}]   ours/TLS ${(hs.ours.median / hs.tls.median * 100).toFixed(0)}%`)
 }
-const rates = await interleaved(subjects.map((x) => x.measure))
-for (const x of subjects) await x.close()
-console.log('\nqueries/s over one connection')
-const plain = rates[0].median
-subjects.forEach((x, i) => {
-  const share = i === 0 ? '' : `   ${(rates[i].median / plain * 100).toFixed(0)}% of plain ws`
-  console.log(`  ${x.name.padEnd(43)} ${fmt(rates[i].median).padStart(8)}${share}   [slices ${list(rates[i])}]`)
-})
 
-const mem = await benchMemory(p, 1000)
-console.log(`\nmemory per idle established channel (${mem.channels} channels, client and server ends in this one process${globalThis.gc ? '' : '; run with --expose-gc for stable figures'})`)
-console.log(`  RSS ${(mem.rss / 1024).toFixed(1)} KiB   JS heap ${(mem.heap / 1024).toFixed(1)} KiB   external ${(mem.external / 1024).toFixed(1)} KiB   (server listed ${mem.serverSessions} sessions)`)
+if (PARTS.has('queries')) {
+  const subjects = [await benchPlainWs(), await benchPlainWs(true)]
+  for (const [level, rule, prefer] of [['High', 'require', ['AES-256-GCM']], ['Medium', 'require', ['AES-128-GCM']], ['High', 'require', ['ChaCha20-Poly1305']], ['None', 'none', undefined]]) {
+    subjects.push(await benchTransform(p, level, rule, prefer))
+  }
+  const rates = await interleaved(subjects.map((x) => x.measure))
+  for (const x of subjects) await x.close()
+  console.log('\nqueries/s over one connection')
+  const plain = rates[0].median
+  subjects.forEach((x, i) => {
+    const share = i === 0 ? '' : `   ${(rates[i].median / plain * 100).toFixed(0)}% of plain ws`
+    console.log(`  ${x.name.padEnd(43)} ${fmt(rates[i].median).padStart(8)}${share}   [slices ${list(rates[i])}]`)
+  })
+}
+
+if (PARTS.has('memory')) {
+  const mem = await benchMemory(p, 1000)
+  console.log(`\nmemory per idle established channel (${mem.channels} channels, client and server ends in this one process${globalThis.gc ? '' : '; run with --expose-gc for stable figures'})`)
+  console.log(`  RSS ${(mem.rss / 1024).toFixed(1)} KiB   JS heap ${(mem.heap / 1024).toFixed(1)} KiB   external ${(mem.external / 1024).toFixed(1)} KiB   (server listed ${mem.serverSessions} sessions)`)
+}
 console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s`)

@@ -10,6 +10,7 @@ import { ChannelError, CLOSE_CODES, isChannelErrorCode } from './errors.js'
 import { loadIdentity, type ChannelIdentity, type ChannelTrust, type LoadedIdentity } from './auth.js'
 import { Initiator, type HandshakeResult } from './handshake.js'
 import { ChannelSession, type SaSpis } from './session.js'
+import { CoalescingTransport } from './bundle.js'
 import { resolveLimits, MAX_DNS_MESSAGE_OCTETS, type ChannelLimits } from './limits.js'
 import { ENCRYPTION_LEVELS, type EncryptionLevel } from './policy.js'
 import type { TransformName } from './transforms.js'
@@ -83,7 +84,8 @@ export class ChannelClient extends EventEmitter {
     this.limits = limits
     this.r = r
     this.closedPromise = new Promise((resolve) => { this.resolveClosed = resolve })
-    this.session = new ChannelSession(ws, r, limits, {
+    // Records produced in one turn of the event loop leave as one WebSocket message.
+    this.session = new ChannelSession(new CoalescingTransport(ws, limits.maxMessageOctets), r, limits, {
       onMessage: (m) => this.onAnswer(m),
       onError: (err, fatal) => {
         this.stats.refused[err.code] = (this.stats.refused[err.code] ?? 0) + 1

@@ -22,6 +22,7 @@ export {
 export { CookieJar, COOKIE_OCTETS } from './cookie.js'
 export { loadIdentity, signedOctets, verifyPeer, ID_KEY_ID, type VerifyCacheOptions, type ChannelIdentity, type ChannelTrust, type LoadedIdentity } from './auth.js'
 export { Initiator, Responder, NONCE_OCTETS, type HandshakeResult, type InitiatorOptions, type ResponderOptions, type ResponderStep } from './handshake.js'
+export { KIND_BUNDLE, BUNDLE_LENGTH_OCTETS, BUNDLE_MAX_OCTETS, splitBundle, encodeBundle, CoalescingTransport } from './bundle.js'
 export { ChannelSession, type SessionTransport, type SessionHooks, type SaSpis } from './session.js'
 export {
   createChannelServer, ChannelServer, type ChannelServerOptions, type ChannelServerStats, type ServerRules, type PeerInfo, type SessionInfo,

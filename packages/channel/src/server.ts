@@ -16,6 +16,7 @@ import { loadIdentity, type ChannelIdentity, type ChannelTrust, type LoadedIdent
 import { Responder, type HandshakeResult } from './handshake.js'
 import { CookieJar } from './cookie.js'
 import { ChannelSession, type SaSpis } from './session.js'
+import { CoalescingTransport } from './bundle.js'
 import { resolveLimits, type ChannelLimits } from './limits.js'
 import { SERVER_ENCRYPTION, type ServerEncryption } from './policy.js'
 import type { TransformName } from './transforms.js'
@@ -252,7 +253,8 @@ export class ChannelServer extends EventEmitter {
     this.leaveHalfOpen(c)
     const peer = r.peer
     const base = { sessionId: c.id, address: c.address, subject: peer.subject, issuer: peer.issuer, serial: peer.serial, transform: r.transform.name }
-    const session = new ChannelSession(c.ws, r, this.limits, {
+    // Answers produced in one turn of the event loop leave as one WebSocket message.
+    const session = new ChannelSession(new CoalescingTransport(c.ws, this.limits.maxMessageOctets), r, this.limits, {
       onMessage: (payload) => {
         this.stats.queries++
         let p: Promise<Uint8Array>

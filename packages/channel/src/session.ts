@@ -13,6 +13,7 @@ import {
 import { deriveChildKeys } from './key_schedule.js'
 import { createKeyShare, GROUPS } from './key_exchange.js'
 import { InboundSa, OutboundSa, recordSpi } from './esp.js'
+import { KIND_BUNDLE, splitBundle } from './bundle.js'
 import type { HandshakeResult } from './handshake.js'
 import type { ChannelLimits } from './limits.js'
 import type { DirectionKey } from './transforms.js'
@@ -218,11 +219,26 @@ export class ChannelSession {
     this.transport.send(encodeEncrypted(this.header(exchange, id, false), payloads, this.sendKey))
   }
 
-  /** Process one received WebSocket message. Never throws: refusals go to `hooks.onError`. */
+  /** Process one received WebSocket message (a record, a handshake message or a bundle of them). Never throws: refusals go to `hooks.onError`. */
   handleFrame(frame: Uint8Array): void {
     if (this.closed) return
     this.lastRx = Date.now()
     this.dpdDeadline = 0
+    if (frame.length > 0 && frame[0] === KIND_BUNDLE) {
+      try {
+        splitBundle(frame, this.handleOne)
+      } catch (e) {
+        // The frames before the bad length were handled; the rest of the bundle is dropped.
+        this.refused(e)
+      }
+      return
+    }
+    this.handleOne(frame)
+  }
+
+  /** One record or handshake message (bound once: it is called for every inner frame of a bundle). */
+  private readonly handleOne = (frame: Uint8Array): void => {
+    if (this.closed) return
     try {
       if (frame.length > 0 && frame[0] === KIND_RECORD) {
         const sa = this.inbound.get(recordSpi(frame))
@@ -234,10 +250,14 @@ export class ChannelSession {
       if (frame.length > 0 && frame[0] === KIND_IKE) { this.handleIke(frame); return }
       throw new ChannelError('ERR_CHANNEL_MALFORMED', `frame kind ${frame[0] ?? 'missing'} is neither a record nor a handshake message`, { offset: 0 })
     } catch (e) {
-      const err = e instanceof ChannelError ? e : new ChannelError('ERR_CHANNEL_PROTOCOL', (e as Error).message, { cause: e })
-      // A bad record is dropped and counted; the channel goes on (RFC 4303 §3.4.3, §3.4.4).
-      this.hooks.onError(err, false)
+      this.refused(e)
     }
+  }
+
+  private refused(e: unknown): void {
+    const err = e instanceof ChannelError ? e : new ChannelError('ERR_CHANNEL_PROTOCOL', (e as Error).message, { cause: e })
+    // A bad record is dropped and counted; the channel goes on (RFC 4303 §3.4.3, §3.4.4).
+    this.hooks.onError(err, false)
   }
 
   private handleIke(frame: Uint8Array): void {

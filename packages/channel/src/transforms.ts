@@ -54,11 +54,13 @@ export interface DirectionKey {
   readonly salt: Uint8Array
 }
 
+// One scratch nonce: createCipheriv copies the IV into its context, so it can be reused.
+const NONCE = Buffer.allocUnsafe(12)
+
 function nonceOf(salt: Uint8Array, iv: Uint8Array): Buffer {
-  const n = Buffer.allocUnsafe(12)
-  n.set(salt, 0)
-  n.set(iv, 4)
-  return n
+  NONCE.set(salt, 0)
+  NONCE.set(iv, 4)
+  return NONCE
 }
 
 /**

@@ -1,6 +1,9 @@
 // A man in the middle for tests: a WebSocket relay between a client and the real server
 // whose hooks may change, drop, hold, duplicate or inject frames in either direction.
+// Bundles are taken apart, so the hooks see (and forward) each record and handshake
+// message on its own, as an attacker on the wire can.
 import { WebSocketServer, WebSocket } from 'ws'
+import { KIND_BUNDLE, splitBundle } from '../src/bundle.js'
 import type { AddressInfo } from 'node:net'
 
 export type Send = (frame: Uint8Array) => void
@@ -24,10 +27,11 @@ export async function startRelay(target: string, hooks: RelayHooks): Promise<{ u
     let ci = 0, si = 0
     const toUp: Send = (f) => { if (up.readyState === WebSocket.OPEN) up.send(f) }
     const toDown: Send = (f) => { if (down.readyState === WebSocket.OPEN) down.send(f) }
-    const fromClient = (f: Buffer) => (hooks.toServer ?? ((x, s) => s(x)))(f, toUp, ci++)
+    const each = (f: Buffer, fn: (x: Buffer) => void) => { if (f[0] === KIND_BUNDLE) splitBundle(f, (x) => fn(Buffer.from(x))); else fn(f) }
+    const fromClient = (f: Buffer) => each(f, (x) => (hooks.toServer ?? ((y, s) => s(y)))(x, toUp, ci++))
     down.on('message', (d: Buffer) => { if (up.readyState === WebSocket.OPEN) fromClient(d); else early.push(d) })
     up.on('open', () => { for (const f of early.splice(0)) fromClient(f) })
-    up.on('message', (d: Buffer) => (hooks.toClient ?? ((x, s) => s(x)))(d, toDown, si++))
+    up.on('message', (d: Buffer) => each(d, (x) => (hooks.toClient ?? ((y, s) => s(y)))(x, toDown, si++)))
     up.on('close', (code, reason) => { if (down.readyState <= WebSocket.OPEN) down.close(closable(code), reason) })
     down.on('close', (code, reason) => { if (up.readyState === WebSocket.OPEN) up.close(closable(code), reason); else up.terminate() })
     up.on('error', () => down.terminate())
