@@ -29,7 +29,7 @@ function t0(r: ReturnType<typeof run>): void {
 
 test('zone sign writes the signed zone and dsset, and --json summarises it', async (t) => {
   const dir = await setup()
-  const r = run(dir, 'zone', 'sign', 'db', '--origin', 'example.test', '--keys', 'keys', '--now', '20261125000000', '--serial', 'increment', '--json')
+  const r = run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'keys', '--now', '20261125000000', '--serial', 'increment', '--json')
   t.is(r.status, 0, r.stderr)
   const j = JSON.parse(r.stdout)
   t.true(j.ok)
@@ -41,24 +41,24 @@ test('zone sign writes the signed zone and dsset, and --json summarises it', asy
 
 test('zone sign output is identical for --jobs 1 and --jobs 2 with Ed25519', async (t) => {
   const dir = await setup()
-  t.is(run(dir, 'zone', 'sign', 'db', '--origin', 'example.test', '--keys', 'keys', '--now', '20261125000000', '--jobs', '1', '--out', 'one').status, 0)
-  t.is(run(dir, 'zone', 'sign', 'db', '--origin', 'example.test', '--keys', 'keys', '--now', '20261125000000', '--jobs', '2', '--out', 'two', '--nsec3').status, 0)
-  t.is(run(dir, 'zone', 'sign', 'db', '--origin', 'example.test', '--keys', 'keys', '--now', '20261125000000', '--jobs', '2', '--out', 'three').status, 0)
+  t.is(run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'keys', '--now', '20261125000000', '--jobs', '1', '--out', 'one').status, 0)
+  t.is(run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'keys', '--now', '20261125000000', '--jobs', '2', '--out', 'two', '--nsec3').status, 0)
+  t.is(run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'keys', '--now', '20261125000000', '--jobs', '2', '--out', 'three').status, 0)
   t.is(await readFile(join(dir, 'one'), 'utf8'), await readFile(join(dir, 'three'), 'utf8'))
 })
 
 test('zone verify exits 0 on our output and 1 naming the record when it is changed', async (t) => {
   const dir = await setup()
-  t.is(run(dir, 'zone', 'sign', 'db', '--origin', 'example.test', '--keys', 'keys', '--now', '20261125000000').status, 0)
-  const ok = run(dir, 'zone', 'verify', 'db.signed', '--origin', 'example.test', '--now', '20261126000000', '--json')
+  t.is(run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'keys', '--now', '20261125000000').status, 0)
+  const ok = run(dir, 'zone', 'verify', 'db.signed', '--zone', 'example.test', '--now', '20261126000000', '--json')
   t.is(ok.status, 0, ok.stdout)
   t.true(JSON.parse(ok.stdout).ok)
   const text = await readFile(join(dir, 'db.signed'), 'utf8')
   await writeFile(join(dir, 'bad'), text.replace(/^(mail\.example\.test\. 3600 IN A )192\.0\.2\.25$/m, '$1192.0.2.26'))
-  const bad = run(dir, 'zone', 'verify', 'bad', '--origin', 'example.test', '--now', '20261126000000')
+  const bad = run(dir, 'zone', 'verify', 'bad', '--zone', 'example.test', '--now', '20261126000000')
   t.is(bad.status, 1)
   t.regex(bad.stderr, /mail\.example\.test\. A: no valid RRSIG/)
-  const expired = run(dir, 'zone', 'verify', 'db.signed', '--origin', 'example.test', '--now', '20270301000000')
+  const expired = run(dir, 'zone', 'verify', 'db.signed', '--zone', 'example.test', '--now', '20270301000000')
   t.is(expired.status, 1)
   t.regex(expired.stderr, /expired/)
 })
@@ -66,10 +66,10 @@ test('zone verify exits 0 on our output and 1 naming the record when it is chang
 test('zone sign refuses keys for another zone with exit 2 and a message naming the key file', async (t) => {
   const dir = await setup()
   t.is(run(dir, 'key', 'create', '--zone', 'other.test', '--algorithm', 'ED25519', '--dir', 'keys2').status, 0)
-  const r = run(dir, 'zone', 'sign', 'db', '--origin', 'example.test', '--keys', 'keys2', '--json')
+  const r = run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'keys2', '--json')
   t.is(r.status, 2)
   t.is(JSON.parse(r.stdout).error.code, 'ERR_DNSSEC_NO_KEYS')
-  const r2 = run(dir, 'zone', 'sign', 'db', '--origin', 'example.test', '--keys', 'nowhere')
+  const r2 = run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'nowhere')
   t.is(r2.status, 2)
   t.regex(r2.stderr, /nowhere/)
 })
@@ -77,22 +77,22 @@ test('zone sign refuses keys for another zone with exit 2 and a message naming t
 test('zone sign refuses a zone without SOA, naming the file', async (t) => {
   const dir = await setup()
   await writeFile(join(dir, 'nosoa'), '$TTL 300\nwww.example.test. IN A 192.0.2.1\n')
-  const r = run(dir, 'zone', 'sign', 'nosoa', '--origin', 'example.test', '--keys', 'keys', '--json')
+  const r = run(dir, 'zone', 'sign', 'nosoa', '--zone', 'example.test', '--key-dir', 'keys', '--json')
   t.is(r.status, 2)
   t.regex(JSON.parse(r.stdout).error.message, /nosoa/)
 })
 
 test('usage errors exit 2', async (t) => {
   const dir = await setup()
-  t.is(run(dir, 'zone', 'sign', 'db', '--keys', 'keys').status, 2)
-  t.is(run(dir, 'zone', 'sign', 'db', '--origin', 'example.test', '--keys', 'keys', '--opt-out').status, 2)
-  t.is(run(dir, 'zone', 'sign', 'db', '--origin', 'example.test', '--keys', 'keys', '--serial', 'sometimes').status, 2)
-  t.is(run(dir, 'zone', 'sign', 'db', '--origin', 'example.test', '--keys', 'keys', '--nsec3', '--salt', 'xyz').status, 2)
+  t.is(run(dir, 'zone', 'sign', 'db', '--key-dir', 'keys').status, 2)
+  t.is(run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'keys', '--opt-out').status, 2)
+  t.is(run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'keys', '--serial', 'sometimes').status, 2)
+  t.is(run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'keys', '--nsec3', '--salt', 'xyz').status, 2)
 })
 
 test('zone ds prints DS records of the KSKs with the chosen digests', async (t) => {
   const dir = await setup()
-  const r = run(dir, 'zone', 'ds', '--zone', 'example.test', '--dir', 'keys', '--digest', 'sha256,sha384')
+  const r = run(dir, 'zone', 'ds', '--zone', 'example.test', '--key-dir', 'keys', '--digest', 'sha256,sha384')
   t.is(r.status, 0, r.stderr)
   const lines = r.stdout.trim().split('\n')
   t.is(lines.length, 2)

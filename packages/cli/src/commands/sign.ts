@@ -4,6 +4,7 @@
  * failed, 2 usage or input error (bad arguments, keys, zone).
  */
 import { Command } from 'commander'
+import { deprecatedAlias } from '../options.js'
 import cliProgress from 'cli-progress'
 import { Name, rrToText } from '@secdns/wire'
 import {
@@ -15,7 +16,7 @@ class UsageError extends Error {
   readonly code = 'ERR_USAGE'
 }
 
-function origin(text: string | undefined, flag = '--origin'): Name {
+function origin(text: string | undefined, flag = '--zone'): Name {
   if (text === undefined || text === '') throw new UsageError(`${flag} <zone> is required (the zone apex, e.g. example.test)`)
   try { return Name.fromString(text.endsWith('.') ? text : `${text}.`) } catch (e) {
     throw new UsageError(`${flag} "${text}" is not a domain name: ${(e as Error).message}`)
@@ -41,13 +42,12 @@ function passphrase(): string | undefined {
 }
 
 interface SignOpts {
-  origin?: string, keys?: string, out?: string, nsec3?: boolean, salt?: string, iterations?: string, optOut?: boolean,
+  zone?: string, keyDir: string, out?: string, nsec3?: boolean, salt?: string, iterations?: string, optOut?: boolean,
   inception?: string, expiration?: string, jobs?: string, now?: string, serial?: string, json?: boolean, dnskeyTtl?: string,
 }
 
 async function sign(file: string, o: SignOpts): Promise<void> {
-  const zone = origin(o.origin)
-  if (o.keys === undefined) throw new UsageError('--keys <dir> is required (the key store directory)')
+  const zone = origin(o.zone)
   const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
   const serial = (o.serial ?? 'keep') as SerialPolicy
   if (!['keep', 'increment', 'unixtime', 'date'].includes(serial)) throw new UsageError(`--serial "${o.serial}" must be keep, increment, unixtime or date`)
@@ -57,7 +57,7 @@ async function sign(file: string, o: SignOpts): Promise<void> {
     ? { hashAlgorithm: 1, iterations: intOpt(o.iterations, '--iterations', 0, 100) ?? 0, salt: parseSalt(o.salt ?? '-'), optOut: o.optOut === true }
     : undefined
   const jobs = intOpt(o.jobs, '--jobs', 1, 64)
-  const keys = (await loadKeys(o.keys, { zone: zone.toString(), passphrase: passphrase() })).map((s) => s.key)
+  const keys = (await loadKeys(o.keyDir, { zone: zone.toString(), passphrase: passphrase() })).map((s) => s.key)
   const inception = o.inception === undefined ? undefined : parseTime(o.inception, now)
   const expiration = o.expiration === undefined ? undefined : parseTime(o.expiration, now)
   const dnskeyTtl = intOpt(o.dnskeyTtl, '--dnskey-ttl', 0, 2 ** 31 - 1)
@@ -97,21 +97,20 @@ async function sign(file: string, o: SignOpts): Promise<void> {
   }
 }
 
-async function ds(o: { zone?: string, dir?: string, digest?: string, now?: string, json?: boolean }): Promise<void> {
-  const zone = origin(o.zone, '--zone')
-  if (o.dir === undefined) throw new UsageError('--dir <dir> is required (the key store directory)')
+async function ds(o: { zone?: string, keyDir: string, digest?: string, now?: string, json?: boolean }): Promise<void> {
+  const zone = origin(o.zone)
   const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
   const digests = (o.digest ?? 'sha256').split(',').map((d) => digestTypeFromString(d))
-  const keys = (await loadKeys(o.dir, { zone: zone.toString() })).map((s) => s.key).filter((k) => keyRole(k) === 'ksk' && isPublished(k, now))
-  if (keys.length === 0) throw new DnssecError('ERR_DNSSEC_NO_KEYS', `${o.dir}: no published KSK for ${zone.toString()}`)
+  const keys = (await loadKeys(o.keyDir, { zone: zone.toString() })).map((s) => s.key).filter((k) => keyRole(k) === 'ksk' && isPublished(k, now))
+  if (keys.length === 0) throw new DnssecError('ERR_DNSSEC_NO_KEYS', `${o.keyDir}: no published KSK for ${zone.toString()}`)
   const lines: string[] = []
   for (const k of keys) for (const d of digests) lines.push(rrToText({ name: zone, class: 1, ttl: 3600, data: dsOf(k, d, now) }).replace(/ 3600 IN /, ' IN '))
   if (o.json === true) process.stdout.write(JSON.stringify({ ok: true, zone: zone.toString(), ds: lines }) + '\n')
   else process.stdout.write(lines.join('\n') + '\n')
 }
 
-async function verify(file: string, o: { origin?: string, now?: string, json?: boolean }): Promise<void> {
-  const zone = origin(o.origin)
+async function verify(file: string, o: { zone?: string, now?: string, json?: boolean }): Promise<void> {
+  const zone = origin(o.zone)
   const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
   const res = verifyZoneFile(file, { origin: zone, now })
   if (o.json === true) {
@@ -131,11 +130,11 @@ async function verify(file: string, o: { origin?: string, now?: string, json?: b
  */
 export function registerSignCommands(program: Command): void {
   const zone = program.commands.find((c) => c.name() === 'zone') ?? program.command('zone').description('zone files: check, print, sign, verify')
-  zone.command('sign')
+  const sign_ = zone.command('sign')
     .description('sign a zone file with the keys of a key store (dnssec-signzone)')
     .argument('<file>', 'zone file (unsigned, or signed before)')
-    .option('--origin <zone>', 'zone apex')
-    .option('--keys <dir>', 'key store directory')
+    .option('--zone <zone>', 'zone apex')
+    .option('--key-dir <dir>', 'key store directory', 'keys')
     .option('--out <file>', 'output file (default <file>.signed)')
     .option('--nsec3', 'NSEC3 instead of NSEC (RFC 5155)')
     .option('--salt <hex>', 'NSEC3 salt in hex, or - for none (default -, RFC 9276)')
@@ -148,20 +147,23 @@ export function registerSignCommands(program: Command): void {
     .option('--serial <policy>', 'SOA serial: keep, increment, unixtime, date (default keep)')
     .option('--dnskey-ttl <seconds>', 'TTL of the DNSKEY RRset')
     .option('--json', 'print a JSON summary')
-    .action(async (file: string, o: SignOpts) => { try { await sign(file, o) } catch (e) { report(e, o.json) } })
-  zone.command('ds')
+  deprecatedAlias(deprecatedAlias(sign_, '--origin <zone>', '--zone'), '--keys <dir>', '--key-dir')
+  sign_.action(async (file: string, o: SignOpts) => { try { await sign(file, o) } catch (e) { report(e, o.json) } })
+  const ds_ = zone.command('ds')
     .description('print the DS records of a zone\'s KSKs for the parent (dnssec-dsfromkey)')
     .option('--zone <zone>', 'zone apex')
-    .option('--dir <dir>', 'key store directory')
+    .option('--key-dir <dir>', 'key store directory', 'keys')
     .option('--digest <list>', 'sha1, sha256, sha384, comma separated (default sha256)')
     .option('--now <time>', 'as if at this time')
     .option('--json', 'JSON output')
-    .action(async (o: { zone?: string, dir?: string, digest?: string, now?: string, json?: boolean }) => { try { await ds(o) } catch (e) { report(e, o.json) } })
-  zone.command('verify')
+  deprecatedAlias(ds_, '--dir <dir>', '--key-dir')
+  ds_.action(async (o: { zone?: string, keyDir: string, digest?: string, now?: string, json?: boolean }) => { try { await ds(o) } catch (e) { report(e, o.json) } })
+  const verify_ = zone.command('verify')
     .description('check a signed zone completely (dnssec-verify): exit 1 naming the record on failure')
     .argument('<file>', 'signed zone file')
-    .option('--origin <zone>', 'zone apex')
+    .option('--zone <zone>', 'zone apex')
     .option('--now <time>', 'check signature dates as of this time')
     .option('--json', 'JSON output')
-    .action(async (file: string, o: { origin?: string, now?: string, json?: boolean }) => { try { await verify(file, o) } catch (e) { report(e, o.json) } })
+  deprecatedAlias(verify_, '--origin <zone>', '--zone')
+  verify_.action(async (file: string, o: { zone?: string, now?: string, json?: boolean }) => { try { await verify(file, o) } catch (e) { report(e, o.json) } })
 }

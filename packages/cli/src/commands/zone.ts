@@ -4,21 +4,22 @@
  * 2 usage or input error (bad arguments, missing file).
  */
 import { Command, type CommanderError } from 'commander'
+import { deprecatedAlias } from '../options.js'
 import { Name } from '@secdns/wire'
 import { loadZoneFile, zoneLines, ZoneError, classToString, parseClass, type LoadZoneResult, type ZoneWarning } from '@secdns/zone'
 
-interface ZoneOptions { origin?: string, class?: string, json?: boolean, maxErrors?: string }
+interface ZoneOptions { zone?: string, class?: string, json?: boolean, maxErrors?: string }
 
 class UsageError extends Error {
   readonly code = 'ERR_USAGE'
 }
 
 function parseOrigin(text: string | undefined): Name {
-  if (text === undefined || text === '') throw new UsageError('--origin <zone> is required (the zone apex, e.g. example.test)')
+  if (text === undefined || text === '') throw new UsageError('--zone <zone> is required (the zone apex, e.g. example.test)')
   try {
     return Name.fromString(text.endsWith('.') ? text : text + '.')
   } catch (e) {
-    throw new UsageError(`--origin "${text}" is not a domain name: ${(e as Error).message}`)
+    throw new UsageError(`--zone "${text}" is not a domain name: ${(e as Error).message}`)
   }
 }
 
@@ -37,7 +38,7 @@ function parseMaxErrors(text: string | undefined): number | undefined {
 }
 
 function load(file: string, opts: ZoneOptions): { origin: Name, zoneClass: number, result: LoadZoneResult } {
-  const origin = parseOrigin(opts.origin)
+  const origin = parseOrigin(opts.zone)
   const zoneClass = parseZoneClass(opts.class)
   const maxErrors = parseMaxErrors(opts.maxErrors)
   let result: LoadZoneResult
@@ -133,19 +134,19 @@ function run(fn: (file: string, opts: ZoneOptions) => void): (file: string, opts
  * @param program the root `secdns` command
  * @example
  * registerZoneCommands(program)
- * // secdns zone check docs/examples/example.test.zone --origin example.test
+ * // secdns zone check docs/examples/example.test.zone --zone example.test
  */
 export function registerZoneCommands(program: Command): void {
   const zone = program.command('zone').description('Master files: check and print zones (named-checkzone / named-compilezone)')
   zone.exitOverride((err: CommanderError) => {
     process.exit(err.exitCode === 0 ? 0 : 2)
   })
-  const common = (c: Command): Command => c
-    .requiredOption('-o, --origin <zone>', 'the zone apex (origin), e.g. example.test')
+  const common = (c: Command): Command => deprecatedAlias(c
+    .requiredOption('--zone <zone>', 'the zone apex (origin), e.g. example.test')
     .option('-c, --class <class>', 'the zone class', 'IN')
     .option('--max-errors <n>', 'stop after this many errors (default 100)')
     .option('--json', 'machine-readable output')
-    .exitOverride((err: CommanderError) => { process.exit(err.exitCode === 0 ? 0 : 2) })
+    .exitOverride((err: CommanderError) => { process.exit(err.exitCode === 0 ? 0 : 2) }), '-o, --origin <zone>', '--zone')
   common(zone.command('check <file>')
     .description('load a zone file and check it like named-checkzone: exit 0 when it loads, 1 with file:line:col errors'))
     .action(run(check))
