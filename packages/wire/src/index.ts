@@ -23,8 +23,8 @@ export {
   type Hinfo, type Srv, type Naptr, type Ds, type Cds, type Sshfp, type Rrsig, type Nsec, type Dnskey,
   type Cdnskey, type Nsec3, type Nsec3Param, type Tlsa, type Smimea, type SvcParam, type Svcb, type Https,
   type Caa, type Zonemd, type Rp, type Afsdb, type Kx, type Uri, type Openpgpkey, type Dhcid, type Csync,
-  type Ta, type Dlv, type Eui48, type Eui64, type Nid, type L32, type L64, type Lp, type EdnsOptionData, type Opt, type Unknown, type RData, type ResourceRecord,
-  SvcParamKey, svcParamKeyToString, svcParamKeyFromString, hasTypedRData, isUnknown, writeRData, readRData,
+  type Ta, type Dlv, type Eui48, type Eui64, type Nid, type L32, type L64, type Lp, type Loc, type Cert, type AplItem, type Apl, type Ipseckey, type Hip, type EdnsOptionData, type Opt, type Unknown, type RData, type ResourceRecord,
+  SvcParamKey, CertType, svcParamKeyToString, svcParamKeyFromString, hasTypedRData, isUnknown, writeRData, readRData,
   encodeRData, decodeRData, canonicalRData, rdataToText, rdataFromText, rdataFromString,
 } from './rdata.js'
 export { canonicalRRsetOrder, canonicalRRWire, rrToText } from './canonical.js'

@@ -195,6 +195,42 @@ export interface L32 { readonly type: typeof RRType.L32; readonly preference: nu
 export interface L64 { readonly type: typeof RRType.L64; readonly preference: number; readonly locator64: string }
 /** ILNP locator pointer (RFC 6742 §2.4). */
 export interface Lp { readonly type: typeof RRType.LP; readonly preference: number; readonly fqdn: Name }
+/** Location (RFC 1876 §2). The fields are the wire values: sizes as mantissa/exponent octets,
+ * latitude and longitude in thousandths of an arc second offset by 2^31, altitude in cm above
+ * a base 100,000 m below the WGS 84 spheroid. */
+export interface Loc {
+  readonly type: typeof RRType.LOC
+  readonly version: number
+  readonly size: number
+  readonly horizPre: number
+  readonly vertPre: number
+  readonly latitude: number
+  readonly longitude: number
+  readonly altitude: number
+}
+/** Certificate (RFC 4398 §2). */
+export interface Cert { readonly type: typeof RRType.CERT; readonly certType: number; readonly keyTag: number; readonly algorithm: number; readonly certificate: Uint8Array }
+/** One APL item (RFC 3123 §4): `afdPart` is the address without its trailing zero octets. */
+export interface AplItem { readonly family: number; readonly prefix: number; readonly negation: boolean; readonly afdPart: Uint8Array }
+/** Address prefix list (RFC 3123); may be empty. */
+export interface Apl { readonly type: typeof RRType.APL; readonly items: readonly AplItem[] }
+/** IPsec keying material (RFC 4025 §2): `gateway` is null (type 0), an address (1, 2) or a name (3). */
+export interface Ipseckey {
+  readonly type: typeof RRType.IPSECKEY
+  readonly precedence: number
+  readonly gatewayType: number
+  readonly algorithm: number
+  readonly gateway: string | Name | null
+  readonly publicKey: Uint8Array
+}
+/** Host identity protocol (RFC 8005 §5). */
+export interface Hip {
+  readonly type: typeof RRType.HIP
+  readonly pkAlgorithm: number
+  readonly hit: Uint8Array
+  readonly publicKey: Uint8Array
+  readonly rendezvousServers: readonly Name[]
+}
 /** One EDNS(0) option, kept byte-exact (RFC 6891 §6.1.2). */
 export interface EdnsOptionData { readonly code: number; readonly data: Uint8Array }
 /** OPT pseudo-RR RDATA (RFC 6891 §6.1.2). Messages expose it as `Edns`. */
@@ -207,7 +243,7 @@ export type RData =
   | A | Aaaa | Ns | Cname | Ptr | Dname | Soa | Mx | Txt | Spf | Hinfo | Srv | Naptr | Ds | Cds
   | Sshfp | Rrsig | Nsec | Dnskey | Cdnskey | Nsec3 | Nsec3Param | Tlsa | Smimea | Svcb | Https
   | Caa | Zonemd | Opt | Rp | Afsdb | Kx | Uri | Openpgpkey | Dhcid | Csync | Ta | Dlv | Eui48 | Eui64
-  | Nid | L32 | L64 | Lp | Unknown
+  | Nid | L32 | L64 | Lp | Loc | Cert | Apl | Ipseckey | Hip | Unknown
 
 /** A resource record. Not `Record`, which shadows TypeScript's utility type. */
 export interface ResourceRecord<R extends RData = RData> {
@@ -822,6 +858,294 @@ const l32Codec: Codec = {
   toText(d: L32) { return `${d.preference} ${d.locator32}` },
 }
 
+// ---- LOC (RFC 1876) -------------------------------------------------------------
+
+const LOC_EQUATOR = 0x80000000
+const LOC_ALTITUDE_BASE = 10_000_000 // cm: the reference is 100,000 m below the WGS 84 spheroid
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000]
+
+/** A LOC size or precision octet (mantissa × 10^exponent cm) in metres as BIND prints it. */
+function locPrecisionToText(b: number): string {
+  const man = b >> 4, exp = b & 15
+  return exp >= 2 ? `${man * POW10[exp - 2]!}m` : `0.${String(man * POW10[exp]!).padStart(2, '0')}m`
+}
+
+/** Metres with up to two decimals and an optional `m`, as centimetres (no sign). */
+function locMetres(c: TokenCursor, s: string, field: string, maxCm: number): number {
+  const m = /^(\d{1,9})(?:\.(\d{1,2}))?m?$/.exec(s)
+  if (m === null) throw c.error(`${field} "${s}" is not metres (like 10, 1.5m or 0.01m)`)
+  const cm = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'))
+  if (cm > maxCm) throw c.error(`${field} ${s} is over ${maxCm / 100}m`)
+  return cm
+}
+
+/** RFC 1876 §2: a size or precision in cm as mantissa/exponent, rounded down as BIND does. */
+function locPrecisionFromText(c: TokenCursor, s: string, field: string): number {
+  const cm = locMetres(c, s, field, 9_000_000_000)
+  const metres = Math.floor(cm / 100)
+  if (metres > 0) {
+    let exp = 0
+    while (exp < 7 && metres >= POW10[exp + 1]!) exp++
+    return (Math.floor(metres / POW10[exp]!) << 4) | (exp + 2)
+  }
+  return cm >= 10 ? (Math.floor(cm / 10) << 4) | 1 : cm << 4
+}
+
+/** Degrees [minutes [seconds]] then a hemisphere letter, as thousandths of an arc second from the equator/meridian. */
+function locAngle(c: TokenCursor, field: string, maxDeg: number, pos: string, neg: string): number {
+  const hemi = (s: string): number => (s.toUpperCase() === pos ? 1 : s.toUpperCase() === neg ? -1 : 0)
+  const deg = c.int(`${field} degrees`, maxDeg)
+  let min = 0, ms = 0
+  let s = c.next(`${field} ${pos}/${neg}`)
+  if (hemi(s) === 0) {
+    min = parseUint(s, 59, `${c.what} ${field} minutes`)
+    s = c.next(`${field} ${pos}/${neg}`)
+    if (hemi(s) === 0) {
+      const m = /^(\d{1,2})(?:\.(\d{1,3}))?$/.exec(s)
+      if (m === null || Number(m[1]) > 59) throw c.error(`${field} seconds "${s}" is not a number in 0..59.999`)
+      ms = Number(m[1]) * 1000 + Number((m[2] ?? '').padEnd(3, '0'))
+      s = c.next(`${field} ${pos}/${neg}`)
+    }
+  }
+  const h = hemi(s)
+  if (h === 0) throw c.error(`expected ${pos} or ${neg} after the ${field}, got "${s}"`)
+  const v = deg * 3_600_000 + min * 60_000 + ms
+  if (v > maxDeg * 3_600_000) throw c.error(`${field} is over ${maxDeg} degrees`)
+  return LOC_EQUATOR + h * v
+}
+
+function locAngleToText(v: number, pos: string, neg: string): string {
+  let a = v - LOC_EQUATOR
+  const h = a < 0 ? neg : pos
+  a = Math.abs(a)
+  const d = Math.floor(a / 3_600_000); a -= d * 3_600_000
+  const m = Math.floor(a / 60_000); a -= m * 60_000
+  const s = Math.floor(a / 1000)
+  return `${d} ${m} ${s}.${String(a - s * 1000).padStart(3, '0')} ${h}`
+}
+
+function checkLocPrecision(b: number, field: string, at: number): void {
+  // RFC 1876 §2: mantissa and exponent are decimal digits; a non-zero value needs a mantissa.
+  if ((b & 15) > 9 || (b >> 4) > 9 || (b !== 0 && (b >> 4) === 0)) {
+    throw new WireFormatError('ERR_WIRE_BAD_RDATA', `LOC ${field} octet 0x${b.toString(16).padStart(2, '0')} at offset ${at} is not a valid mantissa/exponent`, at)
+  }
+}
+
+const locCodec: Codec = {
+  encode(w, d: Loc) {
+    w.ensure(16)
+    w.u8(d.version); w.u8(d.size); w.u8(d.horizPre); w.u8(d.vertPre)
+    w.u32(d.latitude); w.u32(d.longitude); w.u32(d.altitude)
+  },
+  decode(r) {
+    fixedLength(r, 16, 'LOC')
+    const at = r.pos
+    const version = r.u8()
+    // RFC 1876 §2: only version 0 is defined; BIND refuses the others too.
+    if (version !== 0) throw new WireFormatError('ERR_WIRE_BAD_RDATA', `LOC version ${version} at offset ${at} is not 0`, at)
+    const size = r.u8(), horizPre = r.u8(), vertPre = r.u8()
+    checkLocPrecision(size, 'size', at + 1); checkLocPrecision(horizPre, 'horizontal precision', at + 2); checkLocPrecision(vertPre, 'vertical precision', at + 3)
+    const latitude = r.u32(), longitude = r.u32(), altitude = r.u32()
+    if (Math.abs(latitude - LOC_EQUATOR) > 90 * 3_600_000) throw new WireFormatError('ERR_WIRE_BAD_RDATA', `LOC latitude at offset ${at + 4} is beyond 90 degrees`, at + 4)
+    if (Math.abs(longitude - LOC_EQUATOR) > 180 * 3_600_000) throw new WireFormatError('ERR_WIRE_BAD_RDATA', `LOC longitude at offset ${at + 8} is beyond 180 degrees`, at + 8)
+    return { type: 29, version, size, horizPre, vertPre, latitude, longitude, altitude }
+  },
+  fromText(c) {
+    const latitude = locAngle(c, 'latitude', 90, 'N', 'S')
+    const longitude = locAngle(c, 'longitude', 180, 'E', 'W')
+    const alt = c.next('altitude')
+    const below = alt.startsWith('-')
+    const cm = locMetres(c, below ? alt.slice(1) : alt, 'altitude', below ? LOC_ALTITUDE_BASE : 0xffffffff - LOC_ALTITUDE_BASE)
+    // RFC 1876 §3 defaults: size 1m, horizontal precision 10000m, vertical precision 10m.
+    const size = c.more() ? locPrecisionFromText(c, c.next('size'), 'size') : 0x12
+    const horizPre = c.more() ? locPrecisionFromText(c, c.next('horizontal precision'), 'horizontal precision') : 0x16
+    const vertPre = c.more() ? locPrecisionFromText(c, c.next('vertical precision'), 'vertical precision') : 0x13
+    return { type: 29, version: 0, size, horizPre, vertPre, latitude, longitude, altitude: LOC_ALTITUDE_BASE + (below ? -cm : cm) }
+  },
+  toText(d: Loc) {
+    const a = d.altitude - LOC_ALTITUDE_BASE, abs = Math.abs(a)
+    return `${locAngleToText(d.latitude, 'N', 'S')} ${locAngleToText(d.longitude, 'E', 'W')} ${a < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}m ` +
+      `${locPrecisionToText(d.size)} ${locPrecisionToText(d.horizPre)} ${locPrecisionToText(d.vertPre)}`
+  },
+}
+
+// ---- CERT (RFC 4398) ------------------------------------------------------------
+
+/** CERT certificate types (RFC 4398 §2.1). */
+export const CertType = { PKIX: 1, SPKI: 2, PGP: 3, IPKIX: 4, ISPKI: 5, IPGP: 6, ACPKIX: 7, IACPKIX: 8, URI: 253, OID: 254 } as const
+const certTypeNames = new Map<number, string>(Object.entries(CertType).map(([k, v]) => [v, k]))
+// Algorithm mnemonics as BIND prints them (dns_secalg_totext).
+const SECALG_NAMES = new Map<number, string>([
+  [1, 'RSAMD5'], [2, 'DH'], [3, 'DSA'], [5, 'RSASHA1'], [6, 'NSEC3DSA'], [7, 'NSEC3RSASHA1'], [8, 'RSASHA256'],
+  [10, 'RSASHA512'], [12, 'ECCGOST'], [13, 'ECDSAP256SHA256'], [14, 'ECDSAP384SHA384'], [15, 'ED25519'], [16, 'ED448'],
+  [252, 'INDIRECT'], [253, 'PRIVATEDNS'], [254, 'PRIVATEOID'],
+])
+const SECALG_VALUES = new Map<string, number>([...SECALG_NAMES].map(([v, k]) => [k, v]))
+
+const certCodec: Codec = {
+  encode(w, d: Cert) { w.u16(d.certType); w.u16(d.keyTag); w.u8(d.algorithm); w.bytes(d.certificate) },
+  decode(r) { r.need(5, 'CERT fields'); const certType = r.u16(), keyTag = r.u16(), algorithm = r.u8(); return { type: 37, certType, keyTag, algorithm, certificate: r.rest() } },
+  fromText(c) {
+    const ts = c.next('certificate type')
+    const certType = /^\d/.test(ts) ? parseUint(ts, 0xffff, 'CERT certificate type') : (CertType as Record<string, number>)[ts.toUpperCase()]
+    if (certType === undefined) throw c.error(`unknown certificate type "${ts}"`)
+    const keyTag = c.int('key tag', 0xffff)
+    const as = c.next('algorithm')
+    const alg = /^\d/.test(as) ? parseUint(as, 255, 'CERT algorithm') : SECALG_VALUES.get(as.toUpperCase()) ?? (DnssecAlgorithm as Record<string, number>)[as.toUpperCase().replace(/-/g, '_')]
+    if (alg === undefined) throw c.error(`unknown algorithm "${as}"`)
+    return { type: 37, certType, keyTag, algorithm: alg, certificate: fromBase64(c.joinRest('certificate', true), 'CERT certificate') }
+  },
+  toText(d: Cert) {
+    return `${certTypeNames.get(d.certType) ?? d.certType} ${d.keyTag} ${SECALG_NAMES.get(d.algorithm) ?? d.algorithm}${d.certificate.length ? ' ' + group(toBase64(d.certificate)) : ''}`
+  },
+}
+
+// ---- APL (RFC 3123) ---------------------------------------------------------------
+
+const APL_FAMILY_OCTETS: Record<number, number> = { 1: 4, 2: 16 }
+
+const aplCodec: Codec = {
+  encode(w, d: Apl) {
+    for (const it of d.items) {
+      checkUint(it.family, 0xffff, 'APL address family')
+      checkUint(it.prefix, 255, 'APL prefix')
+      if (it.afdPart.length > 127) throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `APL AFDPART of ${it.afdPart.length} octets is over 127`, -1)
+      w.u16(it.family); w.u8(it.prefix); w.u8((it.negation ? 0x80 : 0) | it.afdPart.length); w.bytes(it.afdPart)
+    }
+  },
+  decode(r) {
+    const items: AplItem[] = []
+    while (r.pos < r.end) {
+      const at = r.pos
+      r.need(4, 'APL item')
+      const family = r.u16(), prefix = r.u8(), nl = r.u8()
+      const afdPart = r.bytes(nl & 0x7f, 'APL AFDPART')
+      const max = APL_FAMILY_OCTETS[family]
+      if (max !== undefined && (afdPart.length > max || prefix > max * 8)) throw new WireFormatError('ERR_WIRE_BAD_RDATA', `APL item at offset ${at}: family ${family} allows ${max} address octets and prefix ${max * 8}, got ${afdPart.length} and ${prefix}`, at)
+      // RFC 3123 §4: trailing zero octets of the AFDPART MUST NOT be sent.
+      if (afdPart.length > 0 && afdPart[afdPart.length - 1] === 0) throw new WireFormatError('ERR_WIRE_BAD_RDATA', `APL item at offset ${at} has a trailing zero octet in its AFDPART`, at)
+      items.push({ family, prefix, negation: (nl & 0x80) !== 0, afdPart })
+    }
+    return { type: 42, items }
+  },
+  fromText(c) {
+    const items: AplItem[] = []
+    while (c.more()) {
+      const s = c.next('item')
+      const m = /^(!?)(\d+):([^/]+)\/(\d+)$/.exec(s)
+      if (m === null) throw c.error(`"${s}" is not [!]family:address/prefix`)
+      const family = Number(m[2])
+      const max = APL_FAMILY_OCTETS[family]
+      if (max === undefined) throw c.error(`address family ${m[2]} is not 1 (IPv4) or 2 (IPv6)`)
+      const prefix = Number(m[4])
+      if (prefix > max * 8) throw c.error(`prefix /${m[4]} is over ${max * 8} for family ${family}`)
+      const addr = family === 1 ? ipv4FromText(m[3]!) : ipv6FromText(m[3]!)
+      let len = addr.length
+      while (len > 0 && addr[len - 1] === 0) len--
+      items.push({ family, prefix, negation: m[1] === '!', afdPart: addr.slice(0, len) })
+    }
+    return { type: 42, items }
+  },
+  toText(d: Apl) {
+    // a family other than IPv4/IPv6 has no presentation format: the whole RDATA goes generic (RFC 3597 §5)
+    if (d.items.some((it) => APL_FAMILY_OCTETS[it.family] === undefined)) return genericText(encodeRData(d))
+    return d.items.map((it) => {
+      const max = APL_FAMILY_OCTETS[it.family]!
+      const full = new Uint8Array(max)
+      full.set(it.afdPart.subarray(0, max))
+      return `${it.negation ? '!' : ''}${it.family}:${it.family === 1 ? ipv4ToText(full) : ipv6ToText(full)}/${it.prefix}`
+    }).join(' ')
+  },
+}
+
+// ---- IPSECKEY (RFC 4025) -----------------------------------------------------------
+
+const ipseckeyCodec: Codec = {
+  encode(w, d: Ipseckey, m) {
+    w.u8(d.precedence); w.u8(d.gatewayType); w.u8(d.algorithm)
+    switch (d.gatewayType) {
+      case 0: break
+      case 1: w.ensure(4); ipv4FromText(d.gateway as string, w.buf, w.pos); w.pos += 4; break
+      case 2: w.ensure(16); ipv6FromText(d.gateway as string, w.buf, w.pos); w.pos += 16; break
+      // RFC 4025 §2.5: the gateway name is not compressed (and RFC 6840 §5.1 keeps its case).
+      case 3: wName(w, d.gateway as Name, m, false, false); break
+      default: throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `IPSECKEY gateway type ${d.gatewayType} is not 0..3`, -1)
+    }
+    w.bytes(d.publicKey)
+  },
+  decode(r) {
+    r.need(3, 'IPSECKEY fields')
+    const at = r.pos
+    const precedence = r.u8(), gatewayType = r.u8(), algorithm = r.u8()
+    let gateway: string | Name | null
+    switch (gatewayType) {
+      case 0: gateway = null; break
+      case 1: r.need(4, 'IPSECKEY IPv4 gateway'); gateway = ipv4ToText(r.buf, r.pos); r.pos += 4; break
+      case 2: r.need(16, 'IPSECKEY IPv6 gateway'); gateway = ipv6ToText(r.buf, r.pos); r.pos += 16; break
+      case 3: gateway = r.name(false, 'IPSECKEY gateway'); break
+      default: throw new WireFormatError('ERR_WIRE_BAD_RDATA', `IPSECKEY gateway type ${gatewayType} at offset ${at + 1} is not 0..3`, at + 1)
+    }
+    return { type: 45, precedence, gatewayType, algorithm, gateway, publicKey: r.rest() }
+  },
+  fromText(c, origin) {
+    const precedence = c.int('precedence', 255), gatewayType = c.int('gateway type', 255), algorithm = c.int('algorithm', 255)
+    let gateway: string | Name | null
+    switch (gatewayType) {
+      case 0: {
+        const s = c.next('gateway')
+        if (s !== '.') throw c.error(`gateway type 0 needs "." as the gateway, got "${s}"`)
+        gateway = null
+        break
+      }
+      case 1: gateway = ipv4ToText(ipv4FromText(c.next('gateway'))); break
+      case 2: gateway = ipv6ToText(ipv6FromText(c.next('gateway'))); break
+      case 3: gateway = textName(c, 'gateway', origin); break
+      default: throw c.error(`gateway type ${gatewayType} is not 0..3`)
+    }
+    return { type: 45, precedence, gatewayType, algorithm, gateway, publicKey: fromBase64(c.joinRest('public key', true), 'IPSECKEY public key') }
+  },
+  toText(d: Ipseckey) {
+    const gw = d.gateway === null ? '.' : String(d.gateway)
+    return `${d.precedence} ${d.gatewayType} ${d.algorithm} ${gw}${d.publicKey.length ? ' ' + group(toBase64(d.publicKey)) : ''}`
+  },
+}
+
+// ---- HIP (RFC 8005) -----------------------------------------------------------------
+
+const hipCodec: Codec = {
+  encode(w, d: Hip, m) {
+    if (d.hit.length === 0 || d.hit.length > 255) throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `HIP HIT of ${d.hit.length} octets is not 1..255`, -1)
+    if (d.publicKey.length === 0 || d.publicKey.length > 0xffff) throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `HIP public key of ${d.publicKey.length} octets is not 1..65535`, -1)
+    w.u8(d.hit.length); w.u8(d.pkAlgorithm); w.u16(d.publicKey.length); w.bytes(d.hit); w.bytes(d.publicKey)
+    // RFC 8005 §3: rendezvous server names are not compressed.
+    for (const n of d.rendezvousServers) wName(w, n, m, false, false)
+  },
+  decode(r) {
+    r.need(4, 'HIP fields')
+    const at = r.pos
+    const hitLen = r.u8(), pkAlgorithm = r.u8(), pkLen = r.u16()
+    if (hitLen === 0 || pkLen === 0) throw new WireFormatError('ERR_WIRE_BAD_RDATA', `HIP at offset ${at} has an empty ${hitLen === 0 ? 'HIT' : 'public key'}`, at)
+    const hit = r.bytes(hitLen, 'HIP HIT'), publicKey = r.bytes(pkLen, 'HIP public key')
+    const rendezvousServers: Name[] = []
+    while (r.pos < r.end) rendezvousServers.push(r.name(false, 'HIP rendezvous server'))
+    return { type: 55, pkAlgorithm, hit, publicKey, rendezvousServers }
+  },
+  fromText(c, origin) {
+    const pkAlgorithm = c.int('PK algorithm', 255)
+    const hit = fromHex(c.next('HIT'), 'HIP HIT')
+    if (hit.length === 0 || hit.length > 255) throw c.error(`HIT of ${hit.length} octets is not 1..255`)
+    const publicKey = fromBase64(c.next('public key'), 'HIP public key')
+    if (publicKey.length === 0) throw c.error('empty public key')
+    const rendezvousServers: Name[] = []
+    while (c.more()) rendezvousServers.push(textName(c, 'rendezvous server', origin))
+    return { type: 55, pkAlgorithm, hit, publicKey, rendezvousServers }
+  },
+  toText(d: Hip) {
+    // BIND prints the key as one token (the names follow it).
+    return `${d.pkAlgorithm} ${toHex(d.hit)} ${toBase64(d.publicKey)}${d.rendezvousServers.map((n) => ' ' + n.toString()).join('')}`
+  },
+}
+
 // ---- SVCB / HTTPS (RFC 9460) --------------------------------------------------
 
 /** SvcParamKey names (RFC 9460 §14.3.2). */
@@ -1109,6 +1433,11 @@ const codecs = new Map<number, Codec>([
   [RRType.EUI64, euiCodec(RRType.EUI64, 8)],
   [RRType.NID, ilnp64(RRType.NID, 'nodeId', (preference, nodeId) => ({ type: 104, preference, nodeId }))],
   [RRType.L32, l32Codec],
+  [RRType.LOC, locCodec],
+  [RRType.CERT, certCodec],
+  [RRType.APL, aplCodec],
+  [RRType.IPSECKEY, ipseckeyCodec],
+  [RRType.HIP, hipCodec],
   [RRType.L64, ilnp64(RRType.L64, 'locator64', (preference, locator64) => ({ type: 106, preference, locator64 }))],
 ])
 

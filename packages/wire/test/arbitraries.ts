@@ -33,6 +33,9 @@ const u32 = fc.integer({ min: 0, max: 0xffffffff })
 const bytes = (min = 0, max = 64): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: min, maxLength: max })
 const types = fc.uniqueArray(u16, { maxLength: 12 }).map((t) => t.sort((a, b) => a - b))
 
+/** A LOC size/precision octet: zero, or a mantissa 1..9 and an exponent 0..9 (RFC 1876 §2). */
+const locPrecision = fc.oneof(fc.constant(0), fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 9 })).map(([m, e]) => (m << 4) | e))
+
 /** RDATA of many types, always in the form the decoder produces. */
 export const arbRData: fc.Arbitrary<RData> = fc.oneof(
   bytes(4, 4).map((b) => ({ type: 1, address: ipv4ToText(b) }) as RData),
@@ -66,6 +69,23 @@ export const arbRData: fc.Arbitrary<RData> = fc.oneof(
   bytes(6, 6).map((b) => ({ type: 108, address: [...b].map((x) => x.toString(16).padStart(2, '0')).join('-') }) as RData),
   fc.tuple(u16, fc.array(u16, { minLength: 4, maxLength: 4 })).map(([preference, g]) => ({ type: 104, preference, nodeId: g.map((x) => x.toString(16)).join(':') }) as RData),
   fc.tuple(fc.integer({ min: 65280, max: 65534 }), bytes(0, 40)).map(([type, data]) => ({ type, data }) as RData),
+  fc.tuple(locPrecision, locPrecision, locPrecision, fc.integer({ min: -90 * 3600000, max: 90 * 3600000 }), fc.integer({ min: -180 * 3600000, max: 180 * 3600000 }), u32)
+    .map(([size, horizPre, vertPre, lat, lon, altitude]) => ({ type: 29, version: 0, size, horizPre, vertPre, latitude: 0x80000000 + lat, longitude: 0x80000000 + lon, altitude }) as RData),
+  fc.tuple(u16, u16, u8, bytes(0, 40)).map(([certType, keyTag, algorithm, certificate]) => ({ type: 37, certType, keyTag, algorithm, certificate }) as RData),
+  fc.array(fc.tuple(fc.constantFrom(1, 2), fc.nat(), fc.boolean(), bytes(0, 16)).map(([family, p, negation, a]) => {
+    const max = family === 1 ? 4 : 16
+    let len = Math.min(a.length, max)
+    while (len > 0 && a[len - 1] === 0) len--
+    return { family, prefix: p % (max * 8 + 1), negation, afdPart: a.slice(0, len) }
+  }), { maxLength: 4 }).map((items) => ({ type: 42, items }) as RData),
+  fc.tuple(u8, u8, fc.oneof(
+    fc.constant([0, null] as const),
+    bytes(4, 4).map((b) => [1, ipv4ToText(b)] as const),
+    bytes(16, 16).map((b) => [2, ipv6ToText(b)] as const),
+    arbName.map((n) => [3, n] as const),
+  ), bytes(0, 40)).map(([precedence, algorithm, [gatewayType, gateway], publicKey]) => ({ type: 45, precedence, gatewayType, algorithm, gateway, publicKey }) as RData),
+  fc.tuple(u8, bytes(1, 20), bytes(1, 60), fc.array(arbName, { maxLength: 3 })).map(([pkAlgorithm, hit, publicKey, rendezvousServers]) =>
+    ({ type: 55, pkAlgorithm, hit, publicKey, rendezvousServers }) as RData),
 )
 
 /** A record; class-specific types are class IN. */

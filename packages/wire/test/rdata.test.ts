@@ -71,6 +71,18 @@ const samples: Array<[number, string]> = [
   [RRType.NID, '10 14:4fff:ff20:ee64'],
   [RRType.L32, '10 10.1.2.0'],
   [RRType.L64, '10 2001:db8:1140:1000'],
+  [RRType.LOC, '42 21 54.000 N 71 6 18.000 W -24.00m 30m 10000m 10m'],
+  [RRType.LOC, '0 0 0.000 N 0 0 0.000 E 0.50m 20m 0.01m 90000000m'],
+  [RRType.LOC, '90 0 0.000 S 180 0 0.000 W -100000.00m 0.00m 0.00m 0.00m'],
+  [RRType.CERT, 'PKIX 1 RSASHA256 MIIBCgKCAQEA'],
+  [RRType.CERT, '65280 12 PRIVATEDNS AQID'],
+  [RRType.APL, '1:192.168.32.0/21 !1:192.168.38.0/28 2:ff00::/8'],
+  [RRType.APL, ''],
+  [RRType.IPSECKEY, '10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ=='],
+  [RRType.IPSECKEY, '10 0 2 . AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ=='],
+  [RRType.IPSECKEY, '10 2 2 2001:db8:0:8002::2000:1 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ=='],
+  [RRType.IPSECKEY, '10 3 2 MyGateway.example.com. AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ=='],
+  [RRType.HIP, '2 200100107B1A74DF365639CC39F1D578 AwEAAbdxyhNuSutc5EMzxTs9LBPCIkOFH8cIvM4p9+LrV4e19WzK00+CI6zBCQTdtWsuxKbWIy87UOoJTwkUs7lBu+Upr1gsNrut79ryra+bSRGQb1slImA8YVJyuIDsj7kwzG7jnERNqnWxZ48AWkskmdHaVDP4BcelrTI3rMXdXF5D rvs1.example.com. Rvs2.example.com.'],
   [65280, '\\# 4 0A000001'],
   [65281, '\\# 0'],
 ]
@@ -183,6 +195,71 @@ test('rejects RDATA whose length does not fit the type', (t) => {
   t.throws(() => decodeRData(RRType.SVCB, Uint8Array.of(0, 1, 0, 0, 3, 0, 2, 1, 1, 0, 1, 0, 2, 1, 0x61)), { code: 'ERR_WIRE_BAD_RDATA' })
   // port with three octets
   t.throws(() => decodeRData(RRType.SVCB, Uint8Array.of(0, 1, 0, 0, 3, 0, 3, 1, 1, 1)), { code: 'ERR_WIRE_BAD_RDATA' })
+})
+
+test('refuses malformed LOC, APL, IPSECKEY and HIP RDATA on decode (as BIND does)', (t) => {
+  const loc = (f: (b: Uint8Array) => void): Uint8Array => {
+    const b = Uint8Array.from(encodeRData(rdataFromString(RRType.LOC, '42 21 54 N 71 6 18 W -24m')))
+    f(b)
+    return b
+  }
+  t.throws(() => decodeRData(RRType.LOC, loc((b) => { b[0] = 1 })), { code: 'ERR_WIRE_BAD_RDATA', message: 'LOC version 1 at offset 0 is not 0' })
+  t.throws(() => decodeRData(RRType.LOC, loc((b) => { b[1] = 0x1a })), { code: 'ERR_WIRE_BAD_RDATA', message: 'LOC size octet 0x1a at offset 1 is not a valid mantissa/exponent' })
+  t.throws(() => decodeRData(RRType.LOC, loc((b) => { b[2] = 0x03 })), { code: 'ERR_WIRE_BAD_RDATA', message: 'LOC horizontal precision octet 0x03 at offset 2 is not a valid mantissa/exponent' })
+  t.throws(() => decodeRData(RRType.LOC, loc((b) => { b.set([0xff, 0xff, 0xff, 0xff], 4) })), { code: 'ERR_WIRE_BAD_RDATA', message: 'LOC latitude at offset 4 is beyond 90 degrees' })
+  t.throws(() => decodeRData(RRType.LOC, loc((b) => { b.set([0, 0, 0, 0], 8) })), { code: 'ERR_WIRE_BAD_RDATA', message: 'LOC longitude at offset 8 is beyond 180 degrees' })
+  t.throws(() => decodeRData(RRType.LOC, new Uint8Array(15)), { code: 'ERR_WIRE_RDLENGTH' })
+  // APL: trailing zero octet in the AFDPART (RFC 3123 §4), IPv4 with 5 octets, /33
+  t.throws(() => decodeRData(RRType.APL, Uint8Array.of(0, 1, 8, 2, 10, 0)), { code: 'ERR_WIRE_BAD_RDATA', message: 'APL item at offset 0 has a trailing zero octet in its AFDPART' })
+  t.throws(() => decodeRData(RRType.APL, Uint8Array.of(0, 1, 8, 5, 1, 2, 3, 4, 5)), { code: 'ERR_WIRE_BAD_RDATA', message: 'APL item at offset 0: family 1 allows 4 address octets and prefix 32, got 5 and 8' })
+  t.throws(() => decodeRData(RRType.APL, Uint8Array.of(0, 1, 33, 1, 10)), { code: 'ERR_WIRE_BAD_RDATA' })
+  t.throws(() => decodeRData(RRType.APL, Uint8Array.of(0, 1, 8, 3, 10)), { code: 'ERR_WIRE_RDLENGTH' })
+  // an APL family without a text form decodes and prints in the generic form
+  const other = decodeRData(RRType.APL, Uint8Array.of(0, 3, 8, 1, 7))
+  t.is(rdataToText(other), '\\# 5 0003080107')
+  // IPSECKEY: gateway type 4, IPv6 gateway cut short
+  t.throws(() => decodeRData(RRType.IPSECKEY, Uint8Array.of(10, 4, 2, 1, 2, 3, 4)), { code: 'ERR_WIRE_BAD_RDATA', message: 'IPSECKEY gateway type 4 at offset 1 is not 0..3' })
+  t.throws(() => decodeRData(RRType.IPSECKEY, Uint8Array.of(10, 2, 2, 1, 2, 3, 4)), { code: 'ERR_WIRE_RDLENGTH' })
+  // HIP: empty HIT, empty key, key longer than the RDATA
+  t.throws(() => decodeRData(RRType.HIP, Uint8Array.of(0, 2, 0, 1, 9)), { code: 'ERR_WIRE_BAD_RDATA', message: 'HIP at offset 0 has an empty HIT' })
+  t.throws(() => decodeRData(RRType.HIP, Uint8Array.of(1, 2, 0, 0, 9)), { code: 'ERR_WIRE_BAD_RDATA', message: 'HIP at offset 0 has an empty public key' })
+  t.throws(() => decodeRData(RRType.HIP, Uint8Array.of(1, 2, 0, 9, 1, 2)), { code: 'ERR_WIRE_RDLENGTH' })
+})
+
+test('rejects malformed LOC, CERT, APL, IPSECKEY and HIP text with the reason', (t) => {
+  const bad: Array<[number, string, string]> = [
+    [RRType.LOC, '42 21 54 71 6 18 W 0', 'LOC: expected N or S after the latitude, got "71"'],
+    [RRType.LOC, '42 21 60 N 71 6 18 W 0', 'LOC: latitude seconds "60" is not a number in 0..59.999'],
+    [RRType.LOC, '42 21 1.2345 N 71 6 18 W 0', 'LOC: latitude seconds "1.2345" is not a number in 0..59.999'],
+    [RRType.LOC, '42 21 54 X 71 6 18 W 0', 'LOC: expected N or S after the latitude, got "X"'],
+    [RRType.LOC, '91 N 0 E 0', 'LOC latitude degrees: 91 is over 90'],
+    [RRType.LOC, '90 1 N 0 E 0', 'LOC: latitude is over 90 degrees'],
+    [RRType.LOC, '0 N 0 E 42849673m', 'LOC: altitude 42849673m is over 42849672.95m'],
+    [RRType.LOC, '0 N 0 E -100001m', 'LOC: altitude 100001m is over 100000m'],
+    [RRType.LOC, '0 N 0 E 0 90000001m', 'LOC: size 90000001m is over 90000000m'],
+    [RRType.LOC, '0 N 0 E 0 1.234m', 'LOC: size "1.234m" is not metres (like 10, 1.5m or 0.01m)'],
+    [RRType.CERT, 'X509 1 8 AQID', 'CERT: unknown certificate type "X509"'],
+    [RRType.CERT, 'PKIX 1 RSA AQID', 'CERT: unknown algorithm "RSA"'],
+    [RRType.APL, '3:1.2.3.4/8', 'APL: address family 3 is not 1 (IPv4) or 2 (IPv6)'],
+    [RRType.APL, '1:1.2.3.4/33', 'APL: prefix /33 is over 32 for family 1'],
+    [RRType.APL, '1:1.2.3.4', 'APL: "1:1.2.3.4" is not [!]family:address/prefix'],
+    [RRType.IPSECKEY, '10 0 2 gw.example.test. AQID', 'IPSECKEY: gateway type 0 needs "." as the gateway, got "gw.example.test."'],
+    [RRType.IPSECKEY, '10 4 2 . AQID', 'IPSECKEY: gateway type 4 is not 0..3'],
+    [RRType.HIP, '2 - AQID', 'HIP HIT: odd number of hex digits'],
+    [RRType.HIP, '2 0011', 'HIP: missing public key'],
+  ]
+  for (const [type, text, message] of bad) {
+    t.throws(() => rdataFromString(type, text, N('example.test.')), { instanceOf: WireFormatError, code: 'ERR_WIRE_BAD_TEXT', message }, text)
+  }
+})
+
+test('never compresses or lowercases IPSECKEY gateway and HIP rendezvous names (RFC 4025 §2.5, RFC 8005 §3, RFC 6840 §5.1)', (t) => {
+  t.throws(() => decodeRData(RRType.IPSECKEY, Uint8Array.of(10, 3, 2, 0xc0, 0)), { code: 'ERR_WIRE_BAD_POINTER' })
+  t.throws(() => decodeRData(RRType.HIP, Uint8Array.of(1, 2, 0, 1, 9, 9, 0xc0, 0)), { code: 'ERR_WIRE_BAD_POINTER' })
+  const ipk = from(RRType.IPSECKEY, '10 3 2 GW.Example.TEST. AQID')
+  t.deepEqual(canonicalRData(ipk), encodeRData(ipk))
+  const hip = from(RRType.HIP, '2 00 AQID RVS.example.test.')
+  t.deepEqual(canonicalRData(hip), encodeRData(hip))
 })
 
 test('refuses compression pointers in RDATA of newer types', (t) => {
