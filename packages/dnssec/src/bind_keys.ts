@@ -5,10 +5,10 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { readFile, mkdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { algorithmInfo, algorithmToString, privateKeyFromRaw, privateKeyToRaw } from './algorithms.js'
+import { DnskeyFlags, algorithmInfo, algorithmToString, privateKeyFromRaw, privateKeyToRaw } from './algorithms.js'
 import { DnssecError } from './errors.js'
-import { keyBaseName, keyFromParts, keyRole, type DnssecKey, type KeyTiming } from './keys.js'
-import { parseTime, toDnssecTime } from './time.js'
+import { isRevoked, keyBaseName, keyFromParts, keyRole, publishedFlags, publishedKeyTag, type DnssecKey, type KeyTiming } from './keys.js'
+import { nowSeconds, parseTime, toDnssecTime } from './time.js'
 
 /** BIND's metadata field names for our timing events. */
 const BIND_TIMING: ReadonlyArray<[keyof KeyTiming, string]> = [
@@ -26,16 +26,24 @@ function human(seconds: number): string {
   return new Date(seconds * 1000).toUTCString()
 }
 
-/** Text of the `.key` file of a key. */
-export function formatBindPublicKey(key: DnssecKey, ttl?: number): string {
+/**
+ * BIND's base name of a key as of `now`: a key revoked by then is named with the tag it
+ * is published with (REVOKE bit set), as `dnssec-revoke` names it.
+ */
+export function bindKeyBaseName(key: DnssecKey, now: number = nowSeconds()): string {
+  return keyBaseName({ zone: key.zone, algorithm: key.algorithm, keyTag: publishedKeyTag(key, now) })
+}
+
+/** Text of the `.key` file of a key; a key revoked at `now` has the REVOKE bit (flags 385), as `dnssec-revoke` writes it. */
+export function formatBindPublicKey(key: DnssecKey, ttl?: number, now: number = nowSeconds()): string {
   const lines: string[] = []
   const role = keyRole(key) === 'ksk' ? 'key-signing' : 'zone-signing'
-  lines.push(`; This is a ${role} key, keyid ${key.keyTag}, for ${key.zone}`)
+  lines.push(`; This is a ${isRevoked(key, now) ? 'revoked ' : ''}${role} key, keyid ${publishedKeyTag(key, now)}, for ${key.zone}`)
   for (const [f, label] of BIND_TIMING) {
     const v = key.timing[f]
     if (v !== undefined) lines.push(`; ${label}: ${toDnssecTime(v)} (${human(v)})`)
   }
-  lines.push(`${key.zone} ${ttl === undefined ? '' : `${ttl} `}IN DNSKEY ${key.flags} 3 ${key.algorithm} ${Buffer.from(key.publicKey).toString('base64')}`)
+  lines.push(`${key.zone} ${ttl === undefined ? '' : `${ttl} `}IN DNSKEY ${publishedFlags(key, now)} 3 ${key.algorithm} ${Buffer.from(key.publicKey).toString('base64')}`)
   return lines.join('\n') + '\n'
 }
 
@@ -142,6 +150,8 @@ export function parseBindKey(publicText: string, privateText: string | null, nam
   }
   // BIND keys without metadata are published and active from the beginning.
   if (timing.publish === undefined && timing.activate === undefined) { timing.publish = timing.created; timing.activate = timing.created }
+  // A DNSKEY with the REVOKE bit (RFC 5011) but no Revoke time is revoked from the start.
+  if ((pub.flags & DnskeyFlags.REVOKE) !== 0 && timing.revoke === undefined) timing.revoke = timing.publish ?? timing.activate ?? timing.created
   return keyFromParts(pub.owner, pub.flags, pub.algorithm, pub.publicKey, privateKey, timing, names.key)
 }
 
@@ -182,14 +192,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
 }
 
 /**
- * Write a key as BIND files in `dir`; the `.private` file gets mode 0600.
+ * Write a key as BIND files in `dir`; the `.private` file gets mode 0600. A key revoked
+ * at `now` is written as `dnssec-revoke` leaves it: flags with the REVOKE bit, named with
+ * the new key tag.
  *
  * @returns the base path (`dir/K<zone>+<alg>+<tag>`)
  */
-export async function writeBindKey(key: DnssecKey, dir: string): Promise<string> {
-  const base = join(dir, keyBaseName(key))
+export async function writeBindKey(key: DnssecKey, dir: string, now: number = nowSeconds()): Promise<string> {
+  const base = join(dir, bindKeyBaseName(key, now))
   await mkdir(dir, { recursive: true })
-  await writeFileAtomic(`${base}.key`, formatBindPublicKey(key))
+  await writeFileAtomic(`${base}.key`, formatBindPublicKey(key, undefined, now))
   if (key.privateKey !== null) await writeFileAtomic(`${base}.private`, formatBindPrivateKey(key), 0o600)
   return base
 }

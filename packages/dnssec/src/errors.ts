@@ -25,6 +25,7 @@ export type DnssecErrorCode =
   | 'ERR_DNSSEC_VERIFY_FAILED'
   | 'ERR_DNSSEC_BAD_SALT'
   | 'ERR_DNSSEC_ROLLOVER'
+  | 'ERR_DNSSEC_REVOKE'
   | 'ERR_DNSSEC_WRITE_FAILED'
 
 /**

@@ -9,9 +9,9 @@ export {
 export { nowSeconds, toDnssecTime, parseDuration, parseTime, compareSerialTime, toRrsigTime, fromRrsigTime } from './time.js'
 export {
   type KeyTiming, type DnssecKey, TIMING_EVENTS, keyRole, normalizeZone, dnskeyRdata, isRevoked, publishedFlags,
-  publishedKeyTag, isPublished, isActive, createKey, keyFromParts, keyBaseName,
+  publishedKeyTag, isPublished, isActive, createKey, keyFromParts, keyBaseName, REVOKE_HOLD_DOWN, type RevokeResult, revokeKey,
 } from './keys.js'
-export { formatBindPublicKey, formatBindPrivateKey, parseBindKey, readBindKey, writeBindKey, writeFileAtomic } from './bind_keys.js'
+export { bindKeyBaseName, formatBindPublicKey, formatBindPrivateKey, parseBindKey, readBindKey, writeBindKey, writeFileAtomic } from './bind_keys.js'
 export {
   OID_KEY_DESCRIPTION, type StoredKeyMeta, type KeyCertificateInfo, type KeyStoreOptions, type StoredKey,
   keyCertificate, readKeyCertificate, saveKey, writeKeyMeta, loadKeys, saveKeyPkcs12,

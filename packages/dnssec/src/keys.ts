@@ -136,6 +136,47 @@ export function keyFromParts(zone: string, flags: number, algorithm: number, pub
   }
 }
 
+/** RFC 5011 §2.4.1 remove hold-down time: how long a revoked key stays published by default (30 days). */
+export const REVOKE_HOLD_DOWN = 30 * 86400
+
+/** What {@link revokeKey} did. */
+export interface RevokeResult {
+  /** The key with its revoke time (and delete time) set. */
+  key: DnssecKey
+  /** The key tag it is published with from the revoke time on (REVOKE bit set). */
+  revokedKeyTag: number
+  /** DNSKEY flags from then on (257 | 0x0080 = 385). */
+  revokedFlags: number
+}
+
+/**
+ * Revoke a KSK (RFC 5011 §2.1, as `dnssec-revoke` does): from `now` on it is published
+ * with the REVOKE bit (0x0080), so its key tag changes, signs the DNSKEY RRset only (its
+ * self-signature is what tells RFC 5011 resolvers to drop it as a trust anchor), and stays
+ * published until its delete time — by default `now` + 30 days (the RFC 5011 §2.4.1 remove
+ * hold-down) + the DNSKEY TTL, or its own later delete time.
+ *
+ * @param opts now (unix seconds), delete (explicit delete time), dnskeyTtl (default 1 day)
+ * @throws {DnssecError} ERR_DNSSEC_REVOKE when the key is not a KSK, is already revoked,
+ *   has no private key (it must sign its own revocation), or is not published at `now`
+ * @example
+ * const { key, revokedKeyTag } = revokeKey(ksk, { now: nowSeconds() })
+ */
+export function revokeKey(key: DnssecKey, opts: { now: number, delete?: number, dnskeyTtl?: number }): RevokeResult {
+  const name = key.source ?? keyBaseName(key)
+  const fail = (why: string): never => { throw new DnssecError('ERR_DNSSEC_REVOKE', `cannot revoke ${name} (tag ${key.keyTag}): ${why}`) }
+  if ((key.flags & DnskeyFlags.SEP) === 0) fail('it is a ZSK (flags 256); RFC 5011 revokes trust anchors, which are KSKs (flags 257)')
+  if (key.timing.revoke !== undefined && key.timing.revoke <= opts.now) fail(`it is already revoked since ${new Date(key.timing.revoke * 1000).toISOString()}`)
+  if (key.privateKey === null) fail('its private key is not available, and a revoked key must sign the DNSKEY RRset itself (RFC 5011 §2.1)')
+  if (!isPublished(key, opts.now)) fail(`it is not published at ${new Date(opts.now * 1000).toISOString()} (a revocation is only seen while the key is in the DNSKEY RRset)`)
+  const holdDown = opts.now + REVOKE_HOLD_DOWN + (opts.dnskeyTtl ?? 86400)
+  const del = opts.delete ?? Math.max(key.timing.delete ?? 0, holdDown)
+  if (del <= opts.now) fail('its delete time is not after the revoke time')
+  const revoked: DnssecKey = { ...key, timing: { ...key.timing, revoke: opts.now, delete: del } }
+  const revokedFlags = key.flags | DnskeyFlags.REVOKE
+  return { key: revoked, revokedKeyTag: keyTagOfRdata(dnskeyRdata(revokedFlags, key.algorithm, key.publicKey)), revokedFlags }
+}
+
 /** BIND's file base name for a key: `K<zone>+<alg>+<tag>` (zone with trailing dot). */
 export function keyBaseName(key: Pick<DnssecKey, 'zone' | 'algorithm' | 'keyTag'>): string {
   return `K${key.zone}+${String(key.algorithm).padStart(3, '0')}+${String(key.keyTag).padStart(5, '0')}`

@@ -79,3 +79,12 @@ testProp('parsing arbitrary key file text throws only DnssecError', [fc.string({
 testProp('a DNSKEY line with random fields throws only DnssecError', [fc.integer({ min: 0, max: 70000 }), fc.integer({ min: 0, max: 300 }), fc.base64String({ maxLength: 200 })], (t, flags, alg, b64) => {
   try { parseBindKey(`example.test. IN DNSKEY ${flags} 3 ${alg} ${b64}\n`, null, { key: 'K.key' }); t.pass() } catch (e) { t.true(e instanceof DnssecError, String(e)) }
 }, { numRuns: 300 })
+
+test('a DNSKEY with the REVOKE bit and no Revoke time is read as revoked from its publication', (t) => {
+  const { key } = createKey('example.test', 13, { ksk: true, now: 1_800_000_000 })
+  const text = formatBindPublicKey(key, undefined, 1_800_000_000).replace('IN DNSKEY 257 ', 'IN DNSKEY 385 ')
+  const back = parseBindKey(text, formatBindPrivateKey(key), { key: 'Kx.key' })
+  t.is(back.flags, 257)
+  t.is(back.keyTag, key.keyTag)
+  t.is(back.timing.revoke, 1_800_000_000)
+})

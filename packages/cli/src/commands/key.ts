@@ -8,9 +8,10 @@ import { basename } from 'node:path'
 import { mkdir } from 'node:fs/promises'
 import { Name, RRType } from '@secdns/wire'
 import { loadZoneFile } from '@secdns/zone'
+import { deprecatedAlias } from '../options.js'
 import {
   DEFAULT_TIMINGS, algorithmFromString, algorithmToString, createKey, keyRole, keyStatus, keyState, loadKeys, normalizeZone,
-  nowSeconds, parseDuration, parseTime, readBindKey, saveKey, saveKeyPkcs12, startRollover, writeBindKey, writeKeyMeta,
+  nowSeconds, parseDuration, parseTime, publishedKeyTag, readBindKey, revokeKey, saveKey, saveKeyPkcs12, startRollover, writeBindKey, writeKeyMeta,
   toDnssecTime, type RolloverTimings, type DnssecKey,
 } from '@secdns/dnssec'
 
@@ -79,7 +80,7 @@ export function registerKeyCommands(program: Command): void {
   key.command('create')
     .description('create a key: a self-signed certificate naming zone, role, algorithm and key tag, with its private key (0600)')
     .option('--zone <zone>', 'zone apex')
-    .option('--algorithm <alg>', 'RSASHA1, NSEC3RSASHA1, RSASHA256, RSASHA512, ECDSAP256SHA256, ECDSAP384SHA384, ED25519 (or number)')
+    .option('--algorithm <alg>', 'RSASHA1, NSEC3RSASHA1, RSASHA256, RSASHA512, ECDSAP256SHA256, ECDSAP384SHA384, ED25519, ED448 (or number)')
     .option('--bits <n>', 'RSA modulus size, 512–4096 (default 2048)')
     .option('--ksk', 'key-signing key (SEP flag, 257)')
     .option('--dir <dir>', 'key store directory', 'keys')
@@ -169,6 +170,42 @@ export function registerKeyCommands(program: Command): void {
         process.stdout.write(`${out.successor.key}: publish ${out.successor.publish}, activate ${out.successor.activate}\n`)
         process.stdout.write(`${out.predecessor.key}: inactive ${out.predecessor.inactive}, delete ${out.predecessor.delete}\n`)
         if (plan.dsSubmit !== undefined) process.stdout.write(`submit the new DS to the parent at or after ${out.dsSubmit} (secdns zone ds --zone ${zone} --dir ${o.dir})\n`)
+      } catch (e) { report(e, o.json) }
+    })
+
+  const revoke = key.command('revoke')
+    .description('revoke a KSK (RFC 5011 REVOKE bit, flags 385): its key tag changes; it stays published and signs the DNSKEY RRset until its delete time')
+    .option('--zone <zone>', 'zone apex')
+    .option('--key-tag <n>', 'key tag of the KSK (as created, before revocation)')
+    .option('--key-dir <dir>', 'key store directory', 'keys')
+    .option('--now <time>', 'revoke time (default now)')
+    .option('--delete <time>', 'when to remove the revoked DNSKEY (default: revoke time + 30 days RFC 5011 hold-down + DNSKEY TTL, or the key\'s own later delete time)')
+    .option('--dnskey-ttl <dur>', `DNSKEY TTL for the default delete time (default ${DEFAULT_TIMINGS.dnskeyTtl})`)
+    .option('--json', 'JSON output')
+    .addHelpText('after', `
+Then sign the zone: the key is published with flags 385 and its new tag, and signs only
+the DNSKEY RRset. Start a KSK rollover first so that another KSK is active.`)
+  deprecatedAlias(deprecatedAlias(revoke, '--dir <dir>', '--key-dir'), '--tag <n>', '--key-tag')
+  revoke
+    .action(async (o: { zone?: string, keyTag?: string, keyDir: string, now?: string, delete?: string, dnskeyTtl?: string, json?: boolean }) => {
+      try {
+        const zone = normalizeZone(need(o.zone, '--zone', 'the zone apex'))
+        const tag = Number(need(o.keyTag, '--key-tag', 'the key tag of the KSK'))
+        if (!Number.isInteger(tag) || tag < 0 || tag > 65535) throw new UsageError(`--key-tag "${o.keyTag}" is not a key tag (0–65535)`)
+        const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
+        const stored = await loadKeys(o.keyDir, { zone, passphrase: passphrase() })
+        const found = stored.find((s) => s.key.keyTag === tag) ?? stored.find((s) => publishedKeyTag(s.key, now) === tag)
+        if (found === undefined) throw new UsageError(`${o.keyDir}: no key of ${zone} with tag ${tag}`)
+        // The revoked key signs its own revocation, so its private key must be readable.
+        if (found.key.privateKey === null && found.meta.privateKey !== null) throw new UsageError(`${found.file}: the private key is encrypted; set SECDNS_KEY_PASSPHRASE (a revoked key signs the DNSKEY RRset itself)`)
+        const r = revokeKey(found.key, {
+          now, ...(o.delete === undefined ? {} : { delete: parseTime(o.delete, now) }),
+          ...(o.dnskeyTtl === undefined ? {} : { dnskeyTtl: parseDuration(o.dnskeyTtl) }),
+        })
+        await writeKeyMeta(o.keyDir, r.key, true)
+        const out = { ok: true, ...describe(r.key, now), revokedKeyTag: r.revokedKeyTag, revokedFlags: r.revokedFlags }
+        if (o.json === true) { process.stdout.write(JSON.stringify(out) + '\n'); return }
+        process.stdout.write(`${out.key}: revoked at ${out.revoke}; published as flags ${r.revokedFlags}, key tag ${r.revokedKeyTag}, until ${out.delete}\n`)
       } catch (e) { report(e, o.json) }
     })
 
