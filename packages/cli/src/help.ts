@@ -139,6 +139,9 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ['secdns server reload example.test --config server.json', 'reload one zone from its file (exit 1 when it has errors; the old zone stays served)'],
     ['secdns server reload --config server.json --json', 'reload every zone'],
   ],
+  'server refresh': [
+    ['secdns server refresh corp.example --config server.json', 'check a secondary zone\'s SOA at its primary now and transfer it when newer'],
+  ],
   'server status': [
     ['secdns server status --config server.json', 'zones, serials, listeners, counters'],
     ['secdns server status --config server.json --cert admin.crt --key admin.key --json', 'over an HTTPS admin API with an admin certificate'],

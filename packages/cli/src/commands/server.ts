@@ -35,7 +35,11 @@ function makeLogger(level: string): Logger {
   return pino({ level }, pretty)
 }
 
-function fail(message: string, code: number): never {
+/** Set by a command run with --json: failures are then also a JSON document on stdout. */
+let jsonErrors = false
+
+function fail(message: string, code: number, errorCode = code === 2 ? 'ERR_USAGE' : 'ERR_SERVER'): never {
+  if (jsonErrors) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: errorCode, message } })}\n`)
   process.stderr.write(`secdns server: ${message}\n`)
   process.exit(code)
 }
@@ -44,7 +48,7 @@ function readConfig(file: string): ServerConfig {
   try {
     return loadConfig(file)
   } catch (e) {
-    fail((e as Error).message, 2)
+    fail((e as Error).message, 2, (e as { code?: string }).code ?? 'ERR_USAGE')
   }
 }
 
@@ -58,7 +62,7 @@ async function runForeground(configFile: string, level: string): Promise<void> {
     const err = e as ServerError
     log.error({ code: err.code }, err.message)
     // A zone or certificate that does not load is an input error; a port taken is a failure.
-    fail(err.message, err.code === 'ERR_SERVER_BIND' ? 1 : 2)
+    fail(err.message, err.code === 'ERR_SERVER_BIND' ? 1 : 2, err.code)
   }
   let stopping = false
   const stop = (sig: string): void => {
@@ -72,7 +76,7 @@ async function runForeground(configFile: string, level: string): Promise<void> {
   process.on('SIGHUP', () => { server.reload() })
 }
 
-async function runBackground(configFile: string, level: string, logFile: string | undefined): Promise<void> {
+async function runBackground(configFile: string, level: string, logFile: string | undefined, json: boolean): Promise<void> {
   readConfig(configFile)
   const abs = resolve(configFile)
   const out = logFile ?? join(dirname(abs), 'secdns-server.log')
@@ -88,7 +92,8 @@ async function runBackground(configFile: string, level: string, logFile: string 
     const text = existsSync(out) ? readFileSync(out, 'utf8').slice(start) : ''
     if (text.includes('"server started"')) {
       child.unref()
-      process.stdout.write(`secdns server started, pid ${child.pid}, log ${out}\n`)
+      if (json) process.stdout.write(`${JSON.stringify({ ok: true, pid: child.pid, log: out, config: abs })}\n`)
+      else process.stdout.write(`secdns server started, pid ${child.pid}, log ${out}\n`)
       return
     }
     const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 100))])
@@ -145,9 +150,11 @@ export function registerServerCommands(program: Command): void {
     .option('--foreground', 'stay in the foreground; logs go to stdout (JSON lines, or readable text on a terminal)')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .option('--log-file <file>', 'log file when running in the background (default: next to the config)')
-    .action(async (o: { config: string, foreground?: boolean, logLevel: string, logFile?: string }) => {
+    .option('--json', 'in the background: print {ok, pid, log, config} once the server has started')
+    .action(async (o: { config: string, foreground?: boolean, logLevel: string, logFile?: string, json?: boolean }) => {
+      jsonErrors = o.json === true
       if (o.foreground) await runForeground(o.config, o.logLevel)
-      else await runBackground(o.config, o.logLevel, o.logFile)
+      else await runBackground(o.config, o.logLevel, o.logFile, o.json === true)
     })
   const adminOptions = (c: Command): Command => c
     .requiredOption('-c, --config <file>', 'server.json (names the admin API and its token file)')
@@ -157,32 +164,36 @@ export function registerServerCommands(program: Command): void {
     .option('--json', 'print the JSON answer')
   adminOptions(server.command('reload [zone]').description('reload one zone (or all) from its file; a file with errors leaves the old zone served'))
     .action(async (zone: string | undefined, o: AdminOpts) => {
+      jsonErrors = o.json === true
       let r
-      try { r = await admin(o, 'POST', zone === undefined ? '/reload' : `/reload/${encodeURIComponent(zone)}`) } catch (e) { fail((e as Error).message, 1) }
-      if (o.json) process.stdout.write(JSON.stringify(r.body, null, 2) + '\n')
+      try { r = await admin(o, 'POST', zone === undefined ? '/reload' : `/reload/${encodeURIComponent(zone)}`) } catch (e) { fail((e as Error).message, 1, 'ERR_ADMIN_UNREACHABLE') }
       const body = r.body as { results?: { zone: string, ok: boolean, serial?: number, error?: string }[], error?: string }
-      if (r.status === 401) fail('the admin API refused our credentials', 1)
-      if (body.results === undefined) fail(body.error ?? `admin API answered ${r.status}`, r.status === 404 ? 2 : 1)
+      if (r.status === 401) fail('the admin API refused our credentials', 1, 'ERR_ADMIN_UNAUTHORIZED')
+      if (body.results === undefined) fail(body.error ?? `admin API answered ${r.status}`, r.status === 404 ? 2 : 1, r.status === 404 ? 'ERR_ADMIN_NO_ZONE' : `HTTP_${r.status}`)
+      if (o.json) process.stdout.write(JSON.stringify({ ok: body.results.every((z) => z.ok), ...(r.body as object) }, null, 2) + '\n')
       if (!o.json) for (const z of body.results) process.stdout.write(z.ok ? `${z.zone}: serial ${z.serial}\n` : `${z.zone}: NOT reloaded, still serving serial ${z.serial ?? '-'}: ${z.error}\n`)
       process.exit(body.results.every((z) => z.ok) ? 0 : 1)
     })
   adminOptions(server.command('refresh <zone>').description('check a secondary zone\'s SOA at its primary now and transfer it when newer'))
     .action(async (zone: string, o: AdminOpts) => {
+      jsonErrors = o.json === true
       let r
-      try { r = await admin(o, 'POST', `/refresh/${encodeURIComponent(zone)}`) } catch (e) { fail((e as Error).message, 1) }
-      if (o.json) process.stdout.write(JSON.stringify(r.body, null, 2) + '\n')
+      try { r = await admin(o, 'POST', `/refresh/${encodeURIComponent(zone)}`) } catch (e) { fail((e as Error).message, 1, 'ERR_ADMIN_UNREACHABLE') }
       const body = r.body as { results?: { zone: string, ok: boolean, serial?: number, error?: string }[], error?: string }
-      if (r.status === 401) fail('the admin API refused our credentials', 1)
-      if (body.results === undefined) fail(body.error ?? `admin API answered ${r.status}`, r.status === 404 ? 2 : 1)
+      if (r.status === 401) fail('the admin API refused our credentials', 1, 'ERR_ADMIN_UNAUTHORIZED')
+      if (body.results === undefined) fail(body.error ?? `admin API answered ${r.status}`, r.status === 404 ? 2 : 1, r.status === 404 ? 'ERR_ADMIN_NO_ZONE' : `HTTP_${r.status}`)
+      if (o.json) process.stdout.write(JSON.stringify({ ok: body.results.every((z) => z.ok), ...(r.body as object) }, null, 2) + '\n')
       if (!o.json) for (const z of body.results) process.stdout.write(z.ok ? `${z.zone}: serial ${z.serial ?? '-'}\n` : `${z.zone}: refresh failed, still serving serial ${z.serial ?? '-'}: ${z.error}\n`)
       process.exit(body.results.every((z) => z.ok) ? 0 : 1)
     })
   adminOptions(server.command('status').description('zones, serials, listeners and counters'))
     .action(async (o: AdminOpts) => {
+      jsonErrors = o.json === true
       let r
-      try { r = await admin(o, 'GET', '/status') } catch (e) { fail((e as Error).message, 1) }
-      if (r.status === 401) fail('the admin API refused our credentials', 1)
-      if (o.json) { process.stdout.write(JSON.stringify(r.body, null, 2) + '\n'); return }
+      try { r = await admin(o, 'GET', '/status') } catch (e) { fail((e as Error).message, 1, 'ERR_ADMIN_UNREACHABLE') }
+      if (r.status === 401) fail('the admin API refused our credentials', 1, 'ERR_ADMIN_UNAUTHORIZED')
+      if (r.status !== 200) fail(`admin API answered ${r.status}`, 1, `HTTP_${r.status}`)
+      if (o.json) { process.stdout.write(JSON.stringify({ ok: true, ...(r.body as object) }, null, 2) + '\n'); return }
       const s = r.body as ReturnType<import('@secdns/server').DnsServer['status']>
       for (const z of s.zones) process.stdout.write(`zone ${z.name} ${z.type} serial ${z.serial ?? '-'}${z.signed ? ' signed' : ''}${z.error ? ` error: ${z.error}` : ''}\n`)
       for (const l of s.listeners) process.stdout.write(`listener ${l.kind} ${l.address}:${l.port}\n`)
