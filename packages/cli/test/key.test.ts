@@ -10,7 +10,7 @@ const run = (cwd: string, args: string[], env: Record<string, string> = {}) => s
 
 test('key create writes a certificate, a 0600 private key and JSON timing', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'secdns-cli-key-'))
-  const r = run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ECDSAP256SHA256', '--ksk', '--dir', 'keys', '--json'])
+  const r = run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ECDSAP256SHA256', '--ksk', '--key-dir', 'keys', '--json'])
   t.is(r.status, 0, r.stderr)
   const j = JSON.parse(r.stdout)
   t.is(j.role, 'ksk')
@@ -23,20 +23,20 @@ test('key create writes a certificate, a 0600 private key and JSON timing', asyn
 
 test('key create warns about a weak RSA size and refuses a bad one', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'secdns-cli-key-'))
-  const r = run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'RSASHA256', '--bits', '512', '--dir', 'keys'])
+  const r = run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'RSASHA256', '--bits', '512', '--key-dir', 'keys'])
   t.is(r.status, 0, r.stderr)
   t.regex(r.stderr, /warning: RSA key of 512 bits is weak/)
-  const bad = run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'RSASHA256', '--bits', '100', '--dir', 'keys', '--json'])
+  const bad = run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'RSASHA256', '--bits', '100', '--key-dir', 'keys', '--json'])
   t.is(bad.status, 2)
   t.is(JSON.parse(bad.stdout).error.code, 'ERR_DNSSEC_BAD_KEY_SIZE')
-  t.is(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'RSAMD5', '--dir', 'keys']).status, 2)
+  t.is(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'RSAMD5', '--key-dir', 'keys']).status, 2)
 })
 
 test('key list shows each key with role, algorithm and state', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'secdns-cli-key-'))
-  run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--ksk', '--dir', 'keys'])
-  run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--dir', 'keys'])
-  const r = run(dir, ['key', 'list', '--dir', 'keys', '--json'])
+  run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--ksk', '--key-dir', 'keys'])
+  run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--key-dir', 'keys'])
+  const r = run(dir, ['key', 'list', '--key-dir', 'keys', '--json'])
   t.is(r.status, 0)
   const keys = JSON.parse(r.stdout).keys
   t.is(keys.length, 2)
@@ -46,25 +46,25 @@ test('key list shows each key with role, algorithm and state', async (t) => {
 
 test('BIND K-files export and import back to the same keys', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'secdns-cli-key-'))
-  run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ECDSAP384SHA384', '--dir', 'keys'])
-  const ex = run(dir, ['key', 'export-bind', '--dir', 'keys', '--out', 'bind'])
+  run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ECDSAP384SHA384', '--key-dir', 'keys'])
+  const ex = run(dir, ['key', 'export-bind', '--key-dir', 'keys', '--out', 'bind'])
   t.is(ex.status, 0, ex.stderr)
   const kfiles = (await readdir(join(dir, 'bind'))).sort()
   t.is(kfiles.length, 2)
   t.is((await stat(join(dir, 'bind', kfiles.find((f) => f.endsWith('.private'))!))).mode & 0o777, 0o600)
-  const im = run(dir, ['key', 'import-bind', ...kfiles.map((f) => join('bind', f)), '--dir', 'keys2', '--json'])
+  const im = run(dir, ['key', 'import-bind', ...kfiles.map((f) => join('bind', f)), '--key-dir', 'keys2', '--json'])
   t.is(im.status, 0, im.stderr)
   t.deepEqual(JSON.parse(im.stdout).imported, [kfiles[0]!.replace(/\.(key|private)$/, '')])
-  const a = JSON.parse(run(dir, ['key', 'list', '--dir', 'keys', '--json']).stdout).keys[0]
-  const b = JSON.parse(run(dir, ['key', 'list', '--dir', 'keys2', '--json']).stdout).keys[0]
+  const a = JSON.parse(run(dir, ['key', 'list', '--key-dir', 'keys', '--json']).stdout).keys[0]
+  const b = JSON.parse(run(dir, ['key', 'list', '--key-dir', 'keys2', '--json']).stdout).keys[0]
   t.is(a.keyTag, b.keyTag)
 })
 
 test('key rollover writes the successor and key status gives the next step and its time', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'secdns-cli-key-'))
-  run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--ksk', '--dir', 'keys', '--now', '20261101000000'])
-  run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--dir', 'keys', '--now', '20261101000000'])
-  const r = run(dir, ['key', 'rollover', '--zone', 'example.test', '--dir', 'keys', '--role', 'zsk', '--method', 'prepublish', '--now', '20261125000000',
+  run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--ksk', '--key-dir', 'keys', '--now', '20261101000000'])
+  run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--key-dir', 'keys', '--now', '20261101000000'])
+  const r = run(dir, ['key', 'rollover', '--zone', 'example.test', '--key-dir', 'keys', '--role', 'zsk', '--method', 'prepublish', '--now', '20261125000000',
     '--dnskey-ttl', '1h', '--max-zone-ttl', '1d', '--propagation', '5m', '--safety', '1h', '--json'])
   t.is(r.status, 0, r.stderr)
   const j = JSON.parse(r.stdout)
@@ -72,30 +72,30 @@ test('key rollover writes the successor and key status gives the next step and i
   t.is(j.successor.activate, '2026-11-25T02:05:00Z')
   t.is(j.predecessor.inactive, '2026-11-25T02:05:00Z')
   t.is(j.predecessor.delete, '2026-11-26T03:10:00Z')
-  const s = JSON.parse(run(dir, ['key', 'status', '--zone', 'example.test', '--dir', 'keys', '--now', '20261125010000', '--json']).stdout)
+  const s = JSON.parse(run(dir, ['key', 'status', '--zone', 'example.test', '--key-dir', 'keys', '--now', '20261125010000', '--json']).stdout)
   const succ = s.keys.find((k: { keyTag: number }) => k.keyTag === j.successor.keyTag)
   t.is(succ.state, 'published')
   t.is(succ.next.at, '2026-11-25T02:05:00Z')
-  const bad = run(dir, ['key', 'rollover', '--zone', 'example.test', '--dir', 'keys', '--role', 'csk'])
+  const bad = run(dir, ['key', 'rollover', '--zone', 'example.test', '--key-dir', 'keys', '--role', 'csk'])
   t.is(bad.status, 2)
 })
 
 test('an encrypted key store needs SECDNS_KEY_PASSPHRASE to sign', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'secdns-cli-key-'))
-  t.is(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--dir', 'keys'], { SECDNS_KEY_PASSPHRASE: 'pw' }).status, 0)
-  const r = run(dir, ['key', 'export-bind', '--dir', 'keys', '--out', 'bind', '--json'], { SECDNS_KEY_PASSPHRASE: '' })
+  t.is(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--key-dir', 'keys'], { SECDNS_KEY_PASSPHRASE: 'pw' }).status, 0)
+  const r = run(dir, ['key', 'export-bind', '--key-dir', 'keys', '--out', 'bind', '--json'], { SECDNS_KEY_PASSPHRASE: '' })
   t.is(r.status, 2)
   t.is(JSON.parse(r.stdout).error.code, 'ERR_DNSSEC_MISSING_PRIVATE_KEY')
-  t.is(run(dir, ['key', 'export-bind', '--dir', 'keys', '--out', 'bind'], { SECDNS_KEY_PASSPHRASE: 'pw' }).status, 0)
+  t.is(run(dir, ['key', 'export-bind', '--key-dir', 'keys', '--out', 'bind'], { SECDNS_KEY_PASSPHRASE: 'pw' }).status, 0)
 })
 
 test('a rollover run without the passphrase keeps the predecessor\'s private key', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'secdns-cli-key-'))
   const pw = { SECDNS_KEY_PASSPHRASE: 'pw' }
-  t.is(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--dir', 'keys', '--now', '20261101000000'], pw).status, 0)
-  const r = run(dir, ['key', 'rollover', '--zone', 'example.test', '--dir', 'keys', '--role', 'zsk', '--now', '20261125000000'], { SECDNS_KEY_PASSPHRASE: '' })
+  t.is(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--key-dir', 'keys', '--now', '20261101000000'], pw).status, 0)
+  const r = run(dir, ['key', 'rollover', '--zone', 'example.test', '--key-dir', 'keys', '--role', 'zsk', '--now', '20261125000000'], { SECDNS_KEY_PASSPHRASE: '' })
   t.is(r.status, 0, r.stderr)
-  const list = JSON.parse(run(dir, ['key', 'list', '--dir', 'keys', '--json'], pw).stdout).keys
+  const list = JSON.parse(run(dir, ['key', 'list', '--key-dir', 'keys', '--json'], pw).stdout).keys
   t.is(list.length, 2)
   t.true(list.every((k: { hasPrivateKey: boolean }) => k.hasPrivateKey))
 })

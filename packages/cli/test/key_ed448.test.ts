@@ -30,7 +30,7 @@ test('ED448 keys made by secdns: certificate, BIND export, dnssec-signzone signs
   const dir = await mkdtemp(join(tmpdir(), 'secdns-ed448-'))
   await copyFile(fixture, join(dir, 'z'))
   for (const extra of [['--ksk'], []]) {
-    const r = run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED448', ...extra, '--dir', 'keys', '--json'])
+    const r = run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED448', ...extra, '--key-dir', 'keys', '--json'])
     t.is(r.status, 0, r.stderr)
     t.is(r.stderr, '', 'no warning (no experimental Web Crypto Ed448)')
     const j = JSON.parse(r.stdout)
@@ -41,7 +41,7 @@ test('ED448 keys made by secdns: certificate, BIND export, dnssec-signzone signs
     t.regex(x.stdout, /Signature Algorithm: ED448/)
     t.is(tool(dir, 'openssl', ['verify', '-CAfile', cert, cert]).status, 0, 'the self-signed certificate verifies')
   }
-  t.is(run(dir, ['key', 'export-bind', '--dir', 'keys', '--out', 'bind']).status, 0)
+  t.is(run(dir, ['key', 'export-bind', '--key-dir', 'keys', '--out', 'bind']).status, 0)
   const kfiles = await readdir(join(dir, 'bind'))
   t.is(kfiles.filter((f) => /^Kexample\.test\.\+016\+\d{5}\.(key|private)$/.test(f)).length, 4)
   const bind = tool(dir, 'dnssec-signzone', ['-S', '-K', 'bind', '-o', 'example.test', '-f', 'z.bind', 'z'])
@@ -68,7 +68,7 @@ test('ED448 keys made by dnssec-keygen are imported, sign, and the zone passes d
   t.is(k1.status, 0, k1.stderr)
   t.is(k2.status, 0, k2.stderr)
   const bases = [k1.stdout.trim(), k2.stdout.trim()]
-  const im = run(dir, ['key', 'import-bind', ...bases.flatMap((b) => [`${b}.key`, `${b}.private`]), '--dir', 'keys', '--json'])
+  const im = run(dir, ['key', 'import-bind', ...bases.flatMap((b) => [`${b}.key`, `${b}.private`]), '--key-dir', 'keys', '--json'])
   t.is(im.status, 0, im.stderr)
   t.deepEqual(JSON.parse(im.stdout).imported.sort(), [...bases].sort(), 'the key tags secdns computes are the ones BIND put in the file names')
   const s = run(dir, ['zone', 'sign', 'z', '--origin', 'example.test', '--keys', 'keys', '--out', 'z.signed'])

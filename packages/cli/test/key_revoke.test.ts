@@ -46,7 +46,7 @@ test('key revoke sets the REVOKE bit: flags 385 with the new tag, signs only the
   await copyFile(fixture, join(dir, 'z'))
   const made: Array<{ keyTag: number }> = []
   for (const extra of [['--ksk', '--now', 'now-2d'], ['--ksk', '--now', 'now-1d'], ['--now', 'now-2d']]) {
-    const r = run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ECDSAP256SHA256', ...extra, '--dir', 'keys', '--json'])
+    const r = run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ECDSAP256SHA256', ...extra, '--key-dir', 'keys', '--json'])
     t.is(r.status, 0, r.stderr)
     made.push(JSON.parse(r.stdout))
   }
@@ -75,7 +75,7 @@ test('key revoke sets the REVOKE bit: flags 385 with the new tag, signs only the
   t.is(ours.status, 0, ours.stdout + ours.stderr)
 
   // Exported like dnssec-revoke leaves it: the new tag in the name, flags 385 in the record.
-  t.is(run(dir, ['key', 'export-bind', '--dir', 'keys', '--out', 'bind']).status, 0)
+  t.is(run(dir, ['key', 'export-bind', '--key-dir', 'keys', '--out', 'bind']).status, 0)
   const revokedFile = `Kexample.test.+013+${String(j.revokedKeyTag).padStart(5, '0')}.key`
   t.true((await readdir(join(dir, 'bind'))).includes(revokedFile))
   t.regex(await readFile(join(dir, 'bind', revokedFile), 'utf8'), /IN DNSKEY 385 3 13 /)
@@ -83,8 +83,8 @@ test('key revoke sets the REVOKE bit: flags 385 with the new tag, signs only the
 
 test('key revoke refuses a ZSK, a second revocation and an unknown tag, naming the key', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'secdns-revoke-'))
-  const ksk = JSON.parse(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--ksk', '--dir', 'keys', '--now', '20261101000000', '--json']).stdout).keyTag
-  const zsk = JSON.parse(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--dir', 'keys', '--json']).stdout).keyTag
+  const ksk = JSON.parse(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--ksk', '--key-dir', 'keys', '--now', '20261101000000', '--json']).stdout).keyTag
+  const zsk = JSON.parse(run(dir, ['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--key-dir', 'keys', '--json']).stdout).keyTag
   const z = run(dir, ['key', 'revoke', '--zone', 'example.test', '--key-tag', String(zsk), '--key-dir', 'keys', '--json'])
   t.is(z.status, 2)
   t.deepEqual(JSON.parse(z.stdout).error, {
@@ -120,11 +120,11 @@ test('a KSK revoked by BIND dnssec-revoke is imported as revoked, signs the DNSK
   const revokedTag = Number(/\+(\d{5})$/.exec(revokedBase)![1])
 
   const files = [revokedBase, newKsk, zsk].flatMap((b) => [`${b}.key`, `${b}.private`])
-  const im = run(dir, ['key', 'import-bind', ...files, '--dir', 'keys', '--json'])
+  const im = run(dir, ['key', 'import-bind', ...files, '--key-dir', 'keys', '--json'])
   t.is(im.status, 0, im.stderr)
   // The store names a key by its tag without the REVOKE bit, which is the tag dnssec-keygen gave it.
   t.true(JSON.parse(im.stdout).imported.includes(oldKsk))
-  const list = JSON.parse(run(dir, ['key', 'list', '--dir', 'keys', '--json']).stdout).keys as Array<{ key: string, state: string, revoke: string | null }>
+  const list = JSON.parse(run(dir, ['key', 'list', '--key-dir', 'keys', '--json']).stdout).keys as Array<{ key: string, state: string, revoke: string | null }>
   const old = list.find((k) => k.key === oldKsk)!
   t.is(old.state, 'revoked')
   t.truthy(old.revoke)
@@ -139,7 +139,7 @@ test('a KSK revoked by BIND dnssec-revoke is imported as revoked, signs the DNSK
   t.regex(v.stderr + v.stdout, /1 revoked/)
 
   // Exported back, the revoked key has dnssec-revoke's name and DNSKEY line.
-  t.is(run(dir, ['key', 'export-bind', '--dir', 'keys', '--out', 'bind']).status, 0)
+  t.is(run(dir, ['key', 'export-bind', '--key-dir', 'keys', '--out', 'bind']).status, 0)
   const back = await readFile(join(dir, 'bind', `${revokedBase}.key`), 'utf8')
   const theirs = await readFile(join(dir, `${revokedBase}.key`), 'utf8')
   const dnskey = (text: string) => {

@@ -13,8 +13,8 @@ const run = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [bin
 let keyStore = ''
 test.before(async () => {
   keyStore = await mkdtemp(join(tmpdir(), 'secdns-cli-keys-'))
-  t0(run(keyStore, 'key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--ksk', '--dir', 'keys', '--now', '20261101000000'))
-  t0(run(keyStore, 'key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--dir', 'keys', '--now', '20261101000000'))
+  t0(run(keyStore, 'key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--ksk', '--key-dir', 'keys', '--now', '20261101000000'))
+  t0(run(keyStore, 'key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--key-dir', 'keys', '--now', '20261101000000'))
 })
 
 async function setup(): Promise<string> {
@@ -65,7 +65,7 @@ test('zone verify exits 0 on our output and 1 naming the record when it is chang
 
 test('zone sign refuses keys for another zone with exit 2 and a message naming the key file', async (t) => {
   const dir = await setup()
-  t.is(run(dir, 'key', 'create', '--zone', 'other.test', '--algorithm', 'ED25519', '--dir', 'keys2').status, 0)
+  t.is(run(dir, 'key', 'create', '--zone', 'other.test', '--algorithm', 'ED25519', '--key-dir', 'keys2').status, 0)
   const r = run(dir, 'zone', 'sign', 'db', '--zone', 'example.test', '--key-dir', 'keys2', '--json')
   t.is(r.status, 2)
   t.is(JSON.parse(r.stdout).error.code, 'ERR_DNSSEC_NO_KEYS')

@@ -6,9 +6,10 @@
 import { Command } from 'commander'
 import { basename } from 'node:path'
 import { mkdir } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { Name, RRType } from '@secdns/wire'
 import { loadZoneFile } from '@secdns/zone'
-import { deprecatedAlias } from '../options.js'
+import { deprecatedAlias, deprecatedAliases } from '../options.js'
 import {
   DEFAULT_TIMINGS, algorithmFromString, algorithmToString, createKey, keyRole, keyStatus, keyState, loadKeys, normalizeZone,
   nowSeconds, parseDuration, parseTime, publishedKeyTag, readBindKey, revokeKey, saveKey, saveKeyPkcs12, startRollover, writeBindKey, writeKeyMeta,
@@ -33,6 +34,19 @@ function report(err: unknown, json: boolean | undefined): void {
 
 const iso = (s: number | undefined) => (s === undefined ? null : new Date(s * 1000).toISOString().replace(/\.000Z$/, 'Z'))
 const passphrase = () => process.env['SECDNS_KEY_PASSPHRASE']
+
+/** The .pfx password variable `ca issue --pfx` reads too. */
+const ENV_PFX_PASSWORD = 'SECDNS_PFX_PASSWORD'
+
+/** The .pfx password: --pfx-password-file, then $SECDNS_PFX_PASSWORD (or the older $SECDNS_PKCS12_PASSWORD). */
+function pfxPassword(file: string | undefined): string {
+  if (file !== undefined) {
+    try { return readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '' } catch (e) { throw new UsageError(`cannot read the PKCS#12 password file ${file}: ${(e as Error).message}`) }
+  }
+  const env = process.env[ENV_PFX_PASSWORD] ?? process.env['SECDNS_PKCS12_PASSWORD']
+  if (env === undefined) throw new UsageError(`give --pfx-password-file or set ${ENV_PFX_PASSWORD} to the bundle password (never on the command line)`)
+  return env
+}
 
 function describe(k: DnssecKey, now: number) {
   return {
@@ -83,10 +97,10 @@ export function registerKeyCommands(program: Command): void {
     .option('--algorithm <alg>', 'RSASHA1, NSEC3RSASHA1, RSASHA256, RSASHA512, ECDSAP256SHA256, ECDSAP384SHA384, ED25519, ED448 (or number)')
     .option('--bits <n>', 'RSA modulus size, 512–4096 (default 2048)')
     .option('--ksk', 'key-signing key (SEP flag, 257)')
-    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--key-dir <dir>', 'key store directory', 'keys')
     .option('--now <time>', 'creation time (default now)')
     .option('--json', 'JSON output')
-    .action(async (o: { zone?: string, algorithm?: string, bits?: string, ksk?: boolean, dir: string, now?: string, json?: boolean }) => {
+    .action(async (o: { zone?: string, algorithm?: string, bits?: string, ksk?: boolean, keyDir: string, now?: string, json?: boolean }) => {
       try {
         const zone = normalizeZone(need(o.zone, '--zone', 'the zone apex'))
         const alg = algorithmFromString(need(o.algorithm, '--algorithm', 'e.g. ECDSAP256SHA256'))
@@ -94,7 +108,7 @@ export function registerKeyCommands(program: Command): void {
         if (o.bits !== undefined) { bits = Number(o.bits); if (!Number.isInteger(bits)) throw new UsageError(`--bits "${o.bits}" is not a number`) }
         const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
         const { key: k, warnings } = createKey(zone, alg, { ksk: o.ksk === true, now, ...(bits === undefined ? {} : { bits }) })
-        const base = await saveKey(o.dir, k, { passphrase: passphrase() })
+        const base = await saveKey(o.keyDir, k, { passphrase: passphrase() })
         for (const w of warnings) process.stderr.write(`secdns: warning: ${w}\n`)
         if (o.json === true) process.stdout.write(JSON.stringify({ ok: true, ...describe(k, now), files: [`${base}.crt`, `${base}.key.pem`, `${base}.json`], warnings }) + '\n')
         else process.stdout.write(`${basename(base)}\n`)
@@ -103,14 +117,14 @@ export function registerKeyCommands(program: Command): void {
 
   key.command('list')
     .description('list the keys of a key store')
-    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--key-dir <dir>', 'key store directory', 'keys')
     .option('--zone <zone>', 'only this zone')
     .option('--now <time>', 'state as of this time')
     .option('--json', 'JSON output')
-    .action(async (o: { dir: string, zone?: string, now?: string, json?: boolean }) => {
+    .action(async (o: { keyDir: string, zone?: string, now?: string, json?: boolean }) => {
       try {
         const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
-        const keys = await loadKeys(o.dir, { ...(o.zone === undefined ? {} : { zone: o.zone }), passphrase: passphrase() })
+        const keys = await loadKeys(o.keyDir, { ...(o.zone === undefined ? {} : { zone: o.zone }), passphrase: passphrase() })
         const rows = keys.map((s) => describe(s.key, now))
         if (o.json === true) { process.stdout.write(JSON.stringify({ ok: true, keys: rows }) + '\n'); return }
         for (const r of rows) process.stdout.write(`${r.key}  ${r.role.toUpperCase()}  ${r.algorithm}  tag ${r.keyTag}  ${r.state}\n`)
@@ -120,15 +134,15 @@ export function registerKeyCommands(program: Command): void {
   timingOptions(key.command('status')
     .description('state of each key of a zone and the next step with its earliest safe time')
     .option('--zone <zone>', 'zone apex')
-    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--key-dir <dir>', 'key store directory', 'keys')
     .option('--now <time>', 'as of this time')
     .option('--json', 'JSON output'))
-    .action(async (o: TimingOpts & { zone?: string, dir: string, now?: string, json?: boolean }) => {
+    .action(async (o: TimingOpts & { zone?: string, keyDir: string, now?: string, json?: boolean }) => {
       try {
         const zone = normalizeZone(need(o.zone, '--zone', 'the zone apex'))
         const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
         const t = timings(zone, o)
-        const keys = (await loadKeys(o.dir, { zone, passphrase: passphrase() })).map((s) => s.key)
+        const keys = (await loadKeys(o.keyDir, { zone, passphrase: passphrase() })).map((s) => s.key)
         const st = keyStatus(keys, now, t)
         if (o.json === true) {
           process.stdout.write(JSON.stringify({ ok: true, zone, now: iso(now), timings: t, keys: st.map((s) => ({ ...s, next: s.next === null ? null : { step: s.next.step, at: iso(s.next.at) } })) }) + '\n')
@@ -143,12 +157,12 @@ export function registerKeyCommands(program: Command): void {
   timingOptions(key.command('rollover')
     .description('start a rollover: write the successor key with its timing and retire the current key')
     .option('--zone <zone>', 'zone apex')
-    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--key-dir <dir>', 'key store directory', 'keys')
     .option('--role <role>', 'zsk or ksk')
     .option('--method <method>', 'prepublish or double-signature (default: prepublish for ZSK, double-signature for KSK)')
     .option('--now <time>', 'start time (default now)')
     .option('--json', 'JSON output'))
-    .action(async (o: TimingOpts & { zone?: string, dir: string, role?: string, method?: string, now?: string, json?: boolean }) => {
+    .action(async (o: TimingOpts & { zone?: string, keyDir: string, role?: string, method?: string, now?: string, json?: boolean }) => {
       try {
         const zone = normalizeZone(need(o.zone, '--zone', 'the zone apex'))
         const role = need(o.role, '--role', 'zsk or ksk')
@@ -157,19 +171,19 @@ export function registerKeyCommands(program: Command): void {
         if (method !== 'prepublish' && method !== 'double-signature') throw new UsageError(`--method "${method}" must be prepublish or double-signature`)
         const now = o.now === undefined ? nowSeconds() : parseTime(o.now)
         const t = timings(zone, o)
-        const stored = await loadKeys(o.dir, { zone, passphrase: passphrase() })
+        const stored = await loadKeys(o.keyDir, { zone, passphrase: passphrase() })
         const plan = startRollover(stored.map((s) => s.key), { zone, role, method, now, timings: t })
-        await saveKey(o.dir, plan.successor, { passphrase: passphrase() })
+        await saveKey(o.keyDir, plan.successor, { passphrase: passphrase() })
         // Only the timing changes: keep the reference to a private key file even when it
         // was not unlocked for this command.
         const before = stored.find((s) => s.key.keyTag === plan.predecessor.keyTag && s.key.algorithm === plan.predecessor.algorithm)
-        await writeKeyMeta(o.dir, plan.predecessor, before?.meta.privateKey !== null)
+        await writeKeyMeta(o.keyDir, plan.predecessor, before?.meta.privateKey !== null)
         for (const w of plan.warnings) process.stderr.write(`secdns: warning: ${w}\n`)
         const out = { ok: true, zone, role, method, successor: describe(plan.successor, now), predecessor: describe(plan.predecessor, now), dsSubmit: iso(plan.dsSubmit) }
         if (o.json === true) { process.stdout.write(JSON.stringify(out) + '\n'); return }
         process.stdout.write(`${out.successor.key}: publish ${out.successor.publish}, activate ${out.successor.activate}\n`)
         process.stdout.write(`${out.predecessor.key}: inactive ${out.predecessor.inactive}, delete ${out.predecessor.delete}\n`)
-        if (plan.dsSubmit !== undefined) process.stdout.write(`submit the new DS to the parent at or after ${out.dsSubmit} (secdns zone ds --zone ${zone} --dir ${o.dir})\n`)
+        if (plan.dsSubmit !== undefined) process.stdout.write(`submit the new DS to the parent at or after ${out.dsSubmit} (secdns zone ds --zone ${zone} --key-dir ${o.keyDir})\n`)
       } catch (e) { report(e, o.json) }
     })
 
@@ -212,9 +226,9 @@ the DNSKEY RRset. Start a KSK rollover first so that another KSK is active.`)
   key.command('import-bind')
     .description('import BIND K<zone>+<alg>+<tag>.key/.private files into a key store')
     .argument('<files...>', 'K….key or K….private files')
-    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--key-dir <dir>', 'key store directory', 'keys')
     .option('--json', 'JSON output')
-    .action(async (files: string[], o: { dir: string, json?: boolean }) => {
+    .action(async (files: string[], o: { keyDir: string, json?: boolean }) => {
       try {
         const done: string[] = []
         const seen = new Set<string>()
@@ -225,7 +239,7 @@ the DNSKEY RRset. Start a KSK rollover first so that another KSK is active.`)
           const k = await readBindKey(f)
           if (k.privateKey === null) throw new UsageError(`${base}.private: missing — a key store keeps keys with their private part`)
           if (k.timing.created === 0) k.timing.created = nowSeconds()
-          done.push(basename(await saveKey(o.dir, k, { passphrase: passphrase() })))
+          done.push(basename(await saveKey(o.keyDir, k, { passphrase: passphrase() })))
         }
         if (o.json === true) process.stdout.write(JSON.stringify({ ok: true, imported: done }) + '\n')
         else for (const d of done) process.stdout.write(`${d}\n`)
@@ -234,15 +248,15 @@ the DNSKEY RRset. Start a KSK rollover first so that another KSK is active.`)
 
   key.command('export-bind')
     .description('write the keys of a key store as BIND K-files (.private mode 0600)')
-    .option('--dir <dir>', 'key store directory', 'keys')
+    .option('--key-dir <dir>', 'key store directory', 'keys')
     .option('--out <dir>', 'output directory')
     .option('--zone <zone>', 'only this zone')
     .option('--json', 'JSON output')
-    .action(async (o: { dir: string, out?: string, zone?: string, json?: boolean }) => {
+    .action(async (o: { keyDir: string, out?: string, zone?: string, json?: boolean }) => {
       try {
         const out = need(o.out, '--out', 'the directory for the K-files')
         await mkdir(out, { recursive: true })
-        const keys = await loadKeys(o.dir, { ...(o.zone === undefined ? {} : { zone: o.zone }), passphrase: passphrase(), needPrivate: true })
+        const keys = await loadKeys(o.keyDir, { ...(o.zone === undefined ? {} : { zone: o.zone }), passphrase: passphrase(), needPrivate: true })
         const done: string[] = []
         for (const s of keys) done.push(basename(await writeBindKey(s.key, out)))
         if (o.json === true) process.stdout.write(JSON.stringify({ ok: true, exported: done }) + '\n')
@@ -251,23 +265,31 @@ the DNSKEY RRset. Start a KSK rollover first so that another KSK is active.`)
     })
 
   key.command('export-pkcs12')
-    .description('write one key as a PKCS#12 bundle (password from SECDNS_PKCS12_PASSWORD)')
-    .option('--dir <dir>', 'key store directory', 'keys')
+    .description(`write one key as a PKCS#12 bundle (.pfx; password from --pfx-password-file or $${ENV_PFX_PASSWORD})`)
+    .option('--key-dir <dir>', 'key store directory', 'keys')
     .option('--zone <zone>', 'zone apex')
-    .option('--tag <n>', 'key tag')
+    .option('--key-tag <n>', 'key tag')
+    .option('--pfx-password-file <file>', `file holding the bundle password (or $${ENV_PFX_PASSWORD}; never on the command line)`)
     .option('--legacy', '3DES/SHA-1 for old Windows')
     .option('--json', 'JSON output')
-    .action(async (o: { dir: string, zone?: string, tag?: string, legacy?: boolean, json?: boolean }) => {
+    .action(async (o: { keyDir: string, zone?: string, keyTag?: string, pfxPasswordFile?: string, legacy?: boolean, json?: boolean }) => {
       try {
         const zone = normalizeZone(need(o.zone, '--zone', 'the zone apex'))
-        const tag = Number(need(o.tag, '--tag', 'the key tag'))
-        const password = process.env['SECDNS_PKCS12_PASSWORD']
-        if (password === undefined) throw new UsageError('set SECDNS_PKCS12_PASSWORD to the bundle password (never given on the command line)')
-        const k = (await loadKeys(o.dir, { zone, passphrase: passphrase(), needPrivate: true })).find((s) => s.key.keyTag === tag)
-        if (k === undefined) throw new UsageError(`${o.dir}: no key of ${zone} with tag ${tag}`)
-        const path = await saveKeyPkcs12(o.dir, k.key, password, { legacy: o.legacy === true })
+        const tag = Number(need(o.keyTag, '--key-tag', 'the key tag'))
+        if (!Number.isInteger(tag) || tag < 0 || tag > 65535) throw new UsageError(`--key-tag "${o.keyTag}" must be 0…65535`)
+        const password = pfxPassword(o.pfxPasswordFile)
+        const k = (await loadKeys(o.keyDir, { zone, passphrase: passphrase(), needPrivate: true })).find((s) => s.key.keyTag === tag)
+        if (k === undefined) throw new UsageError(`${o.keyDir}: no key of ${zone} with tag ${tag}`)
+        const path = await saveKeyPkcs12(o.keyDir, k.key, password, { legacy: o.legacy === true })
         if (o.json === true) process.stdout.write(JSON.stringify({ ok: true, file: path }) + '\n')
         else process.stdout.write(`${path}\n`)
       } catch (e) { report(e, o.json) }
     })
+
+  // The spellings before the key store option was named as in `zone sign` and `zone ds`.
+  for (const c of key.commands) {
+    const has = (use: string) => deprecatedAliases(c).some((a) => a.use === use)
+    if (c.options.some((o) => o.long === '--key-dir') && !has('--key-dir')) deprecatedAlias(c, '--dir <dir>', '--key-dir')
+    if (c.options.some((o) => o.long === '--key-tag') && !has('--key-tag')) deprecatedAlias(c, '--tag <n>', '--key-tag')
+  }
 }
