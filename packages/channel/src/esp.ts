@@ -10,8 +10,9 @@
  * sequence number, unique per key as RFC 4106 §3.1 requires. One record carries one DNS
  * message; there is no padding or next-header octet because the payload is always DNS.
  */
+import { createCipheriv, createDecipheriv, createSecretKey, type CipherGCMTypes, type KeyObject } from 'node:crypto'
 import { ChannelError } from './errors.js'
-import { ICV_OCTETS, IV_OCTETS, open, seal, type DirectionKey, type TransformSpec } from './transforms.js'
+import { ICV_OCTETS, IV_OCTETS, type DirectionKey, type TransformSpec } from './transforms.js'
 import { ReplayWindow } from './replay_window.js'
 import { KIND_RECORD } from './ike_message.js'
 
@@ -20,6 +21,23 @@ export const RECORD_HEADER_OCTETS = 1 + 4 + 8 + IV_OCTETS
 /** Octets a record adds to its payload. */
 export const RECORD_OVERHEAD = RECORD_HEADER_OCTETS + ICV_OCTETS
 const AAD_OCTETS = 13
+const TAG = { authTagLength: ICV_OCTETS }
+
+// The per-record AEAD, specialised for the record layout: the key is a KeyObject made once
+// per SA (node then skips converting raw key bytes for every record), the nonce lives in
+// one scratch buffer per SA (createCipheriv copies it), and with AES-GMAC the header, IV
+// and payload are contiguous in the frame, so they go to setAAD in one call.
+function nonceInto(n: Buffer, frame: Uint8Array): Buffer {
+  // RFC 4106 §4: nonce = salt(4) | IV(8); the IV is at octets 13–20 of the frame.
+  for (let i = 0; i < 8; i++) n[4 + i] = frame[13 + i]!
+  return n
+}
+
+function makeNonce(salt: Uint8Array): Buffer {
+  const n = Buffer.alloc(12)
+  n.set(salt, 0)
+  return n
+}
 
 /** The SPI of a record frame (for dispatch to an inbound SA), or -1 if the frame is too short. */
 export function recordSpi(frame: Uint8Array): number {
@@ -44,10 +62,13 @@ export class OutboundSa {
   readonly spec: TransformSpec
   readonly maxPackets: number
   readonly maxBytes: number
-  private readonly key: DirectionKey
+  private readonly key: KeyObject
+  private readonly nonce: Buffer
 
   constructor(spi: number, spec: TransformSpec, key: DirectionKey, maxPackets: number, maxBytes: number, now: number) {
-    this.spi = spi; this.spec = spec; this.key = key; this.maxPackets = maxPackets; this.maxBytes = maxBytes
+    this.spi = spi; this.spec = spec; this.maxPackets = maxPackets; this.maxBytes = maxBytes
+    this.key = createSecretKey(key.key)
+    this.nonce = makeNonce(key.salt)
     this.createdAt = now
   }
 
@@ -72,7 +93,21 @@ export class OutboundSa {
     out.writeUInt32BE(Math.floor(seq / 2 ** 32), 5)
     out.writeUInt32BE(seq >>> 0, 9)
     out.copy(out, 13, 5, 13) // IV = sequence number
-    seal(this.spec, this.key, out.subarray(13, 21), out.subarray(0, AAD_OCTETS), payload, out, RECORD_HEADER_OCTETS)
+    const end = RECORD_HEADER_OCTETS + payload.length
+    const cipher = createCipheriv(this.spec.cipher as CipherGCMTypes, this.key, nonceInto(this.nonce, out), TAG)
+    if (this.spec.encrypts) {
+      // RFC 4106 §5: AAD = SPI | sequence number (with our kind octet in front).
+      cipher.setAAD(out.subarray(0, AAD_OCTETS))
+      out.set(cipher.update(payload), RECORD_HEADER_OCTETS)
+      cipher.final()
+    } else {
+      // RFC 4543 §3.1: with ENCR_NULL_AUTH_AES_GMAC the header, IV and payload are all AAD
+      // and nothing is encrypted.
+      out.set(payload, RECORD_HEADER_OCTETS)
+      cipher.setAAD(out.subarray(0, end))
+      cipher.final()
+    }
+    out.set(cipher.getAuthTag(), end)
     return out
   }
 }
@@ -86,10 +121,13 @@ export class InboundSa {
   /** @param spi the SPI we chose; records carrying it are ours */
   readonly spi: number
   readonly spec: TransformSpec
-  private readonly key: DirectionKey
+  private readonly key: KeyObject
+  private readonly nonce: Buffer
 
   constructor(spi: number, spec: TransformSpec, key: DirectionKey, windowSize: number) {
-    this.spi = spi; this.spec = spec; this.key = key
+    this.spi = spi; this.spec = spec
+    this.key = createSecretKey(key.key)
+    this.nonce = makeNonce(key.salt)
     this.window = new ReplayWindow(windowSize)
   }
 
@@ -107,7 +145,24 @@ export class InboundSa {
     // RFC 4303 §3.4.3: the duplicate check comes first, it is cheap and stops replays
     // before any cryptography is spent on them.
     this.window.check(seq)
-    const payload = open(this.spec, this.key, frame.subarray(13, 21), frame.subarray(0, AAD_OCTETS), frame.subarray(RECORD_HEADER_OCTETS))
+    const tagAt = frame.length - ICV_OCTETS
+    const decipher = createDecipheriv(this.spec.cipher as CipherGCMTypes, this.key, nonceInto(this.nonce, frame), TAG)
+    decipher.setAuthTag(frame.subarray(tagAt))
+    let payload: Uint8Array
+    try {
+      if (this.spec.encrypts) {
+        decipher.setAAD(frame.subarray(0, AAD_OCTETS))
+        payload = decipher.update(frame.subarray(RECORD_HEADER_OCTETS, tagAt))
+        decipher.final()
+      } else {
+        decipher.setAAD(frame.subarray(0, tagAt))
+        decipher.final()
+        payload = frame.subarray(RECORD_HEADER_OCTETS, tagAt)
+      }
+    } catch (e) {
+      // RFC 4303 §3.4.4: a record whose ICV does not verify is discarded and audited.
+      throw new ChannelError('ERR_CHANNEL_INTEGRITY', `ICV check failed (${this.spec.name})`, { cause: e })
+    }
     // …and the window moves only once the ICV has verified.
     this.window.accept(seq)
     this.packets++
