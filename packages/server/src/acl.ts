@@ -52,6 +52,12 @@ export class Acl {
     return false
   }
 
+  /** True when the ACL allows every requester whatever its address or key (its first entry is `any`). */
+  get isAny(): boolean {
+    const e = this.#entries[0]
+    return e !== undefined && e.kind === 'any' && !e.negate
+  }
+
   /** True when the ACL can never allow anyone (empty, or only denying entries such as `none`). */
   get isNone(): boolean {
     return this.#entries.every((e) => e.negate)

@@ -130,6 +130,10 @@ export class ServedZone {
 /** The zones a server answers for, found by closest enclosing origin. */
 export class ZoneTable {
   readonly #byKey = new Map<string, ServedZone>()
+  #generation = 0
+
+  /** Bumped on every change, so caches of answers know when to forget them. */
+  get generation(): number { return this.#generation }
 
   /** @param zones the initial zones */
   constructor(zones: Iterable<ServedZone> = []) {
@@ -137,10 +141,16 @@ export class ZoneTable {
   }
 
   /** Add or replace a zone (atomically: lookups see the old or the new one). */
-  set(z: ServedZone): void { this.#byKey.set(z.origin.hashKey(), z) }
+  set(z: ServedZone): void {
+    this.#byKey.set(z.origin.hashKey(), z)
+    this.#generation++
+  }
 
   /** Stop serving a zone. */
-  delete(origin: Name): boolean { return this.#byKey.delete(origin.hashKey()) }
+  delete(origin: Name): boolean {
+    this.#generation++
+    return this.#byKey.delete(origin.hashKey())
+  }
 
   /** The zone whose apex is exactly `origin`. */
   get(origin: Name): ServedZone | undefined { return this.#byKey.get(origin.hashKey()) }

@@ -114,6 +114,10 @@ export class DnsServer {
   readonly #cookieSecret: Uint8Array
   readonly #nsid: Uint8Array | undefined
   readonly #cookiePolicy: CookiePolicy
+  /** Encoded answers by transport and query bytes after the ID (see {@link answerCacheKey}). */
+  readonly #answers = new Map<string, Uint8Array>()
+  #answersGeneration = -1
+  readonly #answersMax: number
   readonly #udp: UdpSocket[] = []
   readonly #tcp: NetServer[] = []
   readonly #sockets = new Set<Socket>()
@@ -140,6 +144,8 @@ export class DnsServer {
       query: new Acl(config.acl.query), recursion: new Acl(config.acl.recursion), transfer: new Acl(config.acl.transfer),
       notify: new Acl(config.acl.notify), update: new Acl(config.acl.update),
     }
+    // The answer cache holds only answers that cannot depend on who asks or when.
+    this.#answersMax = this.#acl.query.isAny && this.#recursor === undefined && !config.cookies.requireValid ? config.limits.answerCacheEntries : 0
     for (const k of config.tsigKeys) this.#keys.set(k.name.toLowerCase().replace(/\.$/, ''), tsigKey(k.name, k.secret))
   }
 
@@ -219,6 +225,12 @@ export class DnsServer {
     this.#bound.push({ kind: 'udp', address: a.address, port: a.port })
     sock.on('error', (e) => { this.counters.errors++; this.log.warn({ err: e.message }, 'UDP socket error') })
     sock.on('message', (msg, rinfo) => {
+      // A repeated query is answered from the cache without leaving this handler.
+      const hit = this.#cached(msg, 'u')
+      if (hit !== undefined) {
+        if (!this.#stopping) sock.send(hit, rinfo.port, rinfo.address)
+        return
+      }
       // STYLE.md §4: one bad packet never takes the server down.
       const p = this.handle(msg, { address: rinfo.address, port: rinfo.port, transport: 'udp' }).then((out) => {
         if (out === null || this.#stopping) return
@@ -313,6 +325,49 @@ export class DnsServer {
    * @returns encoded responses (several for a transfer), or null to send nothing
    */
   async handle(buf: Uint8Array, peer: Peer): Promise<Uint8Array[] | null> {
+    const kind = peer.transport === 'udp' ? 'u' : 's'
+    const hit = this.#cached(buf, kind)
+    if (hit !== undefined) return [hit]
+    const meta = { cacheable: false }
+    const out = await this.#handle(buf, peer, meta)
+    if (meta.cacheable && out !== null && out.length === 1) this.#remember(buf, kind, out[0]!)
+    return out
+  }
+
+  /** The cached answer to this query with its ID, counted; undefined when not cached. */
+  #cached(buf: Uint8Array, kind: string): Uint8Array | undefined {
+    if (this.#answersMax === 0 || this.#answers.size === 0) return undefined
+    if (this.#answersGeneration !== this.zones.generation) { this.#answers.clear(); return undefined }
+    const key = answerCacheKey(buf, kind)
+    if (key === undefined) return undefined
+    const tpl = this.#answers.get(key)
+    if (tpl === undefined) return undefined
+    this.counters.received++
+    this.counters.answered++
+    const out = Buffer.allocUnsafe(tpl.length)
+    out.set(tpl)
+    out[0] = buf[0]!
+    out[1] = buf[1]!
+    return out
+  }
+
+  #remember(buf: Uint8Array, kind: string, response: Uint8Array): void {
+    if (this.#answersMax === 0 || response.length < 12) return
+    // Only plain answers: NOERROR or NXDOMAIN (FORMERR, REFUSED, SERVFAIL keep their counters).
+    const rcode = response[3]! & 0x0f
+    if (rcode !== Rcode.NOERROR && rcode !== Rcode.NXDOMAIN) return
+    const key = answerCacheKey(buf, kind)
+    if (key === undefined) return
+    if (this.#answersGeneration !== this.zones.generation) {
+      this.#answers.clear()
+      this.#answersGeneration = this.zones.generation
+    }
+    // First in, first out: the oldest entry makes room.
+    if (this.#answers.size >= this.#answersMax) this.#answers.delete(this.#answers.keys().next().value!)
+    this.#answers.set(key, Uint8Array.from(response))
+  }
+
+  async #handle(buf: Uint8Array, peer: Peer, meta: { cacheable: boolean }): Promise<Uint8Array[] | null> {
     this.counters.received++
     let h: Header
     try {
@@ -355,6 +410,8 @@ export class DnsServer {
           if ((qt === RRType.AXFR || qt === RRType.IXFR) && peer.transport !== 'udp' && q.question.length === 1) {
             return await this.#track(this.#transfer(q, requester, peer, check))
           }
+          // Only unsigned queries may be answered again from the cache (a TSIG response is signed for one request).
+          meta.cacheable = found === null
           return [await this.#query(q, requester, peer, check)]
         }
         case Opcode.NOTIFY:
@@ -674,6 +731,28 @@ export class DnsServer {
     for (const p of this.#plugins) { try { await p.stop() } catch { /* best effort on the way down */ } }
     this.#bound.length = 0
   }
+}
+
+/**
+ * The answer-cache key of a query: the transport kind and the bytes after the ID, for a
+ * plain QUERY only (QR clear, one question, no answer or authority records, and at most a
+ * bare OPT record with no options: a COOKIE makes every answer different and TSIG-signed
+ * requests are never cached). Undefined when the query is not of that shape.
+ * @param buf the query
+ * @param kind `u` for UDP, `s` for streams (their size limits differ)
+ */
+export function answerCacheKey(buf: Uint8Array, kind: string): string | undefined {
+  const n = buf.length
+  // Header, a question of at least the root name, type and class.
+  if (n < 17 || n > 300) return undefined
+  // QR=0, OPCODE=QUERY; QDCOUNT=1, ANCOUNT=NSCOUNT=0, ARCOUNT 0 or 1.
+  if ((buf[2]! & 0xf8) !== 0 || buf[4] !== 0 || buf[5] !== 1 || (buf[6]! | buf[7]! | buf[8]! | buf[9]! | buf[10]!) !== 0 || buf[11]! > 1) return undefined
+  if (buf[11] === 1) {
+    // The last 11 octets: root owner, TYPE=OPT, CLASS (payload size), TTL (ext. RCODE, version, DO), RDLENGTH=0.
+    const o = n - 11
+    if (o < 17 || buf[o] !== 0 || buf[o + 1] !== 0 || buf[o + 2] !== 41 || buf[o + 9] !== 0 || buf[o + 10] !== 0) return undefined
+  }
+  return kind + Buffer.from(buf.buffer, buf.byteOffset + 2, n - 2).toString('latin1')
 }
 
 function zoneKey(name: string): string {
