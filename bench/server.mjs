@@ -27,6 +27,7 @@ const NAMES = flag('names', 100_000)
 const SECONDS = flag('seconds', 5)
 const CLIENTS = flag('clients', 10)
 const WORKERS = Math.min(2, cpus().length)
+const SECDNS_WORKERS = flag('secdns-workers', WORKERS)
 const ALL_SERVERS = ['secdns', 'named', 'knotd', 'nsd']
 const serversArg = process.argv.slice(2).find((x) => x.startsWith('--servers='))
 const ONLY = serversArg === undefined ? ALL_SERVERS : serversArg.slice(10).split(',')
@@ -130,7 +131,7 @@ const servers = {
   async secdns(port) {
     const script = join(dir, 'secdns-cluster.mjs')
     writeFileSync(script, `import cluster from 'node:cluster'
-const workers = ${WORKERS}
+const workers = ${SECDNS_WORKERS}
 if (cluster.isPrimary) {
   for (let i = 0; i < workers; i++) cluster.fork()
   process.on('SIGTERM', () => { for (const w of Object.values(cluster.workers)) w.kill('SIGTERM'); setTimeout(() => process.exit(0), 500) })
@@ -139,7 +140,7 @@ if (cluster.isPrimary) {
   const server = new DnsServer(parseConfig({
     listeners: { udp: [{ address: '127.0.0.1', port: ${port} }], tcp: [{ address: '127.0.0.1', port: ${port} }] },
     zones: [{ name: '${ORIGIN}', type: 'primary', file: ${JSON.stringify(zoneFile)} }],
-    limits: { tcpConnections: 4096 },
+    limits: { tcpConnections: 4096, tcpQueriesPerConnection: 1000000 },
   }))
   await server.start()
   process.on('SIGTERM', () => server.stop().then(() => process.exit(0)))
