@@ -105,7 +105,7 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
 
   'trust-anchor': [
     ['secdns trust-anchor list --trust-anchors TrustAnchors.dns', 'the anchors the resolver trusts'],
-    ['secdns trust-anchor add --trust-anchors TrustAnchors.dns --from-zone example.test --server 192.0.2.53', 'trust a zone\'s keys after a look at their DS digests'],
+    ['secdns trust-anchor add --trust-anchors TrustAnchors.dns --from-zone example.test --dns 192.0.2.53', 'trust a zone\'s keys after a look at their DS digests'],
   ],
   'trust-anchor list': [
     ['secdns trust-anchor list --trust-anchors TrustAnchors.dns', 'zone, type, key tag and algorithm of each anchor'],
@@ -114,13 +114,14 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   'trust-anchor add': [
     ['secdns trust-anchor add --trust-anchors TrustAnchors.dns "example.test. DS 61811 13 2 0102…"', 'add a DS anchor'],
     ['secdns trust-anchor add --trust-anchors TrustAnchors.dns --import named.conf', 'import BIND trust-anchors / managed-keys'],
-    ['secdns trust-anchor add --trust-anchors TrustAnchors.dns --from-zone example.test --server 192.0.2.53 --yes', 'trust the SEP keys a server serves, without asking'],
+    ['secdns trust-anchor add --trust-anchors TrustAnchors.dns --from-zone example.test --dns 192.0.2.53', 'fetch the zone\'s keys, show their DS digests, trust the SEP keys once confirmed'],
+    ['secdns trust-anchor add --from-zone example.test --dns 192.0.2.53:5353 --server http://127.0.0.1:8053 --token-file admin.token --yes --json', 'the same into a running server, through its admin API, without asking'],
   ],
   'trust-anchor remove': [
     ['secdns trust-anchor remove --trust-anchors TrustAnchors.dns example.test --key-tag 61811', 'remove one anchor (exit 1 when none matched)'],
   ],
   'trust-anchor check': [
-    ['secdns trust-anchor check --trust-anchors TrustAnchors.dns --server 192.0.2.53 --json', 'does each anchor still match the zone\'s keys? (exit 1 when not)'],
+    ['secdns trust-anchor check --trust-anchors TrustAnchors.dns --dns 192.0.2.53 --json', 'does each anchor still match the zone\'s keys? (exit 1 when not)'],
   ],
   'trust-anchor export': [
     ['secdns trust-anchor export --trust-anchors TrustAnchors.dns --format bind --initial', 'a BIND trust-anchors clause (RFC 5011 managed)'],

@@ -46,11 +46,13 @@ const aliases = new WeakMap<Command, DeprecatedAlias[]>()
  * @param cmd the command that has the current option
  * @param flags the old flags, e.g. `'-o, --origin <zone>'`
  * @param use the current long flag, e.g. `'--zone'`
+ * @param forward false when the command reads the old option itself (it then only gets
+ *   hidden and warned about)
  * @throws {Error} when `cmd` has no option `use` (a programming error)
  * @example
  * deprecatedAlias(cmd.option('--zone <zone>', 'zone apex'), '-o, --origin <zone>', '--zone')
  */
-export function deprecatedAlias(cmd: Command, flags: string, use: string): Command {
+export function deprecatedAlias(cmd: Command, flags: string, use: string, forward = true): Command {
   const current = cmd.options.find((o) => o.long === use)
   if (current === undefined) throw new Error(`${cmd.name()}: no option ${use} to alias ${flags} to`)
   const old = new Option(flags, `deprecated: use ${use}`).hideHelp()
@@ -58,7 +60,7 @@ export function deprecatedAlias(cmd: Command, flags: string, use: string): Comma
   cmd.on(`option:${old.name()}`, (val: unknown) => {
     process.stderr.write(`secdns: warning: ${old.long ?? old.flags} is deprecated; use ${use}\n`)
     // Commander's own listener for the current option parses and stores the value.
-    ;(cmd as unknown as EventEmitter).emit(`option:${current.name()}`, val)
+    if (forward) (cmd as unknown as EventEmitter).emit(`option:${current.name()}`, val)
   })
   const list = aliases.get(cmd) ?? []
   list.push({ flags, use })

@@ -25,37 +25,37 @@ const DS = 'example.test. DS 61811 13 2 0102DFEA3A358309DF9E91A65CD3D14F0CE1F051
 
 test('add creates the file, list shows the anchor, a second add of it is skipped', (t) => {
   const f = join(dir, 'a.dns')
-  const r = run('add', '--file', f, ...DS.split(' '))
+  const r = run('add', '--trust-anchors', f, ...DS.split(' '))
   t.is(r.status, 0, r.stderr)
   t.is(r.stdout, 'added example.test.\tDS      tag 61811 alg 13 digest 2\n')
-  t.is(run('add', '--file', f, DS).stdout, '1 already present\n')
-  const l = JSON.parse(run('list', '--file', f, '--json').stdout)
+  t.is(run('add', '--trust-anchors', f, DS).stdout, '1 already present\n')
+  const l = JSON.parse(run('list', '--trust-anchors', f, '--json').stdout)
   t.deepEqual(l.anchors.map((a: { zone: string, type: string, keyTag: number }) => [a.zone, a.type, a.keyTag]), [['example.test.', 'DS', 61811]])
 })
 
 test('add --import reads a BIND clause; export writes it back for BIND and Unbound', (t) => {
   const f = join(dir, 'b.dns')
-  const r = run('add', '--file', f, '--import', join(fixtures, 'named.conf'), '--json')
+  const r = run('add', '--trust-anchors', f, '--import', join(fixtures, 'named.conf'), '--json')
   t.is(r.status, 0, r.stderr)
   t.is(JSON.parse(r.stdout).added.length, 3)
-  const bind = run('export', '--file', f, '--format', 'bind')
+  const bind = run('export', '--trust-anchors', f, '--format', 'bind')
   t.is(bind.status, 0)
   t.regex(bind.stdout, /^trust-anchors \{\n\t"example\.test\." static-key 257 3 13 "fX7VVl/)
-  const unbound = run('export', '--file', f, '--format', 'unbound')
+  const unbound = run('export', '--trust-anchors', f, '--format', 'unbound')
   t.is(unbound.stdout.trim().split('\n').length, 3)
-  t.is(run('export', '--file', f, '--format', 'knot').status, 2)
+  t.is(run('export', '--trust-anchors', f, '--format', 'knot').status, 2)
 })
 
 test('remove deletes the matching anchor, keeps comments, and exits 1 when nothing matches', (t) => {
   const f = join(dir, 'c.dns')
   copyFileSync(join(fixtures, 'TrustAnchors.dns'), f)
-  const r = run('remove', 'example.test', '--file', f, '--type', 'DS')
+  const r = run('remove', 'example.test', '--trust-anchors', f, '--type', 'DS')
   t.is(r.status, 0, r.stderr)
   t.regex(r.stdout, /^removed example\.test\.\tDS {6}tag 61811/)
   const text = readFileSync(f, 'utf8')
   t.true(text.includes('; Kept by hand; do not remove this comment.'))
   t.false(text.includes(' DS '))
-  const none = run('remove', 'nothing.test', '--file', f, '--json')
+  const none = run('remove', 'nothing.test', '--trust-anchors', f, '--json')
   t.is(none.status, 1)
   t.is(JSON.parse(none.stdout).error.code, 'ERR_RESOLVER_ANCHOR_NOT_FOUND')
 })
@@ -63,14 +63,14 @@ test('remove deletes the matching anchor, keeps comments, and exits 1 when nothi
 test('bad input exits 2 with a coded message and leaves the file alone', (t) => {
   const f = join(dir, 'd.dns')
   writeFileSync(f, '; only a comment\n')
-  const a = run('add', '--file', f, 'example.test. A 192.0.2.1', '--json')
+  const a = run('add', '--trust-anchors', f, 'example.test. A 192.0.2.1', '--json')
   t.is(a.status, 2)
   t.is(JSON.parse(a.stdout).error.code, 'ERR_RESOLVER_ANCHOR_TYPE')
   t.is(readFileSync(f, 'utf8'), '; only a comment\n')
-  t.is(run('add', '--file', f).status, 2)
-  t.is(run('remove', 'example.test', '--file', f, '--key-tag', '70000').status, 2)
+  t.is(run('add', '--trust-anchors', f).status, 2)
+  t.is(run('remove', 'example.test', '--trust-anchors', f, '--key-tag', '70000').status, 2)
   t.is(run('list').status, 2)
-  const missing = run('add', '--file', join(dir, 'e.dns'), '--import', join(dir, 'nope.conf'))
+  const missing = run('add', '--trust-anchors', join(dir, 'e.dns'), '--import', join(dir, 'nope.conf'))
   t.is(missing.status, 2)
   t.false(existsSync(join(dir, 'e.dns')))
 })
@@ -171,7 +171,7 @@ test('add --from-zone --dns writes the fetched KSK to --file, or pushes it to a 
 
   // To a local file, with the DNS source as --dns; --json carries what was fetched.
   const local = join(d, 'local.dns')
-  const l = await runAsync('add', '--file', local, '--from-zone', 'example.test', '--dns', dns, '--yes', '--json')
+  const l = await runAsync('add', '--trust-anchors', local, '--from-zone', 'example.test', '--dns', dns, '--yes', '--json')
   t.is(l.status, 0, l.stderr)
   const lj = JSON.parse(l.stdout) as { added: { zone: string, keyTag: number }[], fetched: { zone: string, dns: string, selfSigned: boolean, keys: { keyTag: number, sep: boolean, dsSha256: string, trusted: boolean }[] } }
   t.is(lj.fetched.zone, 'example.test.')
@@ -187,7 +187,7 @@ test('add --from-zone --dns writes the fetched KSK to --file, or pushes it to a 
 
   // The older spelling (--server ADDR with --from-zone) still fetches from a DNS server.
   const old = join(d, 'old.dns')
-  const o = await runAsync('add', '--file', old, '--from-zone', 'example.test.', '--server', dns, '--yes')
+  const o = await runAsync('add', '--trust-anchors', old, '--from-zone', 'example.test.', '--server', dns, '--yes')
   t.is(o.status, 0, o.stderr)
   t.is(readFileSync(old, 'utf8'), readFileSync(local, 'utf8'))
 
@@ -195,8 +195,8 @@ test('add --from-zone --dns writes the fetched KSK to --file, or pushes it to a 
   const noDns = await runAsync('add', '--from-zone', 'example.test', '--server', 'http://127.0.0.1:1', '--yes', '--json')
   t.is(noDns.status, 2)
   t.is((JSON.parse(noDns.stdout) as { error: { code: string, message: string } }).error.message, '--from-zone needs --dns <address[:port]>, the DNS server to fetch the DNSKEY RRset from')
-  t.is((await runAsync('add', '--file', old, '--from-zone', 'example.test', '--dns', dns, '--server', dns, '--yes')).status, 2)
-  t.is((await runAsync('add', '--file', old, '--dns', dns, DS)).status, 2)
+  t.is((await runAsync('add', '--trust-anchors', old, '--from-zone', 'example.test', '--dns', dns, '--server', dns, '--yes')).status, 2)
+  t.is((await runAsync('add', '--trust-anchors', old, '--dns', dns, DS)).status, 2)
 
   // Into a running validating server through its admin API.
   const anchors = join(d, 'TrustAnchors.dns')
@@ -236,13 +236,13 @@ test('check --dns reports the anchor matches; --help shows the --dns and --serve
   t.teardown(() => auth.stop())
   const dns = `127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`
   const f = join(mkdtempSync(join(tmpdir(), 'secdns-cli-ta-check-')), 'a.dns')
-  t.is((await runAsync('add', '--file', f, '--from-zone', 'example.test', '--dns', dns, '--yes')).status, 0)
-  const c = await runAsync('check', '--file', f, '--dns', dns, '--json')
+  t.is((await runAsync('add', '--trust-anchors', f, '--from-zone', 'example.test', '--dns', dns, '--yes')).status, 0)
+  const c = await runAsync('check', '--trust-anchors', f, '--dns', dns, '--json')
   t.is(c.status, 0, c.stderr)
   t.deepEqual((JSON.parse(c.stdout) as { anchors: { zone: string, state: string }[] }).anchors.map((a) => [a.zone, a.state]), [['example.test.', 'secure']])
   const stale = join(dir, 'stale.dns')
   writeFileSync(stale, DS + '\n')
-  const s = await runAsync('check', '--file', stale, '--dns', dns)
+  const s = await runAsync('check', '--trust-anchors', stale, '--dns', dns)
   t.is(s.status, 1)
   t.regex(s.stdout, /^example\.test\.\tbogus\t/)
   const help = run('add', '--help')

@@ -4,7 +4,7 @@
  * With `--server <http(s)://admin-api>`, `add`, `remove` and `list` change the anchors of a
  * running server through its admin API instead (applied at once, persisted by the server).
  * `add --from-zone Z --dns ADDR[:PORT]` fetches Z's keys from a DNS server and, after
- * confirmation, writes them to `--file` or sends them to the admin API of `--server URL`.
+ * confirmation, writes them to `--trust-anchors` or sends them to the admin API of `--server URL`.
  * Exit codes: 0 ok, 1 nothing matched (remove), an anchor no longer matches (check) or the
  * admin API refused or failed, 2 usage or input error.
  */
@@ -13,6 +13,7 @@ import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { createInterface } from 'node:readline/promises'
 import { Command, type CommanderError } from 'commander'
+import { deprecatedAlias } from '../options.js'
 import { loadConfig, readTokenFile } from '@secdns/server'
 import { Name, RRType, rdataToText } from '@secdns/wire'
 import {
@@ -21,7 +22,7 @@ import {
 } from '@secdns/resolver'
 
 interface CommonOptions {
-  file?: string, json?: boolean, server?: string, dns?: string,
+  trustAnchors?: string, json?: boolean, server?: string, dns?: string,
   tokenFile?: string, config?: string, cert?: string, key?: string, ca?: string
 }
 
@@ -54,8 +55,8 @@ function adminUrl(opts: CommonOptions): URL | undefined {
 }
 
 function localFile(opts: CommonOptions): string {
-  if (opts.file === undefined) throw new UsageError('give --file <TrustAnchors.dns>, or --server <http(s)://admin API> to change a running server')
-  return opts.file
+  if (opts.trustAnchors === undefined) throw new UsageError('give --trust-anchors <TrustAnchors.dns>, or --server <http(s)://admin API> to change a running server')
+  return opts.trustAnchors
 }
 
 /** One admin API call, authenticated as `secdns server status|reload` are: bearer token or admin certificate. */
@@ -191,7 +192,7 @@ async function add(words: string[], opts: AddOptions): Promise<void> {
   }
   const withFetched = fetched === undefined ? {} : { fetched }
   // --server names the admin API when it is a URL; with --from-zone an address there is
-  // the older spelling of --dns, and the keys go to --file.
+  // the older spelling of --dns, and the keys go to --trust-anchors.
   const url = adminUrl(opts)
   if (url !== undefined) {
     const text = records.map((r) => `${r.name.toString()} ${r.ttl} IN ${r.data.type === RRType.DS ? 'DS' : 'DNSKEY'} ${rdataToText(r.data)}`).join('\n')
@@ -273,15 +274,15 @@ function run<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (..
  * @param program the root `secdns` command
  * @example
  * registerTrustAnchorCommands(program)
- * // secdns trust-anchor add --file TrustAnchors.dns example.test. DS 61811 13 2 0102…
+ * // secdns trust-anchor add --trust-anchors TrustAnchors.dns example.test. DS 61811 13 2 0102…
  */
 export function registerTrustAnchorCommands(program: Command): void {
   const exit = (err: CommanderError): never => process.exit(err.exitCode === 0 ? 0 : 2)
   const ta = program.command('trust-anchor').description('Trust anchors of the validating resolver (TrustAnchors.dns)').exitOverride(exit)
-  const common = (c: Command): Command => c
-    .option('-f, --file <path>', 'the trust-anchor file (TrustAnchors.dns)')
+  const common = (c: Command): Command => deprecatedAlias(c
+    .option('--trust-anchors <file>', 'the trust-anchor file (TrustAnchors.dns)')
     .option('--json', 'machine-readable output')
-    .exitOverride(exit)
+    .exitOverride(exit), '-f, --file <path>', '--trust-anchors')
   // The credentials `secdns server status|reload` use: a token file (directly or through
   // server.json), or an admin client certificate for an HTTPS admin API.
   const remote = (c: Command): Command => c
@@ -297,26 +298,16 @@ export function registerTrustAnchorCommands(program: Command): void {
     .option('--import <file>', 'import from named.conf (trust-anchors/trusted-keys/managed-keys), an Unbound anchor file or another TrustAnchors.dns')
     .option('--from-zone <zone>', 'fetch the zone\'s DNSKEY RRset, show key tags and DS digests, and trust its SEP keys after confirmation')
     .option('--dns <address[:port]>', 'with --from-zone: the DNS server to fetch the DNSKEY RRset from (port 53 by default)')
-    .option('--server <url>', 'a running server\'s admin API (http(s)://address:port) to add the anchors to, instead of --file (an address here, with --from-zone and no --dns, is the older spelling of --dns)')
+    .option('--server <url>', 'a running server\'s admin API (http(s)://address:port) to add the anchors to, instead of --trust-anchors (an address here, with --from-zone and no --dns, is the older spelling of --dns)')
     .option('--yes', 'do not ask before trusting fetched keys')
-    .addHelpText('after', `
-Examples:
-  secdns trust-anchor add --file TrustAnchors.dns example.test. DS 61811 13 2 0102…
-  secdns trust-anchor add --file TrustAnchors.dns --import named.conf
-  secdns trust-anchor add --file TrustAnchors.dns --from-zone example.test --dns 192.0.2.53
-  secdns trust-anchor add --from-zone example.test --dns 192.0.2.53:5353 --server http://127.0.0.1:8053 --token-file admin.token --yes --json`)
     .action(run((words: string[], opts: AddOptions) => add(words, opts)))
   remote(common(ta.command('remove <zone>').description('remove the anchors of a zone (exit 1 when none matched)')))
     .option('--server <url>', 'remove from a running server through its admin API (http(s)://address:port)')
     .option('--key-tag <n>', 'only the anchor with this key tag')
     .option('--type <type>', 'only DNSKEY or DS anchors')
     .action(run((zone: string, opts: CommonOptions & { keyTag?: string, type?: string }) => remove(zone, opts)))
-  common(ta.command('check').description('fetch each anchored zone\'s DNSKEY RRset and report whether its anchor still matches (exit 1 when one does not)'))
-    .option('--dns <address[:port]>', 'a DNS server that answers for the anchored zones (forwarder or authoritative)')
-    .option('--server <address[:port]>', 'the older spelling of --dns')
-    .addHelpText('after', `
-Example:
-  secdns trust-anchor check --file TrustAnchors.dns --dns 192.0.2.53 --json`)
+  deprecatedAlias(common(ta.command('check').description('fetch each anchored zone\'s DNSKEY RRset and report whether its anchor still matches (exit 1 when one does not)'))
+    .option('--dns <address[:port]>', 'a DNS server that answers for the anchored zones (forwarder or authoritative)'), '--server <address[:port]>', '--dns', false)
     .action(run((opts: CommonOptions) => check(opts)))
   common(ta.command('export').description('print the anchors as a BIND trust-anchors clause or an Unbound anchor file'))
     .requiredOption('--format <format>', 'bind or unbound')
