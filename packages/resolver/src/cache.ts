@@ -5,8 +5,8 @@
  * validated one (RFC 4035 §4.7).
  */
 
-/** Which kind of data an entry holds. */
-export type CacheKind = 'upstream' | 'validated' | 'keys'
+/** Which kind of data an entry holds (`response`: encoded responses, response_cache.ts). */
+export type CacheKind = 'upstream' | 'validated' | 'keys' | 'response'
 
 /**
  * A TTL + LRU cache on a Map (insertion order is recency order).

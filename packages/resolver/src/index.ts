@@ -22,3 +22,4 @@ export {
 export { Resolver, type AnchorStatus, type ResolverOptions, type ResolveOptions, type ResolveResult, type ZoneForwarder } from './resolver.js'
 export { fetchDnskeys, type FetchedKey, type FetchedKeys } from './anchor_fetch.js'
 export { buildResponse, RESPONSE_UDP_SIZE } from './response.js'
+export { ResponseCache, queryKey, type QueryKey } from './response_cache.js'

@@ -4,12 +4,14 @@
  * for every answer a trust anchor covers, whether or not the client asked for DNSSEC
  * (issue 7 §3). The server agent calls {@link Resolver.resolve} from its query path.
  */
-import { Name, RRType, Rcode, EdeCode, createQuery, encodeMessage, type Message, type ResourceRecord, type Ds, type Soa, type Nsec, type Nsec3 } from '@secdns/wire'
+import { Name, RRType, Rcode, EdeCode, createQuery, encodeMessage, decodeMessage, type Message, type ResourceRecord, type Ds, type Soa, type Nsec, type Nsec3 } from '@secdns/wire'
 import { nowSeconds } from '@secdns/dnssec'
 import { ResolverError } from './errors.js'
 import { resolveLimits, type ResolverLimits } from './limits.js'
 import { TrustAnchors } from './trust_anchors.js'
 import { Cache } from './cache.js'
+import { ResponseCache, queryKey } from './response_cache.js'
+import { buildResponse } from './response.js'
 import { NetTransport, queryServers, type Server, type Transport } from './transport.js'
 import {
   groupRRsets, validateRRset, verifyDnskeysWithDs, verifyDnskeysWithAnchor, checkNsecDenial, checkNsec3Denial, nsecCovers,
@@ -129,6 +131,7 @@ export class Resolver {
   private readonly aggressiveNsec: boolean
   private readonly nsecRanges = new Map<string, NsecRange>()
   private readonly fetchedAt = new WeakMap<Message, number>()
+  private readonly responses: ResponseCache
 
   /**
    * @param opts forwarders and/or root hints, trust anchors, clock, limits
@@ -150,6 +153,52 @@ export class Resolver {
     this.limits = resolveLimits(opts.limits)
     this.cache = new Cache<unknown>(this.limits.maxCacheEntries, this.now, this.limits.maxCacheBytes)
     this.aggressiveNsec = opts.aggressiveNsec ?? false
+    this.responses = new ResponseCache(this.cache, this.now)
+  }
+
+  /**
+   * Answer a query from the encoded-response cache, synchronously: the stored response
+   * with the query's ID, RD, question case and the TTLs counted down. Null when the
+   * query needs the full path ({@link Resolver.respond}): not cached yet, not a plain
+   * query, CD set, or too large for the client's UDP size.
+   *
+   * @param query the query as received
+   * @param tcp it came over TCP (no UDP size limit)
+   * @returns the response to send, or null
+   * @example
+   * const out = resolver.respondCached(packet, false) ?? await resolver.respond(packet, false)
+   */
+  respondCached(query: Uint8Array, tcp = false): Uint8Array | null {
+    const key = queryKey(query)
+    return key === null ? null : this.responses.lookup(query, key, tcp)
+  }
+
+  /**
+   * Answer a query given as wire bytes: decode, {@link Resolver.resolve}, build and encode
+   * the response (TC when it does not fit the client's UDP size), and keep the encoded
+   * response for {@link Resolver.respondCached} while every record in it is valid. Bogus,
+   * SERVFAIL, CD and synthesized (RFC 8198) answers are not kept.
+   *
+   * @param query the query as received
+   * @param tcp it came over TCP (no UDP size limit)
+   * @returns the response, or null for a message that is not a query with one question
+   * @example
+   * socket.on('message', async (b, peer) => { const r = await resolver.respond(b); if (r) socket.send(r, peer.port, peer.address) })
+   */
+  async respond(query: Uint8Array, tcp = false): Promise<Uint8Array | null> {
+    const key = queryKey(query)
+    if (key !== null) {
+      const hit = this.responses.lookup(query, key, tcp)
+      if (hit !== null) return hit
+    }
+    let q: Message
+    try { q = decodeMessage(query) } catch { return null }
+    const qq = q.question[0]
+    if (q.flags.qr || qq === undefined) return null
+    const r = await this.resolveFull(qq.name, qq.type, { dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.flags.cd, authenticatedData: q.flags.ad })
+    const out = encodeMessage(buildResponse(q, r.result), { maxSize: tcp ? 65535 : Math.max(512, q.edns?.udpSize ?? 512) })
+    if (key !== null && r.expires !== undefined) this.responses.store(key, out, r.expires)
+    return out
   }
 
   /**
@@ -163,6 +212,11 @@ export class Resolver {
    * const { rcode, answer, state, ad } = await resolver.resolve(Name.fromString('example.test.'), RRType.SOA, { dnssecOk: true })
    */
   async resolve(name: Name, type: number, opts: ResolveOptions = {}): Promise<ResolveResult> {
+    return (await this.resolveFull(name, type, opts)).result
+  }
+
+  /** {@link Resolver.resolve}, and until when the result may be reused as it is (none: not at all). */
+  private async resolveFull(name: Name, type: number, opts: ResolveOptions): Promise<{ result: ResolveResult, expires?: number }> {
     const work: Work = { queries: 0, budget: new SignatureBudget(this.limits.maxSignatureChecks), cnames: 0 }
     const strip = (rrs: ResourceRecord[]): ResourceRecord[] =>
       // RFC 4035 §3.2.1: DNSSEC records go only to clients that set DO (or asked for them).
@@ -171,7 +225,7 @@ export class Resolver {
       const synth = this.synthesize(name, type)
       if (synth !== null) {
         const ad = opts.dnssecOk === true || opts.authenticatedData === true
-        return { rcode: synth.rcode, answer: [], authority: strip(synth.authority), additional: [], state: 'secure', ad, reason: 'synthesized from cached NSEC records (RFC 8198)' }
+        return { result: { rcode: synth.rcode, answer: [], authority: strip(synth.authority), additional: [], state: 'secure', ad, reason: 'synthesized from cached NSEC records (RFC 8198)' } }
       }
     }
     let msg: Message
@@ -181,11 +235,11 @@ export class Resolver {
       const err = e as Error
       this.log(`resolve ${name.toString()}/${type}: ${err.message}`)
       const ede = e instanceof ResolverError && e.code === 'ERR_RESOLVER_LIMIT' ? EdeCode.OTHER : EdeCode.NO_REACHABLE_AUTHORITY
-      return { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [], state: 'indeterminate', ad: false, reason: err.message, ede }
+      return { result: { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [], state: 'indeterminate', ad: false, reason: err.message, ede } }
     }
     if (opts.checkingDisabled === true) {
       // RFC 4035 §3.2.2: with CD the client validates; hand it the data as it came.
-      return { rcode: msg.rcode, answer: strip(msg.answer), authority: strip(msg.authority), additional: strip(msg.additional), state: 'indeterminate', ad: false, reason: 'checking disabled by the client' }
+      return { result: { rcode: msg.rcode, answer: strip(msg.answer), authority: strip(msg.authority), additional: strip(msg.additional), state: 'indeterminate', ad: false, reason: 'checking disabled by the client' } }
     }
     const key = `${name.toLowerCase().toString()}|${type}`
     let entry = this.cache.get('validated', key) as { v: Verdict, expires: number } | undefined
@@ -207,7 +261,7 @@ export class Resolver {
     if (v.state === 'bogus') {
       this.log(`bogus ${name.toString()}/${typeText(type)}: ${v.reason ?? ''} (EDE ${v.ede ?? EdeCode.DNSSEC_BOGUS})`)
       // RFC 4035 §5.5: Bogus data is not returned; the client gets SERVFAIL.
-      return { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [], state: 'bogus', ad: false, reason: v.reason ?? 'bogus', ede: v.ede ?? EdeCode.DNSSEC_BOGUS }
+      return { result: { rcode: Rcode.SERVFAIL, answer: [], authority: [], additional: [], state: 'bogus', ad: false, reason: v.reason ?? 'bogus', ede: v.ede ?? EdeCode.DNSSEC_BOGUS } }
     }
     // RFC 4035 §3.2.3, RFC 6840 §5.7: AD only for Secure data, and only to a client that signalled it understands it.
     const ad = v.state === 'secure' && (opts.dnssecOk === true || opts.authenticatedData === true)
@@ -222,10 +276,14 @@ export class Resolver {
     const age = now - (this.fetchedAt.get(msg) ?? now)
     const cap = Math.max(0, entry.expires - now)
     const aged = (rrs: ResourceRecord[]): ResourceRecord[] => rrs.map((r) => ({ ...r, ttl: Math.max(0, Math.min(r.ttl - age, cap)) }))
-    return {
+    const result: ResolveResult = {
       rcode: msg.rcode, answer: aged(strip(msg.answer)), authority: aged(strip(authority)), additional: [], state: v.state, ad,
       ...(v.reason === undefined ? {} : { reason: v.reason }), ...(v.ede === undefined ? {} : { ede: v.ede }),
     }
+    // Reusable while both the upstream answer and the verdict on it are: the TTLs above
+    // then stay above zero as they count down.
+    if (msg.rcode !== Rcode.NOERROR && msg.rcode !== Rcode.NXDOMAIN) return { result }
+    return { result, expires: Math.min(entry.expires, (this.fetchedAt.get(msg) ?? now) + this.ttlOf(msg)) }
   }
 
   /**
