@@ -151,6 +151,11 @@ export const serverConfigSchema = z.strictObject({
     zoneForwarders: z.array(z.strictObject({ zone: z.string().min(1), servers: z.array(z.string().min(1)).min(1) })).default([]),
     /** Root server addresses for iterative resolution of names no forwarder takes. */
     rootHints: z.array(z.string().min(1)).default([]),
+    /**
+     * Where to really send queries meant for a referral (glue) address, `"127.0.0.3": "127.0.0.1:5301"`:
+     * for labs and tests that run every authoritative server on one address with its own port.
+     */
+    addressMap: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** TrustAnchors.dns; every name an anchor covers is validated, whatever the client asked. */
     trustAnchors: z.string().min(1).optional(),
     /** RFC 8198 aggressive use of validated NSEC/NSEC3. */

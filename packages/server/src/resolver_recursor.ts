@@ -14,7 +14,7 @@ import type { Recursor, TrustAnchorAdmin } from './recursor.js'
  * @param log receives the resolver's lines (Bogus reasons, anchor problems)
  * @throws {ServerError} ERR_SERVER_CONFIG when the trust anchors or a server address do not parse
  * @example
- * const recursor = resolverRecursor({ forwarders: ['192.0.2.53'], rootHints: [], zoneForwarders: [], trustAnchors: 'TrustAnchors.dns', aggressiveNsec: false })
+ * const recursor = resolverRecursor({ forwarders: ['192.0.2.53'], rootHints: [], addressMap: {}, zoneForwarders: [], trustAnchors: 'TrustAnchors.dns', aggressiveNsec: false })
  */
 export function resolverRecursor(cfg: NonNullable<ServerConfig['resolver']>, log?: (line: string) => void): Recursor {
   let resolver: Resolver
@@ -24,6 +24,7 @@ export function resolverRecursor(cfg: NonNullable<ServerConfig['resolver']>, log
       forwarders: cfg.forwarders.map((s) => parseServer(s)),
       zoneForwarders: cfg.zoneForwarders.map((z) => ({ zone: z.zone.endsWith('.') ? z.zone : z.zone + '.', servers: z.servers.map((s) => parseServer(s)) })),
       rootHints: cfg.rootHints.map((s) => parseServer(s)),
+      addressMap: Object.fromEntries(Object.entries(cfg.addressMap).map(([from, to]) => [from, parseServer(to)])),
       trustAnchors: live,
       aggressiveNsec: cfg.aggressiveNsec,
       ...(cfg.limits === undefined ? {} : { limits: cfg.limits }),
