@@ -56,7 +56,8 @@ export function setSecurityHeaders(res: ServerResponse, https: boolean): void {
   res.setHeader('content-security-policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
   res.setHeader('x-frame-options', 'DENY')
   res.setHeader('x-content-type-options', 'nosniff')
-  res.setHeader('referrer-policy', 'no-referrer')
+  // Not no-referrer: Chromium then sends "Origin: null" on form posts, and the login form checks Origin.
+  res.setHeader('referrer-policy', 'same-origin')
   res.setHeader('cross-origin-opener-policy', 'same-origin')
   res.setHeader('cross-origin-resource-policy', 'same-origin')
   res.setHeader('cache-control', 'no-store')
