@@ -39,15 +39,91 @@ export type NodeKind = 'apex' | 'authoritative' | 'delegation' | 'glue' | 'occlu
 /** One owner name in the zone and its RRsets by type. */
 export interface ZoneNode {
   readonly name: Name
-  /** RRsets by type number (empty for an empty non-terminal). */
+  /** RRsets by type number (empty for an empty non-terminal); a {@link RRsetTable}. */
   readonly rrsets: Map<number, RRset>
   /** Known after {@link Zone.finalize}; `authoritative` before. */
   kind: NodeKind
 }
 
+// RRsets up to this size are checked for duplicates by comparing canonical RDATA
+// directly; from this size on a Set of canonical forms is kept per RRset.
+const DEDUP_SET_FROM = 8
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 function rdataKey(d: RData): string {
   const b = canonicalRData(d)
   return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1')
+}
+
+/**
+ * The RRsets of one node by type: a `Map<number, RRset>` keyed by each RRset's own
+ * `type`. A real `Map` per node (an object and a hash table for every owner name) was
+ * the largest single cost of loading a zone and a large share of its memory; most
+ * nodes hold one to three RRsets, so the first is kept in a field and the others in a
+ * short array. Iteration is in insertion order, as a `Map`'s.
+ */
+export class RRsetTable implements Map<number, RRset> {
+  #one: RRset | undefined = undefined
+  #more: RRset[] | undefined = undefined
+
+  get size(): number { return this.#one === undefined ? 0 : this.#more === undefined ? 1 : 1 + this.#more.length }
+
+  get(type: number): RRset | undefined {
+    const one = this.#one
+    if (one === undefined || one.type === type) return one
+    const more = this.#more
+    if (more !== undefined) for (let i = 0; i < more.length; i++) if (more[i]!.type === type) return more[i]
+    return undefined
+  }
+
+  has(type: number): boolean { return this.get(type) !== undefined }
+
+  /**
+   * Add or replace the RRset of `type`.
+   * @throws {RangeError} when `set.type` is not `type` (the table keys RRsets by their type)
+   */
+  set(type: number, set: RRset): this {
+    if (set.type !== type) throw new RangeError(`RRset of type ${set.type} cannot be stored under type ${type}`)
+    if (this.#one === undefined || this.#one.type === type) { this.#one = set; return this }
+    const more = this.#more
+    if (more === undefined) { this.#more = [set]; return this }
+    for (let i = 0; i < more.length; i++) if (more[i]!.type === type) { more[i] = set; return this }
+    // concat, not push: push would reserve 16 spare slots in every node's array
+    this.#more = more.concat(set)
+    return this
+  }
+
+  delete(type: number): boolean {
+    const all = this.#list()
+    const i = all.findIndex((x) => x.type === type)
+    if (i < 0) return false
+    all.splice(i, 1)
+    this.#one = all[0]
+    this.#more = all.length > 1 ? all.slice(1) : undefined
+    return true
+  }
+
+  clear(): void { this.#one = undefined; this.#more = undefined }
+
+  #list(): RRset[] {
+    if (this.#one === undefined) return []
+    return this.#more === undefined ? [this.#one] : [this.#one, ...this.#more]
+  }
+
+  forEach(cb: (value: RRset, key: number, map: Map<number, RRset>) => void, thisArg?: unknown): void {
+    for (const x of this.#list()) cb.call(thisArg, x, x.type, this)
+  }
+
+  keys(): MapIterator<number> { return this.#list().map((x) => x.type).values() }
+  values(): MapIterator<RRset> { return this.#list().values() }
+  entries(): MapIterator<[number, RRset]> { return this.#list().map((x): [number, RRset] => [x.type, x]).values() }
+  [Symbol.iterator](): MapIterator<[number, RRset]> { return this.entries() }
+  get [Symbol.toStringTag](): string { return 'RRsetTable' }
 }
 
 /**
@@ -109,7 +185,7 @@ export class Zone {
       if (!rr.name.isSubdomainOf(this.origin)) {
         throw new ZoneError('ERR_ZONE_OUT_OF_ZONE', `${rr.name.toString()} is not in the zone ${this.origin.toString()}`, source ?? { file: '<zone>', line: 0, column: 0 })
       }
-      node = { name: rr.name, rrsets: new Map(), kind: 'authoritative' }
+      node = { name: rr.name, rrsets: new RRsetTable(), kind: 'authoritative' }
       this.byKey.set(key, node)
       this.sorted = null
     } else if (node.rrsets.size === 0) {
@@ -126,18 +202,26 @@ export class Zone {
       this.sorted = null
       return true
     }
-    let keys = this.dedup.get(set)
-    if (keys === undefined) {
-      keys = new Set(set.rdata.map(rdataKey))
-      this.dedup.set(set, keys)
+    if (set.rdata.length < DEDUP_SET_FROM) {
+      // Small RRsets (almost all): compare canonical forms directly, no Set kept.
+      const c = canonicalRData(rr.data)
+      for (const d of set.rdata) if (sameBytes(canonicalRData(d), c)) return false
+    } else {
+      let keys = this.dedup.get(set)
+      if (keys === undefined) {
+        keys = new Set(set.rdata.map(rdataKey))
+        this.dedup.set(set, keys)
+      }
+      const k = rdataKey(rr.data)
+      if (keys.has(k)) return false
+      keys.add(k)
     }
-    const k = rdataKey(rr.data)
-    if (keys.has(k)) return false
-    keys.add(k)
     if (rr.ttl !== set.ttl && source) {
       this.warnings.push(zoneWarning('ERR_ZONE_TTL_MISMATCH', `TTL ${rr.ttl} differs from the ${rr.name.toString()} RRset's TTL ${set.ttl}; using ${set.ttl} (RFC 2181 §5.2)`, source))
     }
-    set.rdata.push(rr.data)
+    // Small RRsets get an exact-size copy (push would reserve 16 spare slots in each).
+    if (set.rdata.length < DEDUP_SET_FROM) (set as { rdata: RData[] }).rdata = set.rdata.concat(rr.data)
+    else set.rdata.push(rr.data)
     this.dataCount++
     return true
   }
@@ -238,14 +322,14 @@ export class Zone {
         if (levels === depth) {
           // The parent is the apex: no need to hash its key again.
           if (!apexPresent) {
-            this.byKey.set(apexKey, { name: this.origin, rrsets: new Map(), kind: 'emptyNonTerminal' })
+            this.byKey.set(apexKey, { name: this.origin, rrsets: new RRsetTable(), kind: 'emptyNonTerminal' })
             apexPresent = true
           }
           break
         }
         k = fast ? k.slice(k.charCodeAt(0) + 1) : n.name.parent(levels).hashKey()
         if (this.byKey.has(k)) break
-        this.byKey.set(k, { name: n.name.parent(levels), rrsets: new Map(), kind: 'emptyNonTerminal' })
+        this.byKey.set(k, { name: n.name.parent(levels), rrsets: new RRsetTable(), kind: 'emptyNonTerminal' })
       }
     }
     // RFC 4034 §6.1 canonical order as a plain string order: labels from the right, each

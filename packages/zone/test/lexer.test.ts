@@ -117,6 +117,26 @@ test('reads a file asynchronously in small chunks with lines and UTF-8 split acr
   t.deepEqual(got, text.split('\n').map((l, i) => [l, i + 1] as [string, number]))
 })
 
+test('decodes ASCII chunks natively and switches to UTF-8 decoding at the first other octet', (t) => {
+  // 30 ASCII lines, then UTF-8 split across 7-octet chunks, then invalid UTF-8 (U+FFFD, as TextDecoder gives)
+  const ascii = Array.from({ length: 30 }, (_, i) => `a${i} A 192.0.2.${i}`)
+  const bytes = Buffer.concat([Buffer.from(ascii.join('\n') + '\nx TXT "é€😀"\n'), Buffer.from([0x79, 0x20, 0xff, 0x0a]), Buffer.from('z A 192.0.2.9\n')])
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-lex-'))
+  const path = join(dir, 'z')
+  writeFileSync(path, bytes)
+  const want = new TextDecoder().decode(bytes).split('\n').slice(0, -1)
+  for (const chunk of [7, 64, 1 << 20]) {
+    const fd = openSync(path, 'r')
+    const got: string[] = []
+    try {
+      forEachLineOfFile(fd, (f, b) => readSync(f, b), (l) => { got.push(l) }, chunk)
+    } finally { closeSync(fd) }
+    t.deepEqual(got, want, `chunk size ${chunk}`)
+  }
+  t.is(want[30], 'x TXT "é€😀"')
+  t.is(want[31], 'y \uFFFD')
+})
+
 const arbTokenText = fc.stringMatching(/^[A-Za-z0-9.*_-]{1,12}$/)
 testProp('lexing tokens joined by spaces gives the same tokens back', [fc.array(arbTokenText, { minLength: 1, maxLength: 12 })], (t, words) => {
   const { entries, errors } = lex(words.join(' '))

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { Name, RRType } from '@secdns/wire'
-import { Zone, sortRData, rrsetRecords } from '../src/zone.js'
+import { Zone, RRsetTable, sortRData, rrsetRecords, type RRset } from '../src/zone.js'
 import { loadZoneText } from '../src/load.js'
 
 const n = (s: string) => Name.fromString(s)
@@ -67,6 +67,46 @@ test('drops duplicate records and warns about a TTL that differs inside an RRset
   t.is(z.size, 2)
   t.is(z.rrset(n('a.example.test.'), RRType.A)!.ttl, 60)
   t.is(z.warnings[0]!.code, 'ERR_ZONE_TTL_MISMATCH')
+})
+
+test('RRsetTable behaves as a Map keyed by RRset type, in insertion order', (t) => {
+  const mk = (type: number): RRset => ({ name: n('a.example.test.'), type, class: 1, ttl: 60, rdata: [] })
+  const m = new RRsetTable()
+  t.is(m.size, 0)
+  t.is(m.get(1), undefined)
+  t.deepEqual([...m], [])
+  const a = mk(1), txt = mk(16), aaaa = mk(28), mx = mk(15)
+  m.set(1, a).set(16, txt).set(28, aaaa).set(15, mx)
+  t.is(m.size, 4)
+  t.is(m.get(28), aaaa)
+  t.true(m.has(15))
+  t.false(m.has(2))
+  t.deepEqual([...m.keys()], [1, 16, 28, 15])
+  t.deepEqual([...m.values()], [a, txt, aaaa, mx])
+  t.deepEqual([...m].map(([k]) => k), [1, 16, 28, 15])
+  const a2 = mk(1)
+  m.set(1, a2)
+  t.is(m.get(1), a2)
+  t.is(m.size, 4)
+  t.true(m.delete(1))
+  t.false(m.delete(1))
+  t.deepEqual([...m.keys()], [16, 28, 15])
+  const seen: number[] = []
+  m.forEach((v, k, map) => { seen.push(k); t.is(v.type, k); t.is(map, m) })
+  t.deepEqual(seen, [16, 28, 15])
+  t.throws(() => m.set(2, mk(1)), { instanceOf: RangeError, message: 'RRset of type 1 cannot be stored under type 2' })
+  m.clear()
+  t.is(m.size, 0)
+  t.deepEqual(new Map(zone.node(n('ns.example.test.'))!.rrsets).get(RRType.A)!.rdata, [{ type: RRType.A, address: '192.0.2.1' }])
+})
+
+test('drops duplicates in large RRsets too (a Set of canonical forms from 8 records on)', (t) => {
+  const z = new Zone(n('example.test.'))
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 20; i++) z.add({ name: n(i % 2 ? 'A.example.test.' : 'a.example.test.'), class: 1, ttl: 60, data: { type: RRType.A, address: `192.0.2.${i}` } })
+  }
+  t.is(z.size, 20)
+  t.is(z.rrset(n('a.example.test.'), RRType.A)!.rdata.length, 20)
 })
 
 test('records come out with RDATA in canonical order', (t) => {
