@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // DNS server benchmark: dnsperf against secdns, BIND named, Knot knotd and NSD, each serving
 // the same ECDSA P-256-signed zone of 100,000 names on 127.0.0.1, with and without DO, over
-// UDP and TCP. Every server gets both cores: secdns as a node cluster of 2 workers sharing
-// the port, named -n 2, knotd with 2 UDP and 2 TCP workers, nsd with server-count 2.
-// Prints queries/s, latency percentiles (from dnsperf -v) and the servers' RSS after the runs.
+// UDP and TCP. Every server may use both cores: secdns as one process and as a node cluster of
+// 2 workers sharing the port, named -n 2, knotd with 2 UDP and 2 TCP workers, nsd with
+// server-count 2. Prints queries/s, latency percentiles (from dnsperf -v), the server's CPU
+// time per answered query, and the servers' RSS after the runs.
 //
-//   npm run build && node bench/server.mjs [--names=100000] [--seconds=5] [--clients=10] [--servers=secdns,named,knotd,nsd]
+//   npm run build && node bench/server.mjs [--names=100000] [--seconds=5] [--clients=10] [--servers=secdns,secdns-cluster,named,knotd,nsd] [--secdns-workers=2] [--secdns-cache=N]
 //
 // The signed zone is kept in $SECDNS_BENCH_CACHE (default /tmp/secdns-bench-server-cache),
 // one directory per --names, and reused for 7 days, so only the first run signs.
@@ -27,8 +28,14 @@ const NAMES = flag('names', 100_000)
 const SECONDS = flag('seconds', 5)
 const CLIENTS = flag('clients', 10)
 const WORKERS = Math.min(2, cpus().length)
+// secdns-cluster: node cluster workers sharing the port (the primary holds the UDP socket
+// and every worker reads from it; TCP connections are handed out round-robin).
 const SECDNS_WORKERS = flag('secdns-workers', WORKERS)
-const ALL_SERVERS = ['secdns', 'named', 'knotd', 'nsd']
+// secdns's answer cache (limits.answerCacheEntries); --secdns-cache=0 measures every answer built afresh.
+const cacheArg = process.argv.slice(2).find((x) => x.startsWith('--secdns-cache='))
+const SECDNS_CACHE = cacheArg === undefined ? undefined : Number(cacheArg.slice(15))
+if (SECDNS_CACHE !== undefined && !(Number.isInteger(SECDNS_CACHE) && SECDNS_CACHE >= 0)) { console.error('bench/server.mjs: --secdns-cache must be an integer >= 0'); process.exit(2) }
+const ALL_SERVERS = ['secdns', 'secdns-cluster', 'named', 'knotd', 'nsd']
 const serversArg = process.argv.slice(2).find((x) => x.startsWith('--servers='))
 const ONLY = serversArg === undefined ? ALL_SERVERS : serversArg.slice(10).split(',')
 for (const s of ONLY) if (!ALL_SERVERS.includes(s)) { console.error(`bench/server.mjs: --servers: unknown server "${s}" (${ALL_SERVERS.join(', ')})`); process.exit(2) }
@@ -90,6 +97,23 @@ function rssOf(pid) {
   return r.stdout.split('\n').map(Number).filter((n) => n > 0).reduce((a, b) => a + b, 0) * 1024
 }
 
+/** CPU seconds used so far by a process and its children (the cluster workers), from /proc. */
+function cpuOf(pid) {
+  // the process and all its descendants (nsd forks twice)
+  const all = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number))
+  const tree = new Set([pid])
+  for (let grew = true; grew;) { grew = false; for (const [p, pp] of all) if (tree.has(pp) && !tree.has(p)) { tree.add(p); grew = true } }
+  let ticks = 0
+  for (const p of tree) {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8')
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
+      ticks += Number(rest[11]) + Number(rest[12]) // utime, stime
+    } catch { /* gone */ }
+  }
+  return ticks / 100
+}
+
 async function waitFor(port) {
   for (let i = 0; i < 600; i++) {
     const r = spawnSync(tools.dig, ['+short', '+norec', '+time=1', '+tries=1', '-p', String(port), '@127.0.0.1', ORIGIN, 'SOA'], { encoding: 'utf8' })
@@ -127,8 +151,23 @@ function dnsperf(port, mode, dnssec) {
 }
 
 // 2. The servers.
+const secdnsConfig = (port) => JSON.stringify({
+  listeners: { udp: [{ address: '127.0.0.1', port }], tcp: [{ address: '127.0.0.1', port }] },
+  zones: [{ name: ORIGIN, type: 'primary', file: zoneFile }],
+  limits: { tcpConnections: 4096, tcpQueriesPerConnection: 1000000, ...(SECDNS_CACHE === undefined ? {} : { answerCacheEntries: SECDNS_CACHE }) },
+})
 const servers = {
   async secdns(port) {
+    // One process, as `secdns server start` runs it.
+    const script = join(dir, 'secdns-one.mjs')
+    writeFileSync(script, `const { DnsServer, parseConfig } = await import(${JSON.stringify(serverDist)})
+const server = new DnsServer(parseConfig(${secdnsConfig(port)}))
+await server.start()
+process.on('SIGTERM', () => server.stop().then(() => process.exit(0)))
+`)
+    return spawn(process.execPath, [script], { stdio: 'ignore' })
+  },
+  async 'secdns-cluster'(port) {
     const script = join(dir, 'secdns-cluster.mjs')
     writeFileSync(script, `import cluster from 'node:cluster'
 const workers = ${SECDNS_WORKERS}
@@ -137,11 +176,7 @@ if (cluster.isPrimary) {
   process.on('SIGTERM', () => { for (const w of Object.values(cluster.workers)) w.kill('SIGTERM'); setTimeout(() => process.exit(0), 500) })
 } else {
   const { DnsServer, parseConfig } = await import(${JSON.stringify(serverDist)})
-  const server = new DnsServer(parseConfig({
-    listeners: { udp: [{ address: '127.0.0.1', port: ${port} }], tcp: [{ address: '127.0.0.1', port: ${port} }] },
-    zones: [{ name: '${ORIGIN}', type: 'primary', file: ${JSON.stringify(zoneFile)} }],
-    limits: { tcpConnections: 4096, tcpQueriesPerConnection: 1000000 },
-  }))
+  const server = new DnsServer(parseConfig(${secdnsConfig(port)}))
   await server.start()
   process.on('SIGTERM', () => server.stop().then(() => process.exit(0)))
 }
@@ -215,19 +250,22 @@ for (const [name, start] of Object.entries(servers).filter(([n]) => ONLY.include
   }
   const loadS = (Date.now() - t0) / 1000
   for (const [mode, dnssec] of [['udp', false], ['udp', true], ['tcp', false], ['tcp', true]]) {
+    const cpu0 = cpuOf(child.pid)
     const r = await dnsperf(port, mode, dnssec)
+    // CPU per answer: less noisy than queries/s on a shared machine.
+    r.cpuUsPerQuery = ((cpuOf(child.pid) - cpu0) * 1e6) / Math.max(1, r.qps * SECONDS)
     const row = { server: name, mode, do: dnssec, ...r }
     results.push(row)
-    console.log(`${name.padEnd(7)} ${mode} DO=${dnssec ? 1 : 0}  ${r.qps.toFixed(0).padStart(7)} q/s  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  lost ${r.lost}`)
+    console.log(`${name.padEnd(14)} ${mode} DO=${dnssec ? 1 : 0}  ${r.qps.toFixed(0).padStart(7)} q/s  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  lost ${r.lost}  CPU ${r.cpuUsPerQuery.toFixed(1)} µs/query`)
   }
   const rss = rssOf(child.pid)
-  console.log(`${name.padEnd(7)} ready in ${loadS.toFixed(1)} s, RSS after the runs ${(rss / 2 ** 20).toFixed(0)} MiB`)
+  console.log(`${name.padEnd(14)} ready in ${loadS.toFixed(1)} s, RSS after the runs ${(rss / 2 ** 20).toFixed(0)} MiB`)
   results.push({ server: name, readyS: loadS, rssMiB: rss / 2 ** 20 })
   child.kill('SIGTERM')
   await new Promise((r) => child.once('exit', r))
 }
 const outDir = fileURLToPath(new URL('./out/', import.meta.url))
 mkdirSync(outDir, { recursive: true })
-writeFileSync(join(outDir, 'server-results.json'), JSON.stringify({ date: new Date().toISOString(), names: NAMES, seconds: SECONDS, clients: CLIENTS, workers: WORKERS, results }, null, 2))
+writeFileSync(join(outDir, 'server-results.json'), JSON.stringify({ date: new Date().toISOString(), secdnsCache: SECDNS_CACHE ?? 'default', names: NAMES, seconds: SECONDS, clients: CLIENTS, workers: WORKERS, results }, null, 2))
 console.log('results written to bench/out/server-results.json')
 rmSync(dir, { recursive: true, force: true })
