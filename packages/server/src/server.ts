@@ -23,6 +23,9 @@ import { applyUpdate } from './update.js'
 import { SecondaryEngine } from './secondary.js'
 import { diffZones, ixfrRecords, recordsWithoutSoa, xfrMessages, MAX_JOURNAL_ENTRIES, type JournalEntry } from './xfr.js'
 
+/** Receive buffer asked for on UDP sockets (octets). */
+export const UDP_RECV_BUFFER = 4 * 1024 * 1024
+
 /** Counters reported by status (and the fuzz test). */
 export interface ServerCounters {
   received: number
@@ -220,6 +223,9 @@ export class DnsServer {
       sock.close()
       throw new ServerError('ERR_SERVER_BIND', `UDP ${address}:${port}: ${(e as Error).message}`, { cause: e })
     })
+    // A burst of queries waits in the kernel rather than being dropped while a reload or a
+    // transfer holds the event loop; the kernel caps this at net.core.rmem_max.
+    try { sock.setRecvBufferSize(UDP_RECV_BUFFER) } catch { /* the default size then */ }
     this.#udp.push(sock)
     const a = sock.address()
     this.#bound.push({ kind: 'udp', address: a.address, port: a.port })
@@ -274,6 +280,7 @@ export class DnsServer {
     let queries = 0
     let readTimer: NodeJS.Timeout | undefined
     let chain: Promise<void> = Promise.resolve()
+    let corked = false
     const drop = (why: string): void => {
       this.log.debug({ peer: peer.address, why }, 'closing stream')
       sock.destroy()
@@ -301,8 +308,17 @@ export class DnsServer {
         clearTimeout(readTimer)
         readTimer = undefined
       }
+      // The answers to one read go out in as few writes as possible (RFC 7766 §6.2.1.1
+      // pipelining); cached answers go at once, possibly before earlier uncached ones.
+      if (msgs.length > 1 && !corked) {
+        corked = true
+        sock.cork()
+        setImmediate(() => { corked = false; if (!sock.destroyed) sock.uncork() })
+      }
       for (const m of msgs) {
         if (++queries > limits.tcpQueriesPerConnection) { drop('query limit'); return }
+        const hit = this.#cached(m, 's')
+        if (hit !== undefined) { if (!sock.destroyed) sock.write(frameTcp(hit)); continue }
         // Tracked until the last byte is handed to the socket, so a graceful stop lets
         // transfers in flight finish.
         chain = this.#track(chain.then(async () => {
