@@ -50,7 +50,10 @@ export interface ChannelClientStats {
   queries: number
   answers: number
   unmatched: number
+  /** CREATE_CHILD_SA exchanges completed, whichever side started them. */
   rekeys: number
+  /** IKE SA rekeys completed. */
+  ikeRekeys: number
   refused: Record<string, number>
 }
 
@@ -63,11 +66,12 @@ interface InFlight {
 }
 
 /**
- * An established channel to a server. Events: 'rekey' ({oldSpis, newSpis}),
+ * An established channel to a server. Events: 'rekey' ({oldSpis, newSpis}), 'ike-rekey'
+ * ({oldSpis, newSpis} of the IKE SA),
  * 'error' (ChannelError: a dropped record, or the fatal error), 'close' ({code, error?}).
  */
 export class ChannelClient extends EventEmitter {
-  readonly stats: ChannelClientStats = { queries: 0, answers: 0, unmatched: 0, rekeys: 0, refused: {} }
+  readonly stats: ChannelClientStats = { queries: 0, answers: 0, unmatched: 0, rekeys: 0, ikeRekeys: 0, refused: {} }
   private readonly session: ChannelSession
   private readonly inflight = new Map<number, InFlight>()
   private readonly limits: ChannelLimits
@@ -93,6 +97,7 @@ export class ChannelClient extends EventEmitter {
         if (this.listenerCount('error') > 0) this.emit('error', err)
       },
       onRekey: (info) => { this.stats.rekeys++; if (this.listenerCount('rekey') > 0) this.emit('rekey', info) },
+      onIkeRekey: (info) => { this.stats.ikeRekeys++; if (this.listenerCount('ike-rekey') > 0) this.emit('ike-rekey', info) },
       onClose: (err) => this.onClosed(err ?? this.closeError),
     })
     ws.on('message', (d: Buffer) => this.session.handleFrame(d))
@@ -126,7 +131,7 @@ export class ChannelClient extends EventEmitter {
       transform: r.transform.name, encrypted: r.transform.encrypts, keyExchange: r.group, prf: r.prf,
       peer: { subject: r.peer.subject, issuer: r.peer.issuer, serial: r.peer.serial, anchorSubject: r.peer.anchorSubject },
       spis: this.session.spis,
-      ikeSpis: { initiator: Buffer.from(r.spiI).toString('hex'), responder: Buffer.from(r.spiR).toString('hex') },
+      ikeSpis: this.session.ikeSpis,
     }
   }
 
@@ -196,6 +201,14 @@ export class ChannelClient extends EventEmitter {
   /** Replace the child SA now (CREATE_CHILD_SA); the 'rekey' event tells when it is done. */
   rekey(): void {
     this.session.rekey()
+  }
+
+  /**
+   * Replace the IKE SA now (RFC 7296 §2.18), as soon as no other exchange is outstanding;
+   * the 'ike-rekey' event tells when it is done. Queries in flight are not affected.
+   */
+  rekeyIke(): void {
+    this.session.rekeyIke()
   }
 
   /** Send a liveness check and wait for the answer. */

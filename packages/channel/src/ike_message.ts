@@ -79,8 +79,8 @@ export interface AuthPayload { readonly type: typeof PAYLOAD.AUTH; readonly meth
 export interface NoncePayload { readonly type: typeof PAYLOAD.NONCE; readonly data: Uint8Array }
 /** A notification. */
 export interface NotifyPayload { readonly type: typeof PAYLOAD.NOTIFY; readonly notifyType: number; readonly data: Uint8Array }
-/** Delete of ESP SAs by their 4-octet SPIs. */
-export interface DeletePayload { readonly type: typeof PAYLOAD.DELETE; readonly spis: Uint8Array[] }
+/** Delete of ESP SAs by their 4-octet SPIs, or (`ike`) of the IKE SA the message travels in (RFC 7296 §3.11: protocol 1, no SPIs). */
+export interface DeletePayload { readonly type: typeof PAYLOAD.DELETE; readonly spis: Uint8Array[]; readonly ike?: true }
 /** The encrypted container, still sealed. */
 export interface SkPayload { readonly type: typeof PAYLOAD.SK; readonly data: Uint8Array }
 
@@ -158,7 +158,10 @@ export function writePayloads(payloads: readonly Payload[], out: Uint8Array, at:
         dv.setUint16(at, p.notifyType); out.set(p.data, at + 2); at += 2 + p.data.length
         break
       case PAYLOAD.DELETE:
-        // RFC 7296 §3.11: protocol id 3 (ESP), SPI size 4, number of SPIs.
+        // RFC 7296 §3.11: the IKE SA is deleted with protocol id 1, SPI size 0 and no SPIs
+        // (the header names it).
+        if (p.ike === true) { out[at] = 1; out[at + 1] = 0; dv.setUint16(at + 2, 0); at += 4; break }
+        // Protocol id 3 (ESP), SPI size 4, number of SPIs.
         out[at] = 3; out[at + 1] = 4; dv.setUint16(at + 2, p.spis.length); at += 4
         for (const s of p.spis) { out.set(s, at); at += 4 }
         break
@@ -236,6 +239,7 @@ export function readPayloads(buf: Uint8Array, start: number, end: number): Paylo
         break
       case PAYLOAD.DELETE: {
         if (len < 4) throw malformed('DELETE payload shorter than 4 octets', b)
+        if (buf[b] === 1 && buf[b + 1] === 0 && len === 4 && dv.getUint16(b + 2) === 0) { out.push({ type, spis: [], ike: true }); break }
         if (buf[b] !== 3 || buf[b + 1] !== 4) throw malformed('DELETE payload is not for ESP SPIs of 4 octets', b)
         const n = dv.getUint16(b + 2)
         if (len !== 4 + 4 * n) throw malformed(`DELETE payload of ${len} octets does not hold ${n} SPIs`, b + 2)

@@ -72,7 +72,19 @@ function split(buf: Uint8Array, at: number, keyOctets: number): DirectionKey {
  * With an AEAD (RFC 5282 §7) there is no SK_a.
  */
 export function deriveIkeKeys(alg: PrfName, sharedSecret: Uint8Array, ni: Uint8Array, nr: Uint8Array, spiI: Uint8Array, spiR: Uint8Array): IkeKeys {
-  const skeyseed = prf(alg, Buffer.concat([ni, nr]), sharedSecret)
+  return expandIkeKeys(alg, prf(alg, Buffer.concat([ni, nr]), sharedSecret), ni, nr, spiI, spiR)
+}
+
+/**
+ * Derive the keys of a new IKE SA that rekeys an old one. RFC 7296 §2.18:
+ * SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), then the same prf+ as §2.14 with the
+ * new SPIs — so the new keys depend on the old SA's SK_d and on a fresh Diffie-Hellman.
+ */
+export function deriveRekeyedIkeKeys(alg: PrfName, oldSkD: Uint8Array, sharedSecret: Uint8Array, ni: Uint8Array, nr: Uint8Array, spiI: Uint8Array, spiR: Uint8Array): IkeKeys {
+  return expandIkeKeys(alg, prf(alg, oldSkD, sharedSecret, ni, nr), ni, nr, spiI, spiR)
+}
+
+function expandIkeKeys(alg: PrfName, skeyseed: Uint8Array, ni: Uint8Array, nr: Uint8Array, spiI: Uint8Array, spiR: Uint8Array): IkeKeys {
   const p = prfOctets(alg)
   const e = IKE_SA_TRANSFORM.keyOctets + 4
   const km = prfPlus(alg, skeyseed, Buffer.concat([ni, nr, spiI, spiR]), p + 2 * e + 2 * p)

@@ -16,6 +16,10 @@ export const SA_MAX_PACKETS = 2 ** 32
 export const SA_MAX_BYTES = 2 ** 40
 /** Lifetime of a child SA in milliseconds before the initiator rekeys it. */
 export const SA_LIFETIME_MS = 60 * 60 * 1000
+/** Lifetime of the IKE SA (the keys of the control exchanges) before the initiator rekeys it (RFC 7296 §2.8). */
+export const IKE_SA_LIFETIME_MS = 4 * 60 * 60 * 1000
+/** Requests (both directions) the IKE SA may carry before the initiator rekeys it. */
+export const IKE_SA_MAX_MESSAGES = 2 ** 20
 /** Fraction of a budget after which the initiator starts a rekey (soft limit). */
 export const REKEY_AT = 0.75
 /** Time allowed from connection to an established channel. */
@@ -48,6 +52,8 @@ export interface ChannelLimits {
   saMaxPackets: number
   saMaxBytes: number
   saLifetimeMs: number
+  ikeSaLifetimeMs: number
+  ikeSaMaxMessages: number
   handshakeTimeoutMs: number
   idleTimeoutMs: number
   dpdIntervalMs: number
@@ -68,6 +74,8 @@ export const DEFAULT_LIMITS: Readonly<ChannelLimits> = Object.freeze({
   saMaxPackets: SA_MAX_PACKETS,
   saMaxBytes: SA_MAX_BYTES,
   saLifetimeMs: SA_LIFETIME_MS,
+  ikeSaLifetimeMs: IKE_SA_LIFETIME_MS,
+  ikeSaMaxMessages: IKE_SA_MAX_MESSAGES,
   handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
   dpdIntervalMs: DPD_INTERVAL_MS,

@@ -64,7 +64,10 @@ export interface ChannelServerStats {
   responses: number
   handlerErrors: number
   cookiesSent: number
+  /** CREATE_CHILD_SA exchanges completed, whichever side started them. */
   rekeys: number
+  /** IKE SA rekeys completed. */
+  ikeRekeys: number
   refused: Partial<Record<ChannelErrorCode, number>>
   /** Refusals the clients reported about us, by their code. */
   peerRefused: Record<string, number>
@@ -106,7 +109,7 @@ interface Conn {
  */
 export class ChannelServer extends EventEmitter {
   readonly stats: ChannelServerStats = {
-    connections: 0, established: 0, active: 0, halfOpen: 0, queries: 0, responses: 0, handlerErrors: 0, cookiesSent: 0, rekeys: 0, refused: {}, peerRefused: {},
+    connections: 0, established: 0, active: 0, halfOpen: 0, queries: 0, responses: 0, handlerErrors: 0, cookiesSent: 0, rekeys: 0, ikeRekeys: 0, refused: {}, peerRefused: {},
   }
   readonly limits: ChannelLimits
   private readonly opts: ChannelServerOptions
@@ -279,6 +282,7 @@ export class ChannelServer extends EventEmitter {
         if (this.listenerCount('peer-refused') > 0) this.emit('peer-refused', { code, message, address: c.address })
       },
       onRekey: () => { this.stats.rekeys++; if (this.listenerCount('rekey') > 0) this.emit('rekey', c.info) },
+      onIkeRekey: () => { this.stats.ikeRekeys++ },
       onClose: () => { this.stats.active--; if (this.listenerCount('closed') > 0) this.emit('closed', c.info) },
     })
     c.session = session
@@ -295,7 +299,7 @@ export class ChannelServer extends EventEmitter {
   sessions(): SessionInfo[] {
     const out: SessionInfo[] = []
     for (const c of this.conns) {
-      if (c.session !== undefined && c.info !== undefined && !c.session.closed) out.push({ ...c.info, spis: c.session.spis, rekeys: c.session.rekeys })
+      if (c.session !== undefined && c.info !== undefined && !c.session.closed) out.push({ ...c.info, spis: c.session.spis, ikeSpis: c.session.ikeSpis, rekeys: c.session.rekeys })
     }
     return out
   }

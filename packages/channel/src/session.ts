@@ -1,21 +1,23 @@
 /**
  * An established channel, for either role: child SAs and their records (RFC 4303),
- * CREATE_CHILD_SA rekeying (RFC 7296 §1.3.3, §2.8), liveness checks (§2.4), DELETE (§1.4.1)
- * and the encrypted exchanges that carry them. The transport is any object with `send`
- * and `close` (a ws WebSocket).
+ * CREATE_CHILD_SA rekeying of child SAs by either side (RFC 7296 §1.3.3, §2.8, with the
+ * simultaneous-rekey rule of §2.8.1), rekeying of the IKE SA itself by the initiator
+ * (§1.3.2, §2.18), liveness checks (§2.4), DELETE (§1.4.1) and the encrypted exchanges that
+ * carry them. The transport is any object with `send` and `close` (a ws WebSocket, or a
+ * CoalescingTransport around one).
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomInt } from 'node:crypto'
 import { ChannelError } from './errors.js'
 import {
   EXCHANGE, FLAG_INITIATOR, FLAG_RESPONSE, KIND_IKE, KIND_RECORD, NOTIFY, PAYLOAD,
-  decodeIkeMessage, encodeEncrypted, openSk, parseErrorNotify, type Payload, type SaPayload,
+  decodeIkeMessage, encodeEncrypted, openSk, parseErrorNotify, type Payload,
 } from './ike_message.js'
-import { deriveChildKeys } from './key_schedule.js'
+import { deriveChildKeys, deriveRekeyedIkeKeys, PRFS, type IkeKeys } from './key_schedule.js'
 import { createKeyShare, GROUPS } from './key_exchange.js'
 import { InboundSa, OutboundSa, recordSpi } from './esp.js'
 import { KIND_BUNDLE, splitBundle } from './bundle.js'
 import type { HandshakeResult } from './handshake.js'
-import type { ChannelLimits } from './limits.js'
+import { REKEY_AT, type ChannelLimits } from './limits.js'
 import type { DirectionKey } from './transforms.js'
 
 /** The transport a session writes to (a ws WebSocket fits). */
@@ -32,8 +34,10 @@ export interface SessionHooks {
   onError(err: ChannelError, fatal: boolean): void
   /** The peer told us why it refused us. */
   onPeerRefusal?(code: string, message: string): void
-  /** A new child SA replaced the old one. */
+  /** A CREATE_CHILD_SA exchange (started by either side) made a new child SA. */
   onRekey?(info: { oldSpis: SaSpis; newSpis: SaSpis }): void
+  /** A new IKE SA replaced the old one (RFC 7296 §2.18). */
+  onIkeRekey?(info: { oldSpis: IkeSpis; newSpis: IkeSpis }): void
   /** The session ended (err: why, when it was not a clean close). */
   onClose(err?: ChannelError): void
 }
@@ -42,6 +46,43 @@ export interface SessionHooks {
 export interface SaSpis {
   readonly inbound: number
   readonly outbound: number
+}
+
+/** The SPIs of an IKE SA, in hex. */
+export interface IkeSpis {
+  readonly initiator: string
+  readonly responder: string
+}
+
+/** One IKE SA: its keys, message ids and the requests it has outstanding. */
+interface IkeSa {
+  readonly spiI: Uint8Array
+  readonly spiR: Uint8Array
+  readonly keys: IkeKeys
+  readonly sendKey: DirectionKey
+  readonly recvKey: DirectionKey
+  nextRequestId: number
+  expectedPeerRequest: number
+  readonly pending: Map<number, (ps: Payload[]) => void>
+  readonly createdAt: number
+}
+
+/** Our child rekey in progress, and the peer's that crossed it (RFC 7296 §2.8.1). */
+interface ChildRekey {
+  readonly ni: Uint8Array
+  collision?: { readonly peerNi: Uint8Array; readonly myNr: Uint8Array; readonly inSpi: number }
+}
+
+function find<T extends Payload['type']>(ps: Payload[], type: T): Extract<Payload, { type: T }> | undefined {
+  return ps.find((p) => p.type === type) as Extract<Payload, { type: T }> | undefined
+}
+
+function hasNotify(ps: Payload[], type: number): boolean {
+  return ps.some((p) => p.type === PAYLOAD.NOTIFY && p.notifyType === type)
+}
+
+function lower(a: Uint8Array, b: Uint8Array): Uint8Array {
+  return Buffer.compare(a, b) <= 0 ? a : b
 }
 
 function spiBytes(spi: number): Uint8Array {
@@ -66,15 +107,21 @@ export class ChannelSession {
   readonly hs: HandshakeResult
   outbound: OutboundSa
   readonly inbound = new Map<number, InboundSa>()
-  /** Our inbound SPI → the peer's inbound SPI of the same child SA. */
-  private readonly pairs = new Map<number, number>()
-  private readonly sendKey: DirectionKey
-  private readonly recvKey: DirectionKey
-  private nextRequestId: number
-  private expectedPeerRequest: number
-  private readonly pending = new Map<number, (ps: Payload[]) => void>()
+  /** Our inbound SPI → the outbound half of the same child SA. */
+  private readonly pairs = new Map<number, OutboundSa>()
+  /** Our inbound SPIs whose DELETE we sent and the peer has not answered yet. */
+  private readonly deleting = new Set<number>()
+  /** The IKE SA in use for new requests. */
+  private ike: IkeSa
+  /** The IKE SA just replaced, kept until its DELETE exchange ends (RFC 7296 §2.8). */
+  private oldIke: IkeSa | undefined
   private readonly queue: Uint8Array[] = []
-  private rekeying = false
+  private childRekey: ChildRekey | undefined
+  private ikeRekeying = false
+  /** A rekey was asked for (or refused with TEMPORARY_FAILURE) and waits for its chance. */
+  private childRekeyWanted = false
+  private ikeRekeyWanted = false
+  private retryTimer: NodeJS.Timeout | undefined
   private readonly limits: ChannelLimits
   private readonly transport: SessionTransport
   private readonly hooks: SessionHooks
@@ -82,8 +129,16 @@ export class ChannelSession {
   private lastRx = Date.now()
   private dpdDeadline = 0
   closed = false
-  /** Number of completed rekeys. */
+  /** CREATE_CHILD_SA exchanges completed, whichever side started them. */
   rekeys = 0
+  /** Child rekeys this side started. */
+  rekeysInitiated = 0
+  /** Rekeys that crossed one from the peer (RFC 7296 §2.8.1). */
+  collisions = 0
+  /** IKE SA rekeys completed. */
+  ikeRekeys = 0
+  /** Exchanges the peer answered with TEMPORARY_FAILURE (retried later). */
+  temporaryFailures = 0
 
   constructor(transport: SessionTransport, hs: HandshakeResult, limits: ChannelLimits, hooks: SessionHooks) {
     this.transport = transport
@@ -91,29 +146,44 @@ export class ChannelSession {
     this.limits = limits
     this.hooks = hooks
     const initiator = hs.role === 'initiator'
-    this.sendKey = initiator ? hs.ikeKeys.skEi : hs.ikeKeys.skEr
-    this.recvKey = initiator ? hs.ikeKeys.skEr : hs.ikeKeys.skEi
     // Message ids 0 and 1 were INIT and AUTH (initiator's requests); the responder's own
     // requests start at 0 (RFC 7296 §2.2: each side numbers its requests).
-    this.nextRequestId = initiator ? 2 : 0
-    this.expectedPeerRequest = initiator ? 0 : 2
-    this.outbound = this.install(hs.child, hs.inboundSpi, hs.outboundSpi)
-    const period = Math.max(20, Math.min(1000, limits.dpdIntervalMs / 2, limits.idleTimeoutMs / 2))
+    this.ike = this.newIkeSa(hs.spiI, hs.spiR, hs.ikeKeys, initiator ? 2 : 0, initiator ? 0 : 2)
+    this.outbound = this.install(hs.child, initiator, hs.inboundSpi, hs.outboundSpi)
+    const period = Math.max(20, Math.min(1000, limits.dpdIntervalMs / 2, limits.idleTimeoutMs / 2, limits.saLifetimeMs / 8, limits.ikeSaLifetimeMs / 8))
     this.timer = setInterval(() => this.tick(), period)
     this.timer.unref()
   }
 
-  private install(child: { i2r: DirectionKey; r2i: DirectionKey }, inSpi: number, outSpi: number): OutboundSa {
+  private newIkeSa(spiI: Uint8Array, spiR: Uint8Array, keys: IkeKeys, nextRequestId: number, expectedPeerRequest: number): IkeSa {
+    // The original initiator (the client) is always the IKE SA's initiator: only it rekeys the IKE SA.
     const initiator = this.hs.role === 'initiator'
-    this.inbound.set(inSpi, new InboundSa(inSpi, this.hs.transform, initiator ? child.r2i : child.i2r, this.limits.replayWindow))
-    this.pairs.set(inSpi, outSpi)
-    return new OutboundSa(outSpi, this.hs.transform, initiator ? child.i2r : child.r2i, this.limits.saMaxPackets, this.limits.saMaxBytes, Date.now())
+    return {
+      spiI, spiR, keys, sendKey: initiator ? keys.skEi : keys.skEr, recvKey: initiator ? keys.skEr : keys.skEi,
+      nextRequestId, expectedPeerRequest, pending: new Map(), createdAt: Date.now(),
+    }
+  }
+
+  /**
+   * Install both halves of a child SA. RFC 7296 §2.17: the keys for the direction from the
+   * initiator of the exchange that made it come first in KEYMAT.
+   */
+  private install(child: { i2r: DirectionKey; r2i: DirectionKey }, weInitiated: boolean, inSpi: number, outSpi: number): OutboundSa {
+    this.inbound.set(inSpi, new InboundSa(inSpi, this.hs.transform, weInitiated ? child.r2i : child.i2r, this.limits.replayWindow))
+    const out = new OutboundSa(outSpi, this.hs.transform, weInitiated ? child.i2r : child.r2i, this.limits.saMaxPackets, this.limits.saMaxBytes, Date.now())
+    this.pairs.set(inSpi, out)
+    return out
   }
 
   /** The SPIs of the child SA in use for sending. */
   get spis(): SaSpis {
-    for (const [i, o] of this.pairs) if (o === this.outbound.spi) return { inbound: i, outbound: o }
+    for (const [i, o] of this.pairs) if (o === this.outbound) return { inbound: i, outbound: o.spi }
     return { inbound: 0, outbound: this.outbound.spi }
+  }
+
+  /** The SPIs of the IKE SA in use. */
+  get ikeSpis(): IkeSpis {
+    return { initiator: Buffer.from(this.ike.spiI).toString('hex'), responder: Buffer.from(this.ike.spiR).toString('hex') }
   }
 
   /**
@@ -132,49 +202,52 @@ export class ChannelSession {
   }
 
   private softLimitReached(): boolean {
-    const o = this.outbound, l = this.limits, f = 0.75
+    const o = this.outbound, l = this.limits, f = REKEY_AT
     if (o.seq >= l.saMaxPackets * f || o.bytes >= l.saMaxBytes * f) return true
     if (Date.now() - o.createdAt >= l.saLifetimeMs * f) return true
-    for (const [spi, peerSpi] of this.pairs) {
-      if (peerSpi === o.spi && (this.inbound.get(spi)?.packets ?? 0) >= l.saMaxPackets * f) return true
-    }
-    return false
+    const inSpi = this.spis.inbound
+    return (this.inbound.get(inSpi)?.packets ?? 0) >= l.saMaxPackets * f
   }
 
-  private rekeyRequested = false
-
   private maybeRekey(force: boolean): void {
-    if (this.rekeying || this.closed) return
-    if (this.hs.role !== 'initiator') {
-      // Only the initiator starts CREATE_CHILD_SA (the client); a responder whose own
-      // budget is spent asks it to, once per SA, and holds its answers until the new SA.
-      if ((force || this.softLimitReached()) && !this.rekeyRequested) {
-        this.rekeyRequested = true
-        this.request(EXCHANGE.INFORMATIONAL, [{ type: PAYLOAD.NOTIFY, notifyType: NOTIFY.SECDNS_REKEY_REQUEST, data: new Uint8Array(0) }], () => {})
-      }
-      return
-    }
+    // After a TEMPORARY_FAILURE wait out the pause, or two colliding ends would retry in lockstep forever.
+    if (this.childRekey !== undefined || this.ikeRekeying || this.closed || this.retryTimer !== undefined) return
+    // Either side replaces a child SA whose budget or lifetime runs out (RFC 7296 §2.8);
+    // when both start at once, §2.8.1 decides which new SA stays.
     if (force || this.softLimitReached()) this.rekey()
+  }
+
+  /** Start the rekeys that are due and not blocked by another exchange. */
+  private kick(): void {
+    if (this.closed) return
+    this.maybeRekey(this.queue.length > 0 || this.childRekeyWanted)
+    this.maybeRekeyIke(this.ikeRekeyWanted)
   }
 
   /** Start a CREATE_CHILD_SA exchange now (RFC 7296 §1.3.3): a new child SA with fresh nonces and a fresh Diffie-Hellman exchange. */
   rekey(): void {
-    if (this.rekeying || this.closed) return
-    this.rekeying = true
+    if (this.childRekey !== undefined || this.closed) return
+    if (this.ikeRekeying) { this.childRekeyWanted = true; return }
+    this.childRekeyWanted = false
     const newIn = randomSpi32()
     const ni = randomBytes(32)
     // RFC 7296 §1.3.2: a KE payload in CREATE_CHILD_SA gives the new child SA perfect
     // forward secrecy; we always send one, in the IKE SA's group.
     const share = createKeyShare(this.hs.group)
     const old: SaSpis = this.spis
+    const ike = this.ike
+    const state: ChildRekey = { ni }
+    this.childRekey = state
+    this.rekeysInitiated++
     this.request(EXCHANGE.CREATE_CHILD_SA, [
       { type: PAYLOAD.SA, spi: spiBytes(newIn), groups: [GROUPS[this.hs.group]], prfs: [], transforms: [this.hs.transform.id] },
       { type: PAYLOAD.NONCE, data: ni },
       { type: PAYLOAD.KE, group: GROUPS[this.hs.group], data: share.publicKey },
     ], (ps) => {
-      const sa = ps.find((p): p is SaPayload => p.type === PAYLOAD.SA)
-      const nonce = ps.find((p) => p.type === PAYLOAD.NONCE) as { data: Uint8Array } | undefined
-      const ke = ps.find((p) => p.type === PAYLOAD.KE) as { group: number; data: Uint8Array } | undefined
+      this.childRekey = undefined
+      // RFC 7296 §2.25: the peer is busy with an exchange that collides with ours; retry.
+      if (hasNotify(ps, NOTIFY.TEMPORARY_FAILURE)) { this.temporaryFailures++; this.childRekeyWanted = true; this.retryLater(); return }
+      const sa = find(ps, PAYLOAD.SA), nonce = find(ps, PAYLOAD.NONCE), ke = find(ps, PAYLOAD.KE)
       if (sa === undefined || sa.spi.length !== 4 || nonce === undefined || ke === undefined || ke.group !== GROUPS[this.hs.group] || sa.transforms[0] !== this.hs.transform.id) {
         this.fail(new ChannelError('ERR_CHANNEL_PROTOCOL', 'bad CREATE_CHILD_SA response'))
         return
@@ -182,19 +255,99 @@ export class ChannelSession {
       let secret: Uint8Array
       try { secret = share.computeSecret(ke.data) } catch (e) { this.fail(e as ChannelError); return }
       const peerIn = Buffer.from(sa.spi).readUInt32BE(0)
-      const keys = deriveChildKeys(this.hs.prf, this.hs.ikeKeys.skD, this.hs.transform, ni, nonce.data, secret)
-      this.outbound = this.install(keys, newIn, peerIn)
-      // The responder switched to the new SA before it answered, and the transport keeps
-      // order, so no record can still arrive on our old inbound SA: delete it now and tell
-      // the peer, which keeps its old inbound SA until this DELETE arrives (records we sent
-      // on it before the switch are ahead of the DELETE).
-      this.inbound.delete(old.inbound)
-      this.pairs.delete(old.inbound)
-      this.request(EXCHANGE.INFORMATIONAL, [{ type: PAYLOAD.DELETE, spis: [spiBytes(old.inbound)] }], () => {})
-      this.rekeying = false
+      const keys = deriveChildKeys(this.hs.prf, ike.keys.skD, this.hs.transform, ni, nonce.data, secret)
+      let next = this.install(keys, true, newIn, peerIn)
+      const c = state.collision
+      if (c !== undefined) {
+        this.collisions++
+        // RFC 7296 §2.8.1: when both ends rekeyed at once, the SA made with the lowest of
+        // the four nonces is redundant and the end that made it (the initiator of that
+        // exchange) deletes it. Both ends hold all four nonces, so both agree.
+        const peers = this.pairs.get(c.inSpi)
+        if (peers !== undefined && Buffer.compare(lower(ni, nonce.data), lower(c.peerNi, c.myNr)) < 0) {
+          next = peers
+          this.deletePair(newIn)
+        }
+      }
+      // The peer switched to the new SA before it answered; we switch now. Our old inbound
+      // SA stays until the peer answers our DELETE, so records it sent before are not lost.
+      this.outbound = next
       this.rekeys++
-      this.hooks.onRekey?.({ oldSpis: old, newSpis: { inbound: newIn, outbound: peerIn } })
+      this.hooks.onRekey?.({ oldSpis: old, newSpis: this.spis })
+      this.deletePair(old.inbound)
       this.flush()
+    })
+  }
+
+  /** Ask the peer to delete the child SA whose inbound half is `inSpi` (RFC 7296 §1.4.1); ours goes when it answers. */
+  private deletePair(inSpi: number): void {
+    if (!this.pairs.has(inSpi) || this.deleting.has(inSpi) || this.pairs.get(inSpi) === this.outbound) return
+    this.deleting.add(inSpi)
+    this.request(EXCHANGE.INFORMATIONAL, [{ type: PAYLOAD.DELETE, spis: [spiBytes(inSpi)] }], () => {
+      this.deleting.delete(inSpi)
+      // The peer answered after its last record on this SA, so nothing more can arrive on it.
+      if (this.pairs.get(inSpi) !== this.outbound) { this.pairs.delete(inSpi); this.inbound.delete(inSpi) }
+    })
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer !== undefined || this.closed) return
+    // A random pause, so two ends that keep colliding fall out of step.
+    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.kick() }, randomInt(5, 50))
+    this.retryTimer.unref()
+  }
+
+  private ikeSoftLimitReached(): boolean {
+    const k = this.ike, l = this.limits
+    return k.nextRequestId + k.expectedPeerRequest >= l.ikeSaMaxMessages * REKEY_AT || Date.now() - k.createdAt >= l.ikeSaLifetimeMs * REKEY_AT
+  }
+
+  private maybeRekeyIke(force: boolean): void {
+    if (this.retryTimer !== undefined) return
+    if (force || this.ikeSoftLimitReached()) this.rekeyIke()
+  }
+
+  /**
+   * Replace the IKE SA now (RFC 7296 §1.3.2, §2.18): CREATE_CHILD_SA with a new SPIi, nonce
+   * and key share; the new keys come from the old SK_d and the new Diffie-Hellman secret.
+   * Child SAs carry on unchanged and belong to the new IKE SA; the old one is deleted.
+   * Only the initiator (the client) rekeys the IKE SA, and only while no other exchange of
+   * its own is outstanding (§2.25.2); otherwise the call waits for the next chance.
+   */
+  rekeyIke(): void {
+    if (this.hs.role !== 'initiator' || this.ikeRekeying || this.closed) return
+    if (this.childRekey !== undefined || this.oldIke !== undefined || this.ike.pending.size > 0) { this.ikeRekeyWanted = true; return }
+    this.ikeRekeyWanted = false
+    this.ikeRekeying = true
+    const spiI = randomBytes(8)
+    const ni = randomBytes(32)
+    const share = createKeyShare(this.hs.group)
+    const old = this.ike
+    this.request(EXCHANGE.CREATE_CHILD_SA, [
+      { type: PAYLOAD.SA, spi: spiI, groups: [GROUPS[this.hs.group]], prfs: [PRFS[this.hs.prf]], transforms: [] },
+      { type: PAYLOAD.NONCE, data: ni },
+      { type: PAYLOAD.KE, group: GROUPS[this.hs.group], data: share.publicKey },
+    ], (ps) => {
+      this.ikeRekeying = false
+      if (hasNotify(ps, NOTIFY.TEMPORARY_FAILURE)) { this.temporaryFailures++; this.ikeRekeyWanted = true; this.retryLater(); return }
+      const sa = find(ps, PAYLOAD.SA), nonce = find(ps, PAYLOAD.NONCE), ke = find(ps, PAYLOAD.KE)
+      if (sa === undefined || sa.spi.length !== 8 || sa.spi.every((b) => b === 0) || nonce === undefined || ke === undefined || ke.group !== GROUPS[this.hs.group]) {
+        this.fail(new ChannelError('ERR_CHANNEL_PROTOCOL', 'bad CREATE_CHILD_SA response to an IKE SA rekey'))
+        return
+      }
+      let secret: Uint8Array
+      try { secret = share.computeSecret(ke.data) } catch (e) { this.fail(e as ChannelError); return }
+      const spiR = Uint8Array.from(sa.spi)
+      const keys = deriveRekeyedIkeKeys(this.hs.prf, old.keys.skD, secret, ni, nonce.data, spiI, spiR)
+      const before = this.ikeSpis
+      this.ike = this.newIkeSa(spiI, spiR, keys, 0, 0)
+      this.oldIke = old
+      this.ikeRekeys++
+      this.hooks.onIkeRekey?.({ oldSpis: before, newSpis: this.ikeSpis })
+      // RFC 7296 §2.8: the initiator of the rekey deletes the old IKE SA, in the old SA.
+      this.requestOn(old, EXCHANGE.INFORMATIONAL, [{ type: PAYLOAD.DELETE, spis: [], ike: true }], () => {
+        if (this.oldIke === old) this.oldIke = undefined
+      })
     })
   }
 
@@ -208,15 +361,19 @@ export class ChannelSession {
     this.maybeRekey(false)
   }
 
-  private header(exchange: number, messageId: number, response: boolean) {
+  private header(sa: IkeSa, exchange: number, messageId: number, response: boolean) {
     const initiator = this.hs.role === 'initiator'
-    return { spiI: this.hs.spiI, spiR: this.hs.spiR, exchange, flags: (initiator ? FLAG_INITIATOR : 0) | (response ? FLAG_RESPONSE : 0), messageId }
+    return { spiI: sa.spiI, spiR: sa.spiR, exchange, flags: (initiator ? FLAG_INITIATOR : 0) | (response ? FLAG_RESPONSE : 0), messageId }
   }
 
   private request(exchange: number, payloads: Payload[], onResponse: (ps: Payload[]) => void): void {
-    const id = this.nextRequestId++
-    this.pending.set(id, onResponse)
-    this.transport.send(encodeEncrypted(this.header(exchange, id, false), payloads, this.sendKey))
+    this.requestOn(this.ike, exchange, payloads, onResponse)
+  }
+
+  private requestOn(sa: IkeSa, exchange: number, payloads: Payload[], onResponse: (ps: Payload[]) => void): void {
+    const id = sa.nextRequestId++
+    sa.pending.set(id, onResponse)
+    this.transport.send(encodeEncrypted(this.header(sa, exchange, id, false), payloads, sa.sendKey))
   }
 
   /** Process one received WebSocket message (a record, a handshake message or a bundle of them). Never throws: refusals go to `hooks.onError`. */
@@ -260,84 +417,148 @@ export class ChannelSession {
     this.hooks.onError(err, false)
   }
 
+  private ikeSaOf(spiI: Uint8Array, spiR: Uint8Array): IkeSa | undefined {
+    for (const sa of [this.ike, this.oldIke]) {
+      if (sa !== undefined && Buffer.compare(spiI, sa.spiI) === 0 && Buffer.compare(spiR, sa.spiR) === 0) return sa
+    }
+    return undefined
+  }
+
   private handleIke(frame: Uint8Array): void {
     const m = decodeIkeMessage(frame)
     const h = m.header
-    if (Buffer.compare(h.spiI, this.hs.spiI) !== 0 || Buffer.compare(h.spiR, this.hs.spiR) !== 0) throw new ChannelError('ERR_CHANNEL_BAD_SPI', 'handshake message for another IKE SA')
+    // An IKE SA that was rekeyed and deleted is gone: its SPIs name nothing any more.
+    const ike = this.ikeSaOf(h.spiI, h.spiR)
+    if (ike === undefined) throw new ChannelError('ERR_CHANNEL_BAD_SPI', 'handshake message for another IKE SA')
     if ((h.flags & FLAG_RESPONSE) !== 0) {
-      const cb = this.pending.get(h.messageId)
+      const cb = ike.pending.get(h.messageId)
       if (cb === undefined) throw new ChannelError('ERR_CHANNEL_REPLAY', `response to message ${h.messageId}, which is not outstanding`)
-      const ps = openSk(frame, m, this.recvKey)
-      this.pending.delete(h.messageId)
+      const ps = openSk(frame, m, ike.recvKey)
+      ike.pending.delete(h.messageId)
       cb(ps)
+      this.kick()
       return
     }
     // RFC 7296 §2.2: requests arrive in message-id order; an old id is a replay.
-    if (h.messageId !== this.expectedPeerRequest) throw new ChannelError('ERR_CHANNEL_REPLAY', `request with message id ${h.messageId}, expected ${this.expectedPeerRequest}`)
-    const ps = openSk(frame, m, this.recvKey)
-    this.expectedPeerRequest++
-    const reply = (payloads: Payload[]) => this.transport.send(encodeEncrypted(this.header(h.exchange, h.messageId, true), payloads, this.sendKey))
-    if (h.exchange === EXCHANGE.INFORMATIONAL) {
-      const err = ps.find((p) => p.type === PAYLOAD.NOTIFY && p.notifyType === NOTIFY.SECDNS_ERROR) as { data: Uint8Array } | undefined
-      if (err !== undefined) {
-        const { code, message } = parseErrorNotify(err.data)
-        this.hooks.onPeerRefusal?.(code, message)
-        this.end(undefined, 1000, 'peer refused')
-        return
-      }
-      if (ps.some((p) => p.type === PAYLOAD.NOTIFY && p.notifyType === NOTIFY.SECDNS_REKEY_REQUEST)) {
-        reply([])
-        if (this.hs.role === 'initiator') this.rekey()
-        return
-      }
-      const del = ps.find((p) => p.type === PAYLOAD.DELETE) as { spis: Uint8Array[] } | undefined
-      const gone: Uint8Array[] = []
-      if (del !== undefined) {
-        for (const s of del.spis) {
-          const peerSpi = Buffer.from(s).readUInt32BE(0)
-          for (const [mine, theirs] of this.pairs) {
-            if (theirs === peerSpi && peerSpi !== this.outbound.spi) {
-              // RFC 7296 §1.4.1: delete our inbound half and answer with its SPI.
-              this.inbound.delete(mine); this.pairs.delete(mine); gone.push(spiBytes(mine))
-            }
-          }
-        }
-      }
-      reply(gone.length > 0 ? [{ type: PAYLOAD.DELETE, spis: gone }] : [])
-      return
-    }
-    if (h.exchange === EXCHANGE.CREATE_CHILD_SA && this.hs.role === 'responder') {
-      const sa = ps.find((p): p is SaPayload => p.type === PAYLOAD.SA)
-      const nonce = ps.find((p) => p.type === PAYLOAD.NONCE) as { data: Uint8Array } | undefined
-      const ke = ps.find((p) => p.type === PAYLOAD.KE) as { group: number; data: Uint8Array } | undefined
-      if (sa === undefined || sa.spi.length !== 4 || nonce === undefined || ke === undefined || !sa.transforms.includes(this.hs.transform.id)) {
-        throw new ChannelError('ERR_CHANNEL_PROTOCOL', 'bad CREATE_CHILD_SA request')
-      }
-      // RFC 7296 §1.3.2: the KE must be in the group the IKE SA negotiated.
-      if (ke.group !== GROUPS[this.hs.group]) throw new ChannelError('ERR_CHANNEL_PROTOCOL', `CREATE_CHILD_SA key share in group ${ke.group}, not the negotiated ${this.hs.group}`)
-      const share = createKeyShare(this.hs.group)
-      const secret = share.computeSecret(ke.data)
-      const peerIn = Buffer.from(sa.spi).readUInt32BE(0)
-      const newIn = randomSpi32()
-      const nr = randomBytes(32)
-      const keys = deriveChildKeys(this.hs.prf, this.hs.ikeKeys.skD, this.hs.transform, nonce.data, nr, secret)
-      const old = this.spis
-      const next = this.install(keys, newIn, peerIn)
-      reply([
-        { type: PAYLOAD.SA, spi: spiBytes(newIn), groups: [GROUPS[this.hs.group]], prfs: [], transforms: [this.hs.transform.id] },
-        { type: PAYLOAD.NONCE, data: nr },
-        { type: PAYLOAD.KE, group: GROUPS[this.hs.group], data: share.publicKey },
-      ])
-      // Everything we send from now on uses the new SA; the old inbound SA stays until the
-      // initiator's DELETE.
-      this.outbound = next
-      this.rekeyRequested = false
-      this.rekeys++
-      this.hooks.onRekey?.({ oldSpis: old, newSpis: { inbound: newIn, outbound: peerIn } })
-      this.flush()
+    if (h.messageId !== ike.expectedPeerRequest) throw new ChannelError('ERR_CHANNEL_REPLAY', `request with message id ${h.messageId}, expected ${ike.expectedPeerRequest}`)
+    const ps = openSk(frame, m, ike.recvKey)
+    ike.expectedPeerRequest++
+    const reply = (payloads: Payload[]) => this.transport.send(encodeEncrypted(this.header(ike, h.exchange, h.messageId, true), payloads, ike.sendKey))
+    if (h.exchange === EXCHANGE.INFORMATIONAL) { this.onInformational(ike, ps, reply); return }
+    if (h.exchange === EXCHANGE.CREATE_CHILD_SA) {
+      const sa = find(ps, PAYLOAD.SA)
+      if (sa !== undefined && sa.spi.length === 8) this.onIkeRekeyRequest(ike, ps, reply)
+      else this.onChildRekeyRequest(ike, ps, reply)
       return
     }
     throw new ChannelError('ERR_CHANNEL_PROTOCOL', `unexpected exchange ${h.exchange}`)
+  }
+
+  private onInformational(ike: IkeSa, ps: Payload[], reply: (payloads: Payload[]) => void): void {
+    const err = ps.find((p) => p.type === PAYLOAD.NOTIFY && p.notifyType === NOTIFY.SECDNS_ERROR) as { data: Uint8Array } | undefined
+    if (err !== undefined) {
+      const { code, message } = parseErrorNotify(err.data)
+      this.hooks.onPeerRefusal?.(code, message)
+      this.end(undefined, 1000, 'peer refused')
+      return
+    }
+    if (hasNotify(ps, NOTIFY.SECDNS_REKEY_REQUEST)) {
+      // An older responder asks the initiator to rekey for it.
+      reply([])
+      this.rekey()
+      return
+    }
+    const del = find(ps, PAYLOAD.DELETE)
+    if (del?.ike === true) {
+      reply([])
+      // RFC 7296 §2.8: the old IKE SA is gone once its DELETE is answered; a peer that
+      // deletes the IKE SA in use ends the channel (§1.4.1).
+      if (ike === this.oldIke) this.oldIke = undefined
+      else this.end(undefined, 1000, 'peer deleted the IKE SA')
+      return
+    }
+    const gone: Uint8Array[] = []
+    if (del !== undefined) {
+      for (const s of del.spis) {
+        const peerSpi = Buffer.from(s).readUInt32BE(0)
+        for (const [mine, out] of this.pairs) {
+          if (out.spi !== peerSpi) continue
+          if (out === this.outbound) {
+            // The peer deletes the SA we send on: move to the newest other one, if any.
+            let other: OutboundSa | undefined
+            for (const [, o] of this.pairs) if (o !== out) other = o
+            if (other === undefined) continue
+            this.outbound = other
+          }
+          // RFC 7296 §1.4.1: delete our inbound half and answer with its SPI.
+          this.inbound.delete(mine); this.pairs.delete(mine); this.deleting.delete(mine); gone.push(spiBytes(mine))
+        }
+      }
+    }
+    reply(gone.length > 0 ? [{ type: PAYLOAD.DELETE, spis: gone }] : [])
+    if (gone.length > 0) this.flush()
+  }
+
+  private onChildRekeyRequest(ike: IkeSa, ps: Payload[], reply: (payloads: Payload[]) => void): void {
+    // RFC 7296 §2.25.2: a child SA exchange while we rekey the IKE SA gets TEMPORARY_FAILURE.
+    if (this.ikeRekeying) { reply([{ type: PAYLOAD.NOTIFY, notifyType: NOTIFY.TEMPORARY_FAILURE, data: new Uint8Array(0) }]); return }
+    const sa = find(ps, PAYLOAD.SA), nonce = find(ps, PAYLOAD.NONCE), ke = find(ps, PAYLOAD.KE)
+    if (sa === undefined || sa.spi.length !== 4 || nonce === undefined || ke === undefined || !sa.transforms.includes(this.hs.transform.id)) {
+      throw new ChannelError('ERR_CHANNEL_PROTOCOL', 'bad CREATE_CHILD_SA request')
+    }
+    // RFC 7296 §1.3.2: the KE must be in the group the IKE SA negotiated.
+    if (ke.group !== GROUPS[this.hs.group]) throw new ChannelError('ERR_CHANNEL_PROTOCOL', `CREATE_CHILD_SA key share in group ${ke.group}, not the negotiated ${this.hs.group}`)
+    const share = createKeyShare(this.hs.group)
+    const secret = share.computeSecret(ke.data)
+    const peerIn = Buffer.from(sa.spi).readUInt32BE(0)
+    const newIn = randomSpi32()
+    const nr = randomBytes(32)
+    const keys = deriveChildKeys(this.hs.prf, ike.keys.skD, this.hs.transform, nonce.data, nr, secret)
+    const old = this.spis
+    const next = this.install(keys, false, newIn, peerIn)
+    reply([
+      { type: PAYLOAD.SA, spi: spiBytes(newIn), groups: [GROUPS[this.hs.group]], prfs: [], transforms: [this.hs.transform.id] },
+      { type: PAYLOAD.NONCE, data: nr },
+      { type: PAYLOAD.KE, group: GROUPS[this.hs.group], data: share.publicKey },
+    ])
+    // Our own rekey is in flight: remember this exchange's nonces for §2.8.1.
+    if (this.childRekey !== undefined) this.childRekey.collision = { peerNi: Uint8Array.from(nonce.data), myNr: nr, inSpi: newIn }
+    // Everything we send from now on uses the new SA; the old inbound SA stays until a DELETE.
+    this.outbound = next
+    this.rekeys++
+    this.hooks.onRekey?.({ oldSpis: old, newSpis: this.spis })
+    this.flush()
+  }
+
+  private onIkeRekeyRequest(ike: IkeSa, ps: Payload[], reply: (payloads: Payload[]) => void): void {
+    if (this.hs.role !== 'responder') throw new ChannelError('ERR_CHANNEL_PROTOCOL', 'only the initiator rekeys the IKE SA')
+    if (ike !== this.ike) throw new ChannelError('ERR_CHANNEL_PROTOCOL', 'IKE SA rekey requested on an IKE SA that was already replaced')
+    // RFC 7296 §2.25.2: while we are rekeying or deleting a child SA (any request of ours
+    // outstanding), an IKE SA rekey gets TEMPORARY_FAILURE and the initiator tries again.
+    if (this.childRekey !== undefined || ike.pending.size > 0 || this.oldIke !== undefined) {
+      reply([{ type: PAYLOAD.NOTIFY, notifyType: NOTIFY.TEMPORARY_FAILURE, data: new Uint8Array(0) }])
+      return
+    }
+    const sa = find(ps, PAYLOAD.SA)!, nonce = find(ps, PAYLOAD.NONCE), ke = find(ps, PAYLOAD.KE)
+    if (nonce === undefined || ke === undefined || sa.spi.every((b) => b === 0) || !sa.prfs.includes(PRFS[this.hs.prf])) throw new ChannelError('ERR_CHANNEL_PROTOCOL', 'bad CREATE_CHILD_SA request to rekey the IKE SA')
+    if (ke.group !== GROUPS[this.hs.group]) throw new ChannelError('ERR_CHANNEL_PROTOCOL', `IKE SA rekey key share in group ${ke.group}, not the negotiated ${this.hs.group}`)
+    const share = createKeyShare(this.hs.group)
+    const secret = share.computeSecret(ke.data)
+    const spiI = Uint8Array.from(sa.spi)
+    const spiR = randomBytes(8)
+    const nr = randomBytes(32)
+    const keys = deriveRekeyedIkeKeys(this.hs.prf, ike.keys.skD, secret, nonce.data, nr, spiI, spiR)
+    reply([
+      { type: PAYLOAD.SA, spi: spiR, groups: [GROUPS[this.hs.group]], prfs: [PRFS[this.hs.prf]], transforms: [] },
+      { type: PAYLOAD.NONCE, data: nr },
+      { type: PAYLOAD.KE, group: GROUPS[this.hs.group], data: share.publicKey },
+    ])
+    const before = this.ikeSpis
+    // New requests of ours go in the new IKE SA; the old one stays for the initiator's DELETE.
+    this.oldIke = ike
+    this.ike = this.newIkeSa(spiI, spiR, keys, 0, 0)
+    this.ikeRekeys++
+    this.hooks.onIkeRekey?.({ oldSpis: before, newSpis: this.ikeSpis })
   }
 
   private tick(): void {
@@ -353,10 +574,12 @@ export class ChannelSession {
         this.dpdDeadline = now + this.limits.dpdTimeoutMs
         this.request(EXCHANGE.INFORMATIONAL, [], () => {})
       }
-      this.maybeRekey(false)
     } else if (now - this.lastRx >= this.limits.idleTimeoutMs) {
       this.fail(new ChannelError('ERR_CHANNEL_TIMEOUT', `channel idle for ${this.limits.idleTimeoutMs} ms`))
+      return
     }
+    // Lifetimes run out without traffic too (RFC 7296 §2.8).
+    this.kick()
   }
 
   /** Send a liveness check now (RFC 7296 §2.4); resolves when the peer answers. */
@@ -383,8 +606,10 @@ export class ChannelSession {
     if (this.closed) return
     this.closed = true
     clearInterval(this.timer)
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
     this.queue.length = 0
-    this.pending.clear()
+    this.ike.pending.clear()
+    this.oldIke?.pending.clear()
     try { this.transport.close(code, reason) } catch { /* already closed */ }
     this.hooks.onClose(err)
   }

@@ -27,7 +27,9 @@ async function pair() {
     onMessage: (m) => got.server.push(m), onError: (e) => got.serverErrors.push(e), onClose: () => {},
   })
   const deliver = (q: Uint8Array[], to: ChannelSession, n = q.length) => { for (const f of q.splice(0, n)) to.handleFrame(f) }
-  return { client, server, toServer, toClient, got, deliver }
+  /** Deliver in both directions until nothing is left in flight. */
+  const settle = () => { while (toServer.length > 0 || toClient.length > 0) { deliver(toServer, server); deliver(toClient, client) } }
+  return { client, server, toServer, toClient, got, deliver, settle }
 }
 
 test('records cross in both directions on the first child SA', async (t) => {
@@ -58,10 +60,13 @@ test('the responder keeps its old inbound SA until the initiator deletes it', as
   t.is(s.client.spis.outbound, s.server.spis.inbound)
   t.is(s.client.spis.inbound, s.server.spis.outbound)
   t.not(s.client.spis.inbound, oldSpis.inbound)
-  t.is(s.client.inbound.size, 1)
+  // The client keeps its old inbound SA until the server answers the DELETE.
+  t.is(s.client.inbound.size, 2)
   const deleteFrame = s.toServer.shift()!
   s.server.handleFrame(deleteFrame)
   t.is(s.server.inbound.size, 1)
+  s.deliver(s.toClient, s.client)
+  t.is(s.client.inbound.size, 1)
   // A replay of the old-SA record now names an SA that is gone.
   s.server.handleFrame(lateOld)
   t.is(s.got.serverErrors.at(-1)?.code, 'ERR_CHANNEL_BAD_SPI')
@@ -96,4 +101,118 @@ test('a handshake request replayed inside the IKE SA is refused as a replay', as
   s.deliver(s.toServer, s.server)
   s.server.handleFrame(ping)
   t.is(s.got.serverErrors.at(-1)?.code, 'ERR_CHANNEL_REPLAY')
+})
+
+/** Both ends agree on the child SA in use and hold no other. */
+function agreed(t: import('ava').ExecutionContext, s: Awaited<ReturnType<typeof pair>>) {
+  t.is(s.client.spis.outbound, s.server.spis.inbound)
+  t.is(s.client.spis.inbound, s.server.spis.outbound)
+  t.is(s.client.inbound.size, 1)
+  t.is(s.server.inbound.size, 1)
+}
+
+test('the responder starts a child rekey itself when its budget runs out, and queries keep flowing', async (t) => {
+  const s = await pair()
+  t.teardown(() => { s.client.end(undefined, 1000, ''); s.server.end(undefined, 1000, '') })
+  const before = s.server.spis
+  const o = s.server.outbound as OutboundSa
+  o.seq = o.maxPackets
+  s.server.send(dnsQuery(9))              // queued: the SA is spent, so the server rekeys
+  t.is(s.server.rekeysInitiated, 1)
+  s.settle()
+  t.is(s.got.client.at(-1)![1], 9)
+  t.not(s.server.spis.outbound, before.outbound)
+  agreed(t, s)
+  t.is(s.client.rekeys, 1)
+  t.is(s.client.rekeysInitiated, 0)
+  s.client.send(dnsQuery(10)); s.settle()
+  t.is(s.got.server.at(-1)![1], 10)
+})
+
+test('simultaneous child rekeys: both ends keep the same SA (the lowest nonce loses) and delete the rest', async (t) => {
+  for (let round = 0; round < 6; round++) {
+    const s = await pair()
+    t.teardown(() => { s.client.end(undefined, 1000, ''); s.server.end(undefined, 1000, '') })
+    // Records on the old SA, then both requests cross on the wire.
+    s.client.send(dnsQuery(1)); s.server.send(dnsQuery(2))
+    s.client.rekey(); s.server.rekey()
+    s.client.send(dnsQuery(3)); s.server.send(dnsQuery(4))
+    s.settle()
+    t.is(s.client.collisions, 1)
+    t.is(s.server.collisions, 1)
+    t.is(s.client.rekeys, 2)
+    t.is(s.server.rekeys, 2)
+    agreed(t, s)
+    t.deepEqual(s.got.server.map((m) => m[1]), [1, 3])
+    t.deepEqual(s.got.client.map((m) => m[1]), [2, 4])
+    s.client.send(dnsQuery(5)); s.server.send(dnsQuery(6)); s.settle()
+    t.is(s.got.server.at(-1)![1], 5)
+    t.is(s.got.client.at(-1)![1], 6)
+    t.deepEqual([...s.got.clientErrors, ...s.got.serverErrors], [])
+  }
+})
+
+test('an IKE SA rekey gives new IKE SPIs on both ends; the old IKE SA and its messages are refused afterwards', async (t) => {
+  const s = await pair()
+  t.teardown(() => { s.client.end(undefined, 1000, ''); s.server.end(undefined, 1000, '') })
+  const oldIke = s.client.ikeSpis
+  void s.client.ping()
+  const oldPing = s.toServer[0]!             // an INFORMATIONAL request in the old IKE SA
+  s.settle()
+  s.client.send(dnsQuery(1))                 // a record in flight across the rekey
+  s.client.rekeyIke()
+  s.settle()
+  t.is(s.got.server.at(-1)![1], 1)
+  t.notDeepEqual(s.client.ikeSpis, oldIke)
+  t.deepEqual(s.client.ikeSpis, s.server.ikeSpis)
+  t.is(s.client.ikeRekeys, 1)
+  t.is(s.server.ikeRekeys, 1)
+  // The old IKE SA was deleted: a replay of its message names nothing.
+  s.server.handleFrame(oldPing)
+  t.is(s.got.serverErrors.at(-1)?.code, 'ERR_CHANNEL_BAD_SPI')
+  t.is(s.got.serverErrors.at(-1)?.message, 'handshake message for another IKE SA')
+  // The new IKE SA carries exchanges, and child SAs made under it agree on their keys.
+  let pong = false
+  void s.client.ping().then(() => { pong = true })
+  s.settle(); await Promise.resolve()
+  t.true(pong)
+  s.client.rekey(); s.server.send(dnsQuery(2)); s.settle()
+  s.client.send(dnsQuery(3)); s.settle()
+  t.is(s.got.client.at(-1)![1], 2)
+  t.is(s.got.server.at(-1)![1], 3)
+  agreed(t, s)
+  t.is(s.got.serverErrors.length, 1)
+  t.deepEqual(s.got.clientErrors, [])
+})
+
+test('an IKE SA rekey that crosses a child rekey from the server gets TEMPORARY_FAILURE both ways, then both complete', async (t) => {
+  const s = await pair()
+  t.teardown(() => { s.client.end(undefined, 1000, ''); s.server.end(undefined, 1000, '') })
+  s.client.rekeyIke(); s.server.rekey()
+  s.settle()
+  t.is(s.client.temporaryFailures, 1)
+  t.is(s.server.temporaryFailures, 1)
+  t.is(s.client.ikeRekeys, 0)
+  // Each retries after its own random pause (5–50 ms); delivering as frames appear, the
+  // two retries fall apart and both complete.
+  for (let i = 0; i < 2000 && (s.client.ikeRekeys === 0 || s.server.rekeys === 0); i++) {
+    await new Promise((r) => setTimeout(r, 1))
+    s.settle()
+  }
+  t.is(s.client.ikeRekeys, 1)
+  t.is(s.server.ikeRekeys, 1)
+  t.true(s.server.rekeys >= 1)
+  agreed(t, s)
+  s.client.send(dnsQuery(8)); s.settle()
+  t.is(s.got.server.at(-1)![1], 8)
+})
+
+test('the initiator rekeys the IKE SA by itself when its message budget runs out', async (t) => {
+  const s = await pair()
+  t.teardown(() => { s.client.end(undefined, 1000, ''); s.server.end(undefined, 1000, '') })
+  ;(s.client as unknown as { limits: { ikeSaMaxMessages: number } }).limits.ikeSaMaxMessages = 8
+  for (let i = 0; i < 12; i++) { void s.client.ping(); s.settle() }
+  t.true(s.client.ikeRekeys >= 2, `${s.client.ikeRekeys} IKE rekeys`)
+  t.is(s.server.ikeRekeys, s.client.ikeRekeys)
+  t.deepEqual(s.client.ikeSpis, s.server.ikeSpis)
 })
