@@ -287,13 +287,26 @@ export class Resolver {
   }
 
   /**
+   * Forget everything learnt: cached answers, encoded responses, proven keys, verdicts,
+   * RFC 8198 NSEC ranges and the anchor checks. Call it after the trust anchors change,
+   * so nothing validated (or found stale) under the old ones outlives them.
+   */
+  clearCache(): void {
+    this.cache.clear()
+    this.nsecRanges.clear()
+    this.anchorChecks.clear()
+  }
+
+  /**
    * How each anchored zone's DNSKEY RRset matched its trust anchor when last fetched:
    * for the server's status page and `secdns trust-anchor` over the admin API.
    *
    * @returns one entry per anchored zone checked so far
    */
   anchorStatus(): AnchorStatus[] {
-    return [...this.anchorChecks.values()]
+    // Only zones still anchored: an anchor removed at run time leaves no stale line.
+    const anchored = new Set(this.anchors.zones().map((z) => z.toLowerCase().toString()))
+    return [...this.anchorChecks.entries()].filter(([k]) => anchored.has(k)).map(([, v]) => v)
   }
 
   /**

@@ -176,7 +176,13 @@ export class AdminApi implements ListenerPlugin {
         return
       }
       try {
-        if (req.method === 'GET' && url.pathname === '/status') { send(200, server.status()); return }
+        if (req.method === 'GET' && url.pathname === '/status') {
+          // The trust anchors' state beside the zones': a stale anchor is reported (issue 7 §1).
+          const anchors = server.recursor?.anchors
+          if (anchors === undefined) { send(200, server.status()); return }
+          anchors.status().then((trustAnchors) => send(200, { ...server.status(), trustAnchors }), (e: unknown) => send(500, { error: (e as Error).message }))
+          return
+        }
         const m = /^\/reload(?:\/([^/]+))?$/.exec(url.pathname)
         if (req.method === 'POST' && m) {
           const results = server.reload(m[1] === undefined ? undefined : decodeURIComponent(m[1]))

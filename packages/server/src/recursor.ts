@@ -4,7 +4,7 @@
  * recursion ACL allows the client.
  */
 import type { Question, ResourceRecord } from '@secdns/wire'
-import type { AnchorFilter, AnchorRecord, TrustAnchor } from '@secdns/resolver'
+import type { AnchorFilter, AnchorRecord, AnchorStatus, TrustAnchor } from '@secdns/resolver'
 
 /**
  * The trust anchors of a running validating recursor, changed without a restart
@@ -23,6 +23,11 @@ export interface TrustAnchorAdmin {
    * @returns the removed anchors (none: `ERR_RESOLVER_ANCHOR_NOT_FOUND`)
    */
   remove(filter: AnchorFilter): Promise<TrustAnchor[]>
+  /**
+   * How each anchored zone's DNSKEY RRset matched its anchor (a stale anchor is Bogus,
+   * with both sets of key tags in `reason`); zones not checked yet are checked now.
+   */
+  status(): Promise<AnchorStatus[]>
 }
 
 /** What a recursor returns: the sections of the answer and the security status. */

@@ -59,7 +59,8 @@ function loadAnchors(path: string): TrustAnchors {
  * Changes go to the file first (read afresh, so comments and hand edits stay, then
  * written atomically by TrustAnchors.save), and only then to the anchors in use; one
  * change at a time. The resolver's cache is emptied afterwards: answers and keys
- * validated (or left Indeterminate) under the old anchors must not outlive them.
+ * validated (or left Indeterminate) under the old anchors, and the old anchors' checks,
+ * must not outlive them.
  */
 function anchorAdmin(path: string, live: TrustAnchors, resolver: Resolver): TrustAnchorAdmin {
   let queue: Promise<unknown> = Promise.resolve()
@@ -70,13 +71,20 @@ function anchorAdmin(path: string, live: TrustAnchors, resolver: Resolver): Trus
   }
   return {
     list: (): TrustAnchor[] => live.list(),
+    status: async () => {
+      // Issue 7 §1: a stale anchor shows in the status (and is logged when found), even
+      // for a zone no query has touched yet.
+      const checked = new Set(resolver.anchorStatus().map((a) => a.zone.toLowerCase()))
+      if (live.zones().some((z) => !checked.has(z.toLowerCase().toString()))) await resolver.prime()
+      return resolver.anchorStatus()
+    },
     add: (records) => serial(async () => {
       const onDisk = TrustAnchors.load(path)
       const added = records.filter((r) => onDisk.add(r)) as AnchorRecord[]
       if (added.length > 0) await onDisk.save(path)
       let changed = false
       for (const r of records) changed = live.add(r) || changed
-      if (changed) resolver.cache.clear()
+      if (changed) resolver.clearCache()
       return added
     }),
     remove: (filter) => serial(async () => {
@@ -84,7 +92,7 @@ function anchorAdmin(path: string, live: TrustAnchors, resolver: Resolver): Trus
       const gone = onDisk.remove(filter)
       if (gone.length > 0) await onDisk.save(path)
       const goneLive = live.remove(filter)
-      if (goneLive.length > 0) resolver.cache.clear()
+      if (goneLive.length > 0) resolver.clearCache()
       return gone.length > 0 ? gone : goneLive
     }),
   }

@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pino } from 'pino'
 import { Name, RRType, Rcode, createQuery, decodeMessage, encodeMessage } from '@secdns/wire'
 import { DnsServer } from '../src/server.js'
 import { createDnsServer } from '../src/create.js'
@@ -17,7 +18,7 @@ function fixtureKsk(): string {
     .split('\n').find((l) => /DNSKEY\s+257 3 13/.test(l))!.trim().replace(/^.*DNSKEY\s+/, '').replace(/\s*;.*$/, '')
 }
 
-async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ dir: string, rec: DnsServer, base: string }> {
+async function setup(t: { teardown(fn: () => unknown): void }, logLines?: string[]): Promise<{ dir: string, rec: DnsServer, base: string }> {
   const auth = new DnsServer(parseConfig({
     listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
     zones: [{ name: 'example.test', type: 'primary', file: signed }],
@@ -31,7 +32,7 @@ async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ dir: s
   const rec = createDnsServer(parseConfig({
     listeners: { admin: { address: '127.0.0.1', port: 0, tokenFile: join(dir, 'token') } }, acl: { recursion: ['localhost'] },
     resolver: { forwarders: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`], trustAnchors: join(dir, 'TrustAnchors.dns') },
-  }))
+  }), logLines === undefined ? {} : { logger: pino({ level: 'warn' }, { write: (l: string) => { logLines.push(l) } }) })
   await rec.start()
   t.teardown(() => rec.stop())
   return { dir, rec, base: `http://127.0.0.1:${rec.listeners.find((l) => l.kind === 'admin')!.port}` }
@@ -100,4 +101,29 @@ test('a server without a trust-anchor file answers the trust-anchor endpoints wi
   t.teardown(() => s.stop())
   const r = await fetch(`http://127.0.0.1:${s.listeners.find((l) => l.kind === 'admin')!.port}/trust-anchors`, { headers: auth })
   t.is(r.status, 409)
+})
+
+test('a trust anchor that no longer matches its zone is logged and shown in GET /status; a matching one is secure', async (t) => {
+  const lines: string[] = []
+  const { dir, rec, base } = await setup(t, lines)
+  // Before any anchor: no trust-anchor lines.
+  t.deepEqual(((await (await fetch(`${base}/status`, { headers: auth })).json()) as { trustAnchors: unknown[] }).trustAnchors, [])
+  // A DS for example.test. that matches none of the zone's keys: stale.
+  const stale = 'example.test. 3600 IN DS 61811 13 2 0102DFEA3A358309DF9E91A65CD3D14F0CE1F0517E4F83FE1507AECAACAD7DA5'
+  t.is((await fetch(`${base}/trust-anchors`, { method: 'POST', headers: auth, body: JSON.stringify({ records: stale }) })).status, 200)
+  const status = await (await fetch(`${base}/status`, { headers: auth })).json() as { zones: unknown[], trustAnchors: { zone: string, state: string, reason?: string, checked: number }[] }
+  t.true(Array.isArray(status.zones), 'the usual status is still there')
+  t.is(status.trustAnchors.length, 1)
+  const a = status.trustAnchors[0]!
+  t.deepEqual([a.zone, a.state], ['example.test.', 'bogus'])
+  t.regex(a.reason!, /61811/)
+  t.true(a.checked > 0)
+  t.true(lines.some((l) => l.includes(`trust anchor for example.test.: ${a.reason!}`)), 'the stale anchor is logged with its reason')
+  t.is((await ask(rec)).rcode, Rcode.SERVFAIL)
+  // Replaced by the zone's real KSK: secure, and the stale line is gone.
+  t.is((await fetch(`${base}/trust-anchors/example.test`, { method: 'DELETE', headers: auth })).status, 200)
+  t.is((await fetch(`${base}/trust-anchors`, { method: 'POST', headers: auth, body: JSON.stringify({ records: `example.test. 3600 IN DNSKEY ${fixtureKsk()}` }) })).status, 200)
+  const fresh = await (await fetch(`${base}/status`, { headers: auth })).json() as { trustAnchors: { zone: string, state: string }[] }
+  t.deepEqual(fresh.trustAnchors.map((x) => [x.zone, x.state]), [['example.test.', 'secure']])
+  t.true(readFileSync(join(dir, 'TrustAnchors.dns'), 'utf8').includes('DNSKEY'))
 })
