@@ -450,7 +450,8 @@ export class AdminConsole {
     for (const node of served.zone.nodes()) {
       const owner = node.name.toString()
       if (nameFilter !== '' && !owner.toLowerCase().includes(nameFilter)) continue
-      const sets = [...node.rrsets.values()].filter((s) => s.type !== RRType.RRSIG).sort((a, b) => a.type - b.type)
+      const sets = [...node.rrsets.values()].filter((s) => s.type !== RRType.RRSIG)
+        .sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
       const sigs = node.rrsets.get(RRType.RRSIG)
       const emit = (t: number, ttl: number, rdata: string, covers?: number): void => {
         if (type !== undefined && t !== type) return
