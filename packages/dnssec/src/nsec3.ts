@@ -1,7 +1,7 @@
 /**
  * NSEC3 hashing (RFC 5155 §5) and the NSEC3 parameters a signer uses.
  */
-import { createHash } from 'node:crypto'
+import { createHash, hash as cryptoHash } from 'node:crypto'
 import { Name, toBase32Hex } from '@secdns/wire'
 import { DnssecError } from './errors.js'
 
@@ -44,10 +44,24 @@ export function parseSalt(text: string): Uint8Array {
  * IH(salt, x, k) = H(IH(salt, x, k-1) || salt), x the canonical wire form of the owner.
  */
 export function nsec3Hash(name: Name, salt: Uint8Array, iterations: number): Uint8Array {
-  let h = createHash('sha1').update(name.canonicalWire()).update(salt).digest()
-  for (let i = 0; i < iterations; i++) h = createHash('sha1').update(h).update(salt).digest()
-  return new Uint8Array(h)
+  // One-shot crypto.hash over x || salt: about five times cheaper than a Hash object per
+  // name, which made hashing a 100,000-name zone a visible share of the signing time.
+  const x = name.canonicalWire()
+  let buf = hashInput
+  if (buf.length < 255 + salt.length) buf = hashInput = new Uint8Array(255 + salt.length + 64)
+  buf.set(x, 0); buf.set(salt, x.length)
+  let h = sha1(buf.subarray(0, x.length + salt.length))
+  for (let i = 0; i < iterations; i++) { buf.set(h, 0); buf.set(salt, 20); h = sha1(buf.subarray(0, 20 + salt.length)) }
+  return new Uint8Array(h.buffer, h.byteOffset, h.length)
 }
+
+/** Scratch input of {@link nsec3Hash}: a name (at most 255 octets) followed by the salt. */
+let hashInput = new Uint8Array(512)
+
+/** SHA-1 of bytes (crypto.hash where node has it, else a Hash object). */
+const sha1: (b: Uint8Array) => Uint8Array = typeof cryptoHash === 'function'
+  ? (b) => cryptoHash('sha1', b, 'buffer')
+  : (b) => createHash('sha1').update(b).digest()
 
 /** The owner name of the NSEC3 record for a name: base32hex(hash) + '.' + zone (RFC 5155 §3). */
 export function nsec3Owner(hash: Uint8Array, zone: Name): Name {

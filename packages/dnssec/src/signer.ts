@@ -16,6 +16,7 @@ import {
 import { MAX_SIGN_ITERATIONS, nsec3Hash, nsec3Owner, type Nsec3Params } from './nsec3.js'
 import { dnskeyOf, dsOf, rrsigLabels, verifyRrsig, type RrsigFields } from './rrsig.js'
 import { toRrsigTime } from './time.js'
+import { RRsetBatchWriter, eachSignedData, type BatchHeader } from './sign_batch.js'
 
 /** How the SOA serial changes when signing. */
 export type SerialPolicy = 'keep' | 'increment' | 'unixtime' | 'date'
@@ -23,8 +24,17 @@ export type SerialPolicy = 'keep' | 'increment' | 'unixtime' | 'date'
 /** One signature to make: which key, over which bytes. */
 export interface SignJob { readonly keyIndex: number, readonly data: Uint8Array }
 
-/** Signs a batch of jobs; the worker pool implements it for many threads. */
-export type BatchSigner = (keys: readonly DnssecKey[], jobs: readonly SignJob[]) => Promise<Uint8Array[]>
+/**
+ * Signs RRsets given in the batch form of sign_batch.ts (the signing side builds the
+ * canonical signed data); resolves to the signatures in batch order.
+ */
+export type RRsetBatchSigner = (keys: readonly DnssecKey[], keyTags: readonly number[], batch: Uint8Array, sigs: number, head: BatchHeader) => Promise<Uint8Array[]>
+
+/**
+ * Signs a batch of jobs (pre-computed signed data); the worker pool implements it for many
+ * threads, and also `signRRsets`, which the signer then uses instead.
+ */
+export type BatchSigner = ((keys: readonly DnssecKey[], jobs: readonly SignJob[]) => Promise<Uint8Array[]>) & { signRRsets?: RRsetBatchSigner }
 
 /** Options of {@link signZone}. */
 export interface SignZoneOptions {
@@ -326,16 +336,36 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   const keys = unique([...chosen.dnskeySigners, ...chosen.dataSigners])
   const keyIndex = new Map(keys.map((k, i) => [k, i]))
   const tagOf = new Map(keys.map((k) => [k, publishedKeyTag(k, now)]))
-  // Jobs not yet handed to the signer: a sent chunk is dropped here, so its signed data is
-  // freed once signed rather than held until the whole zone is done.
-  let jobs: SignJob[] = []
-  let jobCount = 0
+  // RRsets go to the signer in batches (sign_batch.ts): each RRset written once in compact
+  // canonical wire form with the keys that sign it; the signing side sorts its RDATA, builds
+  // the signed data per key and signs. A full batch is handed over at once, so the threads
+  // sign while this one builds the rest.
+  const keyTags = keys.map((k) => tagOf.get(k)!)
+  const batchKeys = keys.map((k, i) => ({ algorithm: k.algorithm, keyTag: keyTags[i]! }))
+  const signerWire = origin.canonicalWire()
+  const inceptionField = toRrsigTime(inception)
+  const head: BatchHeader = { inception: inceptionField, signerWire }
+  const batch = new RRsetBatchWriter()
   const chunks: Array<Promise<Uint8Array[]>> = []
+  const local: Array<{ data: Uint8Array, sigs: number }> = []
+  let jobCount = 0
+  const send = (): void => {
+    const sigs = batch.sigs
+    if (sigs === 0) return
+    const data = batch.take()
+    const signer = opts.signer
+    if (signer === undefined) local.push({ data, sigs })
+    else if (signer.signRRsets !== undefined) chunks.push(signer.signRRsets(keys, keyTags, data, sigs, head))
+    else {
+      const jobs: SignJob[] = []
+      eachSignedData(data, batchKeys, head, (keyIndex, signed) => { jobs.push({ keyIndex, data: signed.slice() }) })
+      chunks.push(signer(keys, jobs))
+    }
+  }
   const pending: Array<{ set: OutSet, fields: RrsigFields, job: number }> = []
   const sigsFor = new Map<OutSet, Rrsig[]>()
   let reused = 0
-  const signerWire = origin.canonicalWire()
-  const inceptionField = toRrsigTime(inception)
+  const newKeys: number[] = []
   for (const set of out) {
     if (set.signedBy === null) continue
     const old = oldSigs.size === 0 ? NO_SIGS : oldSigs.get(`${set.name.hashKey()}|${set.type}`) ?? NO_SIGS
@@ -343,9 +373,9 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     const rrs: ResourceRecord[] = old.length === 0 ? [] : set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
     const sigs: Rrsig[] = []
     sigsFor.set(set, sigs)
-    // The RRset's canonical RRs (RFC 4034 §6.2, §6.3), built once and shared by every key.
-    let body: Uint8Array | null = null
     const labels = rrsigLabels(set.name)
+    let expField = -1
+    newKeys.length = 0
     for (const k of set.signedBy) {
       const tag = tagOf.get(k)!
       const fresh = old.length === 0 ? undefined : old.find((s) => s.keyTag === tag && s.algorithm === k.algorithm &&
@@ -354,24 +384,23 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
         verifyRrsig(rrs, s, { owner: origin, data: dnskeyOf(k, now) }, now) === null)
       if (fresh !== undefined) { sigs.push(fresh); reused++; continue }
       if (set.rdata.length === 0) fail('ERR_DNSSEC_SIGN_FAILED', 'cannot sign an empty RRset')
-      const exp = expiration - jitterFor(set.name, set.type, jitter)
+      if (expField < 0) expField = toRrsigTime(expiration - jitterFor(set.name, set.type, jitter)) >>> 0
       // Every RR of an output set has the set's TTL, so the Original TTL is that TTL.
       const fields: RrsigFields = {
         typeCovered: set.type, algorithm: k.algorithm, labels, originalTtl: set.ttl,
-        expiration: toRrsigTime(exp), inception: inceptionField, keyTag: tag, signerName: origin,
+        expiration: expField, inception: inceptionField, keyTag: tag, signerName: origin,
       }
-      body ??= canonicalSetBody(set)
       pending.push({ set, fields, job: jobCount++ })
-      jobs.push({ keyIndex: keyIndex.get(k)!, data: signedData(fields, signerWire, body) })
-      // Hand full chunks to the parallel signer now, so threads sign while this one builds.
-      if (opts.signer !== undefined && jobs.length >= STREAM_CHUNK) {
-        chunks.push(opts.signer(keys, jobs))
-        jobs = []
-      }
+      newKeys.push(keyIndex.get(k)!)
+    }
+    if (newKeys.length > 0) {
+      batch.add(set.name, set.type, set.class, set.ttl, labels, expField, set.rdata, newKeys)
+      if (batch.sigs >= RRSET_BATCH_SIGS) send()
     }
   }
-  // Start the signing now (the last chunk too) and lay out the output while threads sign.
-  const signing = opts.signer !== undefined ? flushChunks(opts.signer, keys, jobs, chunks) : null
+  send()
+  // Start the signing now (the last batch too) and lay out the output while threads sign.
+  const signing = opts.signer !== undefined ? joinChunks(chunks) : null
   const pendingFor = new Map<OutSet, Array<{ fields: RrsigFields, job: number }>>()
   for (const p of pending) {
     const list = pendingFor.get(p.set)
@@ -421,7 +450,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   }
   const merged = mergeGlue(records, glue)
 
-  const signatures = signing !== null ? await signing : signLocally(keys, jobs, opts.progress)
+  const signatures = signing !== null ? await signing : signBatchesLocally(keys, batchKeys, head, local, jobCount, opts.progress)
   for (const sl of slots) sl.rec.data = { type: RRType.RRSIG, ...sl.fields, signature: signatures[sl.job]! }
 
   const digests = opts.dsDigests ?? [2]
@@ -457,51 +486,27 @@ function mergeGlue(records: ResourceRecord[], glue: ResourceRecord[]): ResourceR
   return all
 }
 
-/**
- * The RRs of an output set in canonical form and order (RFC 4034 §6.2, §6.3), back to
- * back: lowercased owner, type, class, TTL, RDLENGTH, canonical RDATA; duplicates once.
- */
-function canonicalSetBody(set: OutSet): Uint8Array {
-  const owner = set.name.canonicalWire()
-  let rdatas = set.rdata.map((d) => canonicalRData(d))
-  if (rdatas.length > 1) {
-    rdatas.sort((a, b) => Buffer.compare(a, b))
-    rdatas = rdatas.filter((r, i) => i === 0 || Buffer.compare(rdatas[i - 1]!, r) !== 0)
-  }
-  let size = 0
-  for (const r of rdatas) size += owner.length + 10 + r.length
-  const out = new Uint8Array(size)
-  const v = new DataView(out.buffer)
-  let o = 0
-  for (const r of rdatas) {
-    out.set(owner, o); o += owner.length
-    v.setUint16(o, set.type); v.setUint16(o + 2, set.class); v.setUint32(o + 4, set.ttl); v.setUint16(o + 8, r.length); o += 10
-    out.set(r, o); o += r.length
-  }
-  return out
-}
+/** Signatures asked for in one RRset batch before it is handed to the signer. */
+const RRSET_BATCH_SIGS = 1024
 
-/** RRSIG signed data (RFC 4034 §3.1.8.1): RRSIG RDATA without the signature, then the RRs. */
-function signedData(f: RrsigFields, signerWire: Uint8Array, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(18 + signerWire.length + body.length)
-  const v = new DataView(out.buffer)
-  v.setUint16(0, f.typeCovered); out[2] = f.algorithm; out[3] = f.labels
-  v.setUint32(4, f.originalTtl); v.setUint32(8, f.expiration >>> 0); v.setUint32(12, f.inception >>> 0); v.setUint16(16, f.keyTag)
-  // RFC 6840 §5.1: the signer's name in lowercase.
-  out.set(signerWire, 18)
-  out.set(body, 18 + signerWire.length)
-  return out
-}
-
-/** Jobs handed to a parallel signer at a time while the rest are still being built. */
-const STREAM_CHUNK = 2048
-
-/** Sign the jobs not yet sent (`rest`), then join every chunk's signatures in job order. */
-async function flushChunks(signer: BatchSigner, keys: readonly DnssecKey[], rest: readonly SignJob[], chunks: Array<Promise<Uint8Array[]>>): Promise<Uint8Array[]> {
-  const all = [...chunks]
-  if (rest.length > 0 || chunks.length === 0) all.push(signer(keys, rest))
-  const parts = await Promise.all(all)
+/** Join the batches' signatures in order. */
+async function joinChunks(chunks: Array<Promise<Uint8Array[]>>): Promise<Uint8Array[]> {
+  const parts = await Promise.all(chunks)
   return parts.flat()
+}
+
+/** Sign RRset batches on the calling thread. */
+function signBatchesLocally(keys: readonly DnssecKey[], batchKeys: ReadonlyArray<{ algorithm: number, keyTag: number }>, head: BatchHeader, batches: ReadonlyArray<{ data: Uint8Array }>, total: number, progress?: (done: number, total: number) => void): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (const b of batches) {
+    eachSignedData(b.data, batchKeys, head, (ki, signed) => {
+      const k = keys[ki]!
+      out.push(signBytes(k.algorithm, k.privateKey!, signed))
+      if (progress !== undefined && (out.length & 1023) === 0) progress(out.length, total)
+    })
+  }
+  progress?.(out.length, total)
+  return out
 }
 
 /** Sign jobs on the calling thread. */

@@ -1,16 +1,17 @@
 /**
- * A pool of signing threads (node:worker_threads). The main thread builds the canonical
- * signed data; workers only sign. Jobs are cut into batches, queued, handed to idle
- * workers, and the signatures put back in job order, so the output does not depend on the
- * number of threads. Several `sign` calls may be in flight at once (the signer sends
- * chunks while it is still building the rest).
+ * A pool of signing threads (node:worker_threads). The signer hands it RRsets in the
+ * compact batch form of sign_batch.ts (transferred, not copied); each thread builds the
+ * canonical signed data and signs. (Pre-computed signed data, `sign`, works too.) Batches
+ * are queued, handed to idle workers, and the signatures put back in order, so the output
+ * does not depend on the number of threads. Several calls may be in flight at once (the
+ * signer sends batches while it is still building the rest).
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { DnssecError } from './errors.js'
 import type { DnssecKey } from './keys.js'
-import type { BatchSigner, SignJob } from './signer.js'
-import type { WorkerBatchMessage, WorkerKeysMessage, WorkerReply } from './sign_worker.js'
+import type { BatchSigner, RRsetBatchSigner, SignJob } from './signer.js'
+import type { WorkerBatchMessage, WorkerKeysMessage, WorkerReply, WorkerRRsetsMessage } from './sign_worker.js'
 
 /** Jobs per batch sent to a worker. */
 export const SIGN_BATCH = 256
@@ -18,7 +19,7 @@ export const SIGN_BATCH = 256
 /** A pool: its {@link BatchSigner} and how to stop it. */
 export interface WorkerSigner { sign: BatchSigner, close: () => Promise<void>, threads: number }
 
-interface Batch { msg: WorkerBatchMessage, onDone: (r: WorkerReply) => void }
+interface Batch { msg: WorkerBatchMessage | WorkerRRsetsMessage, transfer: ArrayBuffer[], onDone: (r: WorkerReply) => void }
 
 /**
  * Start a signing pool.
@@ -52,7 +53,7 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
       const w = idle.pop()!
       const b = queue.shift()!
       inFlight.set(b.msg.id, b)
-      w.postMessage(b.msg, [b.msg.data.buffer as ArrayBuffer, b.msg.ends.buffer as ArrayBuffer, b.msg.keyIndex.buffer as ArrayBuffer])
+      w.postMessage(b.msg, b.transfer)
     }
   }
   const start = (): Worker[] => {
@@ -74,8 +75,7 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
     }
     return workers
   }
-  const sign: BatchSigner = async (keys: readonly DnssecKey[], jobs: readonly SignJob[]) => {
-    if (jobs.length === 0) return []
+  const sendKeys = (keys: readonly DnssecKey[]) => {
     if (broken !== null) throw new DnssecError('ERR_DNSSEC_SIGN_FAILED', `signing thread failed: ${(broken as Error).message}`)
     const ws = start()
     if (sentKeys !== keys) {
@@ -87,6 +87,32 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
       for (const w of ws) w.postMessage(msg)
       sentKeys = keys
     }
+  }
+  const signRRsets: RRsetBatchSigner = async (keys, keyTags, batch, sigs, head) => {
+    if (sigs === 0) return []
+    sendKeys(keys)
+    queued += sigs
+    const out = await new Promise<Uint8Array[]>((resolve, reject) => {
+      const msg: WorkerRRsetsMessage = { kind: 'rrsets', id: nextId++, data: batch, sigs, keyTags: [...keyTags], inception: head.inception, signerWire: head.signerWire }
+      queue.push({
+        msg, transfer: [batch.buffer as ArrayBuffer],
+        onDone: (r) => {
+          if (r.error !== undefined || r.sigs === undefined || r.ends === undefined) { reject(new DnssecError('ERR_DNSSEC_SIGN_FAILED', `signing thread failed: ${r.error ?? 'no reply'}`)); return }
+          const list: Uint8Array[] = new Array(r.ends.length)
+          let s = 0
+          for (let i = 0; i < r.ends.length; i++) { list[i] = r.sigs.subarray(s, r.ends[i]!); s = r.ends[i]! }
+          done += r.ends.length
+          opts.progress?.(done, queued)
+          resolve(list)
+        },
+      })
+      pump()
+    })
+    return out
+  }
+  const signJobs = async (keys: readonly DnssecKey[], jobs: readonly SignJob[]) => {
+    if (jobs.length === 0) return []
+    sendKeys(keys)
     queued += jobs.length
     const out: Uint8Array[] = new Array(jobs.length)
     const parts: Array<Promise<void>> = []
@@ -102,7 +128,7 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
       const base = first
       parts.push(new Promise<void>((resolve, reject) => {
         queue.push({
-          msg: { kind: 'batch', id: nextId++, keyIndex, ends, data },
+          msg: { kind: 'batch', id: nextId++, keyIndex, ends, data }, transfer: [data.buffer, ends.buffer, keyIndex.buffer],
           onDone: (r) => {
             if (r.error !== undefined || r.sigs === undefined || r.ends === undefined) { reject(new DnssecError('ERR_DNSSEC_SIGN_FAILED', `signing thread failed: ${r.error ?? 'no reply'}`)); return }
             let s = 0
@@ -118,6 +144,7 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
     await Promise.all(parts)
     return out
   }
+  const sign: BatchSigner = Object.assign(signJobs, { signRRsets })
   const close = async () => {
     if (workers !== null) await Promise.all(workers.map((w) => w.terminate()))
     workers = null
