@@ -237,9 +237,11 @@ async function remove(zone: string, opts: CommonOptions & { keyTag?: string, typ
 
 function exportAnchors(opts: CommonOptions & { format: string, initial?: boolean }): void {
   const recs = TrustAnchors.load(localFile(opts)).list().map((a) => a.record)
-  if (opts.format === 'bind') process.stdout.write(exportBindAnchors(recs, opts.initial ? 'initial' : 'static'))
-  else if (opts.format === 'unbound') process.stdout.write(exportUnboundAnchors(recs))
+  let text: string
+  if (opts.format === 'bind') text = exportBindAnchors(recs, opts.initial ? 'initial' : 'static')
+  else if (opts.format === 'unbound') text = exportUnboundAnchors(recs)
   else throw new UsageError(`--format "${opts.format}" must be bind or unbound`)
+  process.stdout.write(opts.json ? `${JSON.stringify({ ok: true, format: opts.format, anchors: recs.length, text })}\n` : text)
 }
 
 async function check(opts: CommonOptions): Promise<void> {
