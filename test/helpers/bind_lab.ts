@@ -186,8 +186,9 @@ export interface UnboundPeer {
  *
  * @param lab the running lab (anchors; its port when forwarding)
  * @param split the split lab: iterate through its root, test. and leaf servers instead
+ * @param opts threads: Unbound's num-threads (default 1; benchmarks on more cores)
  */
-export async function startUnbound(lab: Pick<BindLab, 'anchorsFile' | 'port'>, split?: SplitLab): Promise<UnboundPeer> {
+export async function startUnbound(lab: Pick<BindLab, 'anchorsFile' | 'port'>, split?: SplitLab, opts: { threads?: number } = {}): Promise<UnboundPeer> {
   const unbound = which('unbound')
   if (unbound === null) throw new Error('unbound is not installed (apt-get install -y unbound)')
   const dir = mkdtempSync(join(tmpdir(), 'secdns-unbound-'))
@@ -200,7 +201,7 @@ export async function startUnbound(lab: Pick<BindLab, 'anchorsFile' | 'port'>, s
     `  port: ${port}`,
     '  do-daemonize: no', '  chroot: ""', '  username: ""', `  directory: "${dir}"`, '  pidfile: ""',
     '  use-syslog: no', '  logfile: ""', '  verbosity: 0', '  do-ip6: no', '  do-not-query-localhost: no',
-    `  trust-anchor-file: "${anchors}"`,
+    `  trust-anchor-file: "${anchors}"`, `  num-threads: ${opts.threads ?? 1}`,
     '  module-config: "validator iterator"', '  ede: yes', '  val-log-level: 2', '  qname-minimisation: no', '  aggressive-nsec: no',
     '  access-control: 127.0.0.0/8 allow',
     // test. is a special-use name (RFC 6761) Unbound answers locally by default.
