@@ -120,10 +120,10 @@ for (const alg of algs) {
   const kdir = join(dir, `keys-${alg.id}`)
   const bdir = join(dir, `bind-${alg.id}`)
   for (const extra of [['--ksk'], []]) {
-    const r = spawnSync(process.execPath, [cli, 'key', 'create', '--zone', ZONE, '--algorithm', alg.name, ...alg.bits, ...extra, '--dir', kdir, '--now', 'now-1d'], { encoding: 'utf8' })
+    const r = spawnSync(process.execPath, [cli, 'key', 'create', '--zone', ZONE, '--algorithm', alg.name, ...alg.bits, ...extra, '--key-dir', kdir, '--now', 'now-1d'], { encoding: 'utf8' })
     if (r.status !== 0) throw new Error(r.stderr)
   }
-  spawnSync(process.execPath, [cli, 'key', 'export-bind', '--dir', kdir, '--out', bdir], { encoding: 'utf8' })
+  spawnSync(process.execPath, [cli, 'key', 'export-bind', '--key-dir', kdir, '--out', bdir], { encoding: 'utf8' })
   const bases = [...new Set(readdirSync(bdir).map((f) => f.replace(/\.(key|private)$/, '')))].map((b) => join(bdir, b))
   const ceil = ceiling(alg.id)
   for (const nsec3 of [false, true]) {
@@ -132,7 +132,7 @@ for (const alg of algs) {
     const out = (t) => join(dir, `${t}-${alg.id}-${mode}.signed`)
     const add = (tool, r, file) => rows.push({ label, tool, seconds: r.ok ? r.seconds : NaN, cpu: r.ok ? r.cpu : NaN, rssMb: r.rssMb, sigs: countSigs(file), note: r.ok ? '' : (r.err.split('\n').find((l) => /error|fail|fatal/i.test(l)) ?? 'failed').slice(0, 60) })
     // secdns: both cores
-    let r = timed(process.execPath, [cli, 'zone', 'sign', zoneFile, '--origin', ZONE, '--keys', kdir, '--out', out('secdns'), '--jobs', String(cores), ...(nsec3 ? ['--nsec3'] : []), '--json'])
+    let r = timed(process.execPath, [cli, 'zone', 'sign', zoneFile, '--zone', ZONE, '--key-dir', kdir, '--out', out('secdns'), '--jobs', String(cores), ...(nsec3 ? ['--nsec3'] : []), '--json'])
     add(`secdns (--jobs ${cores})`, r, out('secdns'))
     const j = r.ok ? JSON.parse(r.out) : null
     if (j) rows.at(-1).ceiling = (j.signatures / (ceil * cores))

@@ -71,7 +71,7 @@ generate()
 const size = statSync(file).size
 console.log(`zone: ${names} names, ${(size / 1e6).toFixed(1)} MB (${file})`)
 if (!existsSync('/usr/bin/time')) { console.error('needs GNU time (/usr/bin/time, Debian package "time")'); process.exit(2) }
-const ours = best(process.execPath, [secdns, 'zone', 'check', file, '--origin', 'bench.test'])
+const ours = best(process.execPath, [secdns, 'zone', 'check', file, '--zone', 'bench.test'])
 console.log(`secdns zone check:  best ${ours.ms.toFixed(0)} ms, median ${ours.median.toFixed(0)} ms wall, ${ours.cpuMs.toFixed(0)} ms CPU, peak RSS ${(ours.rssKb / 1024).toFixed(0)} MiB  (${ours.stdout.split('\n')[0]})`)
 // The library alone (what a server or signer pays), without the CLI's start-up.
 const zoneLib = new URL('../packages/zone/dist/src/index.js', import.meta.url).href

@@ -181,7 +181,7 @@ const cli = fileURLToPath(new URL('../../../packages/cli/bin/secdns.js', import.
 test('trust-anchor add --from-zone shows key tags and DS digests, refuses without --yes off a TTY, and adds the KSK with --yes', async (t) => {
   if (!havePeers(t, 'named', 'dig')) return
   const file = join(lab!.dir, 'fetched.dns')
-  const args = ['trust-anchor', 'add', '--file', file, '--from-zone', 'example.test', '--server', `127.0.0.1:${lab!.port}`]
+  const args = ['trust-anchor', 'add', '--trust-anchors', file, '--from-zone', 'example.test', '--server', `127.0.0.1:${lab!.port}`]
   const refused = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input: '' })
   t.is(refused.status, 2, refused.stdout + refused.stderr)
   t.regex(refused.stdout, /KSK tag \d+ alg 13 {2}DS SHA-256 [0-9A-F]{64} {2}<- to trust/)
@@ -208,7 +208,7 @@ test('an Ed448 zone, an algorithm we do not implement, is insecure for us (RFC 6
 
 test('trust-anchor check reports each anchor: 0 when all match, 1 with the stale one named', async (t) => {
   if (!havePeers(t, 'named', 'dig')) return
-  const ok = spawnSync(process.execPath, [cli, 'trust-anchor', 'check', '--file', lab!.anchorsFile, '--server', `127.0.0.1:${lab!.port}`, '--json'], { encoding: 'utf8' })
+  const ok = spawnSync(process.execPath, [cli, 'trust-anchor', 'check', '--trust-anchors', lab!.anchorsFile, '--dns', `127.0.0.1:${lab!.port}`, '--json'], { encoding: 'utf8' })
   t.is(ok.status, 0, ok.stderr)
   t.deepEqual(JSON.parse(ok.stdout).anchors.map((a: { zone: string, state: string }) => [a.zone, a.state]).sort(), [['.', 'secure'], ['island.test.', 'secure']])
   // An anchor for example.test. made from the island's key: stale.
@@ -217,7 +217,7 @@ test('trust-anchor check reports each anchor: 0 when all match, 1 with the stale
   const ta = TrustAnchors.empty()
   ta.add({ ...island.record, name: Name.fromString('example.test.') })
   await ta.save(stale)
-  const bad = spawnSync(process.execPath, [cli, 'trust-anchor', 'check', '--file', stale, '--server', `127.0.0.1:${lab!.port}`], { encoding: 'utf8' })
+  const bad = spawnSync(process.execPath, [cli, 'trust-anchor', 'check', '--trust-anchors', stale, '--dns', `127.0.0.1:${lab!.port}`], { encoding: 'utf8' })
   t.is(bad.status, 1)
   t.regex(bad.stdout, /^example\.test\.\tbogus\texample\.test\.: trust anchor key\(s\) \d+ no longer in the zone's DNSKEY RRset/)
 })
