@@ -63,19 +63,27 @@ function rdataKey(d: RData): string {
 /**
  * The RRsets of one node by type: a `Map<number, RRset>` keyed by each RRset's own
  * `type`. A real `Map` per node (an object and a hash table for every owner name) was
- * the largest single cost of loading a zone and a large share of its memory; most
- * nodes hold one to three RRsets, so the first is kept in a field and the others in a
- * short array. Iteration is in insertion order, as a `Map`'s.
+ * the largest single cost of loading a zone and a large share of its memory. Most nodes
+ * hold one to three RRsets, so those are kept in fields and only a fourth and later
+ * ones in an array. Iteration is in insertion order, as a `Map`'s.
  */
 export class RRsetTable implements Map<number, RRset> {
-  #one: RRset | undefined = undefined
+  #a: RRset | undefined = undefined
+  #b: RRset | undefined = undefined
+  #c: RRset | undefined = undefined
   #more: RRset[] | undefined = undefined
 
-  get size(): number { return this.#one === undefined ? 0 : this.#more === undefined ? 1 : 1 + this.#more.length }
+  get size(): number {
+    return this.#a === undefined ? 0 : this.#b === undefined ? 1 : this.#c === undefined ? 2 : this.#more === undefined ? 3 : 3 + this.#more.length
+  }
 
   get(type: number): RRset | undefined {
-    const one = this.#one
-    if (one === undefined || one.type === type) return one
+    const a = this.#a
+    if (a === undefined || a.type === type) return a
+    const b = this.#b
+    if (b === undefined || b.type === type) return b
+    const c = this.#c
+    if (c === undefined || c.type === type) return c
     const more = this.#more
     if (more !== undefined) for (let i = 0; i < more.length; i++) if (more[i]!.type === type) return more[i]
     return undefined
@@ -89,12 +97,19 @@ export class RRsetTable implements Map<number, RRset> {
    */
   set(type: number, set: RRset): this {
     if (set.type !== type) throw new RangeError(`RRset of type ${set.type} cannot be stored under type ${type}`)
-    if (this.#one === undefined || this.#one.type === type) { this.#one = set; return this }
-    const more = this.#more
-    if (more === undefined) { this.#more = [set]; return this }
-    for (let i = 0; i < more.length; i++) if (more[i]!.type === type) { more[i] = set; return this }
-    // concat, not push: push would reserve 16 spare slots in every node's array
-    this.#more = more.concat(set)
+    if (this.#a === undefined || this.#a.type === type) this.#a = set
+    else if (this.#b === undefined || this.#b.type === type) this.#b = set
+    else if (this.#c === undefined || this.#c.type === type) this.#c = set
+    else {
+      const more = this.#more
+      if (more === undefined) this.#more = [set]
+      else {
+        const i = more.findIndex((x) => x.type === type)
+        if (i >= 0) more[i] = set
+        // concat, not push: push would reserve 16 spare slots
+        else this.#more = more.concat(set)
+      }
+    }
     return this
   }
 
@@ -103,16 +118,26 @@ export class RRsetTable implements Map<number, RRset> {
     const i = all.findIndex((x) => x.type === type)
     if (i < 0) return false
     all.splice(i, 1)
-    this.#one = all[0]
-    this.#more = all.length > 1 ? all.slice(1) : undefined
+    this.#fill(all)
     return true
   }
 
-  clear(): void { this.#one = undefined; this.#more = undefined }
+  clear(): void { this.#fill([]) }
+
+  #fill(all: RRset[]): void {
+    this.#a = all[0]
+    this.#b = all[1]
+    this.#c = all[2]
+    this.#more = all.length > 3 ? all.slice(3) : undefined
+  }
 
   #list(): RRset[] {
-    if (this.#one === undefined) return []
-    return this.#more === undefined ? [this.#one] : [this.#one, ...this.#more]
+    const out: RRset[] = []
+    if (this.#a !== undefined) out.push(this.#a)
+    if (this.#b !== undefined) out.push(this.#b)
+    if (this.#c !== undefined) out.push(this.#c)
+    if (this.#more !== undefined) out.push(...this.#more)
+    return out
   }
 
   forEach(cb: (value: RRset, key: number, map: Map<number, RRset>) => void, thisArg?: unknown): void {
@@ -124,6 +149,48 @@ export class RRsetTable implements Map<number, RRset> {
   entries(): MapIterator<[number, RRset]> { return this.#list().map((x): [number, RRset] => [x.type, x]).values() }
   [Symbol.iterator](): MapIterator<[number, RRset]> { return this.entries() }
   get [Symbol.toStringTag](): string { return 'RRsetTable' }
+}
+
+/** A node as the zone keeps it: the node is its own RRset table (one object less per name). */
+class StoredNode extends RRsetTable implements ZoneNode {
+  readonly name: Name
+  kind: NodeKind
+  constructor(name: Name, kind: NodeKind) {
+    super()
+    this.name = name
+    this.kind = kind
+  }
+
+  get rrsets(): Map<number, RRset> { return this }
+}
+
+/**
+ * An RRset as the zone keeps it: the source location is held in fields and made into a
+ * {@link SourceLocation} only when asked for (one object less per RRset).
+ */
+class StoredRRset implements RRset {
+  readonly name: Name
+  readonly type: number
+  readonly class: number
+  ttl: number
+  readonly rdata: RData[]
+  #file: string | undefined
+  #line: number
+  #column: number
+  constructor(name: Name, type: number, cls: number, ttl: number, rdata: RData[], source: SourceLocation | undefined) {
+    this.name = name
+    this.type = type
+    this.class = cls
+    this.ttl = ttl
+    this.rdata = rdata
+    this.#file = source?.file
+    this.#line = source?.line ?? 0
+    this.#column = source?.column ?? 0
+  }
+
+  get source(): SourceLocation | undefined {
+    return this.#file === undefined ? undefined : { file: this.#file, line: this.#line, column: this.#column }
+  }
 }
 
 /**
@@ -185,7 +252,7 @@ export class Zone {
       if (!rr.name.isSubdomainOf(this.origin)) {
         throw new ZoneError('ERR_ZONE_OUT_OF_ZONE', `${rr.name.toString()} is not in the zone ${this.origin.toString()}`, source ?? { file: '<zone>', line: 0, column: 0 })
       }
-      node = { name: rr.name, rrsets: new RRsetTable(), kind: 'authoritative' }
+      node = new StoredNode(rr.name, 'authoritative')
       this.byKey.set(key, node)
       this.sorted = null
     } else if (node.rrsets.size === 0) {
@@ -196,8 +263,7 @@ export class Zone {
     const type = rr.data.type
     const set = node.rrsets.get(type)
     if (set === undefined) {
-      // One object shape for every RRset keeps property access monomorphic.
-      node.rrsets.set(type, { name: node.name, type, class: rr.class, ttl: rr.ttl, rdata: [rr.data], source })
+      node.rrsets.set(type, new StoredRRset(node.name, type, rr.class, rr.ttl, [rr.data], source))
       this.dataCount++
       this.sorted = null
       return true
@@ -322,14 +388,14 @@ export class Zone {
         if (levels === depth) {
           // The parent is the apex: no need to hash its key again.
           if (!apexPresent) {
-            this.byKey.set(apexKey, { name: this.origin, rrsets: new RRsetTable(), kind: 'emptyNonTerminal' })
+            this.byKey.set(apexKey, new StoredNode(this.origin, 'emptyNonTerminal'))
             apexPresent = true
           }
           break
         }
         k = fast ? k.slice(k.charCodeAt(0) + 1) : n.name.parent(levels).hashKey()
         if (this.byKey.has(k)) break
-        this.byKey.set(k, { name: n.name.parent(levels), rrsets: new RRsetTable(), kind: 'emptyNonTerminal' })
+        this.byKey.set(k, new StoredNode(n.name.parent(levels), 'emptyNonTerminal'))
       }
     }
     // RFC 4034 §6.1 canonical order as a plain string order: labels from the right, each
