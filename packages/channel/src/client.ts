@@ -52,6 +52,10 @@ export interface ChannelClientStats {
   unmatched: number
   /** CREATE_CHILD_SA exchanges completed, whichever side started them. */
   rekeys: number
+  /** Child rekeys this client started. */
+  rekeysInitiated: number
+  /** Child rekeys that crossed one from the server (RFC 7296 §2.8.1). */
+  collisions: number
   /** IKE SA rekeys completed. */
   ikeRekeys: number
   refused: Record<string, number>
@@ -71,7 +75,7 @@ interface InFlight {
  * 'error' (ChannelError: a dropped record, or the fatal error), 'close' ({code, error?}).
  */
 export class ChannelClient extends EventEmitter {
-  readonly stats: ChannelClientStats = { queries: 0, answers: 0, unmatched: 0, rekeys: 0, ikeRekeys: 0, refused: {} }
+  readonly stats: ChannelClientStats = { queries: 0, answers: 0, unmatched: 0, rekeys: 0, rekeysInitiated: 0, collisions: 0, ikeRekeys: 0, refused: {} }
   private readonly session: ChannelSession
   private readonly inflight = new Map<number, InFlight>()
   private readonly limits: ChannelLimits
@@ -96,7 +100,12 @@ export class ChannelClient extends EventEmitter {
         if (fatal) this.closeError = err
         if (this.listenerCount('error') > 0) this.emit('error', err)
       },
-      onRekey: (info) => { this.stats.rekeys++; if (this.listenerCount('rekey') > 0) this.emit('rekey', info) },
+      onRekey: (info) => {
+        this.stats.rekeys++
+        this.stats.rekeysInitiated = this.session.rekeysInitiated
+        this.stats.collisions = this.session.collisions
+        if (this.listenerCount('rekey') > 0) this.emit('rekey', info)
+      },
       onIkeRekey: (info) => { this.stats.ikeRekeys++; if (this.listenerCount('ike-rekey') > 0) this.emit('ike-rekey', info) },
       onClose: (err) => this.onClosed(err ?? this.closeError),
     })

@@ -51,7 +51,14 @@ export interface SessionInfo extends PeerInfo {
   readonly spis: SaSpis
   readonly ikeSpis: { readonly initiator: string; readonly responder: string }
   readonly establishedAt: Date
+  /** CREATE_CHILD_SA exchanges completed, whichever side started them. */
   readonly rekeys: number
+  /** Child rekeys the server started itself. */
+  readonly rekeysInitiated: number
+  /** Child rekeys that crossed one from the client (RFC 7296 §2.8.1). */
+  readonly collisions: number
+  /** IKE SA rekeys. */
+  readonly ikeRekeys: number
 }
 
 /** Counters of a server. `refused` counts each refusal by its code. */
@@ -287,7 +294,7 @@ export class ChannelServer extends EventEmitter {
     })
     c.session = session
     c.info = {
-      ...base, group: r.group, prf: r.prf, spis: session.spis, establishedAt: new Date(), rekeys: 0,
+      ...base, group: r.group, prf: r.prf, spis: session.spis, establishedAt: new Date(), rekeys: 0, rekeysInitiated: 0, collisions: 0, ikeRekeys: 0,
       ikeSpis: { initiator: Buffer.from(r.spiI).toString('hex'), responder: Buffer.from(r.spiR).toString('hex') },
     }
     this.stats.established++
@@ -299,7 +306,10 @@ export class ChannelServer extends EventEmitter {
   sessions(): SessionInfo[] {
     const out: SessionInfo[] = []
     for (const c of this.conns) {
-      if (c.session !== undefined && c.info !== undefined && !c.session.closed) out.push({ ...c.info, spis: c.session.spis, ikeSpis: c.session.ikeSpis, rekeys: c.session.rekeys })
+      if (c.session !== undefined && c.info !== undefined && !c.session.closed) out.push({
+        ...c.info, spis: c.session.spis, ikeSpis: c.session.ikeSpis, rekeys: c.session.rekeys,
+        rekeysInitiated: c.session.rekeysInitiated, collisions: c.session.collisions, ikeRekeys: c.session.ikeRekeys,
+      })
     }
     return out
   }

@@ -123,6 +123,7 @@ export class ChannelSession {
   private ikeRekeyWanted = false
   private retryTimer: NodeJS.Timeout | undefined
   private readonly limits: ChannelLimits
+  private readonly inboundSoftLimit: number
   private readonly transport: SessionTransport
   private readonly hooks: SessionHooks
   private readonly timer: NodeJS.Timeout
@@ -145,6 +146,7 @@ export class ChannelSession {
     this.hs = hs
     this.limits = limits
     this.hooks = hooks
+    this.inboundSoftLimit = limits.saMaxPackets * REKEY_AT
     const initiator = hs.role === 'initiator'
     // Message ids 0 and 1 were INIT and AUTH (initiator's requests); the responder's own
     // requests start at 0 (RFC 7296 §2.2: each side numbers its requests).
@@ -204,7 +206,9 @@ export class ChannelSession {
   private softLimitReached(): boolean {
     const o = this.outbound, l = this.limits, f = REKEY_AT
     if (o.seq >= l.saMaxPackets * f || o.bytes >= l.saMaxBytes * f) return true
-    if (Date.now() - o.createdAt >= l.saLifetimeMs * f) return true
+    // Lifetimes run on both ends' clocks alike; the responder waits a little longer, so the
+    // initiator usually goes first and simultaneous rekeys (§2.8.1) stay rare.
+    if (Date.now() - o.createdAt >= l.saLifetimeMs * (this.hs.role === 'initiator' ? f : f + 0.1)) return true
     const inSpi = this.spis.inbound
     return (this.inbound.get(inSpi)?.packets ?? 0) >= l.saMaxPackets * f
   }
@@ -401,7 +405,10 @@ export class ChannelSession {
         const sa = this.inbound.get(recordSpi(frame))
         // RFC 4303 §3.4.2: no SA for the SPI → discard and audit.
         if (sa === undefined) throw new ChannelError('ERR_CHANNEL_BAD_SPI', `record for unknown SPI ${recordSpi(frame).toString(16)}`, { offset: 1 })
-        this.hooks.onMessage(sa.open(frame))
+        const payload = sa.open(frame)
+        // The receiving half has a budget too: the end that sees it run low starts the rekey.
+        if (sa.packets >= this.inboundSoftLimit) this.maybeRekey(false)
+        this.hooks.onMessage(payload)
         return
       }
       if (frame.length > 0 && frame[0] === KIND_IKE) { this.handleIke(frame); return }

@@ -39,6 +39,71 @@ test('10,000 queries across forced rekeys arrive once each, none lost or duplica
   await c.close()
 })
 
+test('10,000 queries while both ends rekey child SAs (at once, too) and the IKE SA is rekeyed: none lost or duplicated', async (t) => {
+  const p = await pki()
+  // Both ends spend their budgets at about the same time, so both start rekeys and some cross.
+  const { server, url } = await startServer(p, { limits: { saMaxPackets: 200 } })
+  t.teardown(() => server.close())
+  const c = await connect(url, clientOptions(p, {}, { saMaxPackets: 200, ikeSaMaxMessages: 24 }))
+  const firstIke = c.negotiated.ikeSpis
+  const seen = new Map<number, number>()
+  let next = 0
+  const total = 10_000
+  async function worker(): Promise<void> {
+    while (next < total) {
+      const n = next++
+      const a = await c.query(dnsQuery(n & 0xffff, `q${n}.example.test`))
+      t.is(Buffer.from(a.subarray(13, 13 + a[12]!)).toString(), `q${n}`)
+      seen.set(n, (seen.get(n) ?? 0) + 1)
+    }
+  }
+  await Promise.all(Array.from({ length: 64 }, worker))
+  t.is(seen.size, total)
+  t.true([...seen.values()].every((v) => v === 1))
+  t.is(server.stats.queries, total)
+  await c.ping()
+  const s = server.sessions()[0]!
+  t.log(`child rekeys ${c.stats.rekeys} (client started ${c.stats.rekeysInitiated}, server ${s.rekeysInitiated}, crossed ${c.stats.collisions}); IKE SA rekeys ${c.stats.ikeRekeys}`)
+  t.true(c.stats.rekeysInitiated > 0 && s.rekeysInitiated > 0, 'both ends started rekeys')
+  // Equal budgets: the server notices its inbound budget on the same record the client
+  // starts its rekey after, so the two requests cross.
+  t.true(c.stats.collisions >= 10, `only ${c.stats.collisions} simultaneous rekeys`)
+  t.true(c.stats.rekeys >= 40, `only ${c.stats.rekeys} rekeys`)
+  t.is(s.rekeys, c.stats.rekeys)
+  t.is(s.collisions, c.stats.collisions)
+  t.true(c.stats.ikeRekeys >= 3, `only ${c.stats.ikeRekeys} IKE SA rekeys`)
+  t.is(server.stats.ikeRekeys, c.stats.ikeRekeys)
+  t.notDeepEqual(c.negotiated.ikeSpis, firstIke)
+  t.deepEqual(s.ikeSpis, c.negotiated.ikeSpis)
+  t.deepEqual(server.stats.refused, {})
+  t.deepEqual(c.stats.refused, {})
+  await c.close()
+})
+
+test('a message of a rekeyed-away IKE SA replayed by a man in the middle is refused with ERR_CHANNEL_BAD_SPI', async (t) => {
+  const p = await pki()
+  const { server, url } = await startServer(p)
+  t.teardown(() => server.close())
+  const ikeRequests: Buffer[] = []
+  let inject: ((f: Uint8Array) => void) | undefined
+  const relay = await startRelay(url, { toServer: (f, send) => { inject = send; if (f[0] === 1) ikeRequests.push(f); send(f) } })
+  t.teardown(() => relay.close())
+  const c = await connect(relay.url, clientOptions(p))
+  await c.ping()
+  const oldPing = ikeRequests.at(-1)!
+  const rekeyed = new Promise((r) => c.once('ike-rekey', r))
+  c.rekeyIke()
+  await rekeyed
+  await c.ping()                              // the old IKE SA's DELETE has been answered by now
+  inject!(oldPing)
+  await c.ping()
+  t.is(server.stats.refused.ERR_CHANNEL_BAD_SPI, 1)
+  t.is(server.stats.ikeRekeys, 1)
+  t.is((await c.query(dnsQuery(5)))[1], 5)
+  await c.close()
+  t.true(await goodClientAnswers(url, p))
+})
+
 test('a rekey gives new SPIs and keeps queries flowing', async (t) => {
   const p = await pki()
   const { server, url } = await startServer(p)
