@@ -1,37 +1,81 @@
 // Benchmark: secdns's validating resolver beside Unbound, both validating the same
 // signed lab zones (test/fixtures/resolver) served by the same BIND named.
-//   npx tsc -b packages/resolver test && node bench/resolver.mjs [seconds]
-// Prints, for each: warm-cache queries/s and latency from dnsperf (DO set), and the
-// cold-cache time to validate the first answer (fresh resolver, one query, wall time).
-// secdns runs behind a minimal UDP front end in this process (the server agent is a
-// separate package); Unbound runs in the foreground with one thread.
+//   npx tsc -b packages/resolver test && node bench/resolver.mjs [seconds] [--workers N]
+// Prints, for each: warm-cache queries/s and latency from dnsperf (DO set), the CPU time
+// the resolver used per answered query (user + system, from /proc; on a shared machine
+// this moves far less than queries/s), and the cold-cache time to validate the first
+// answer (fresh resolver, one query, wall time).
+// secdns runs behind a minimal UDP front end (the server agent is a separate package):
+// Resolver.respondCached (the encoded-response cache), else Resolver.respond; the row
+// "secdns full path" decodes, resolves, builds and encodes every response instead (the
+// front end before the response cache). Unbound runs in the foreground with num-threads N;
+// with --workers N > 1 secdns runs as N cluster workers sharing one UDP socket (same cores).
+import cluster from 'node:cluster'
 import { createSocket } from 'node:dgram'
 import { spawn } from 'node:child_process'
 import { writeFileSync, mkdtempSync, rmSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Name, RRType, createQuery, encodeMessage, decodeMessage } from '@secdns/wire'
-import { Resolver, TrustAnchors } from '@secdns/resolver'
+import { Resolver, TrustAnchors, buildResponse } from '@secdns/resolver'
 import { startBindLab, startUnbound, freePort } from '../dist/test/helpers/bind_lab.js'
 
-const SECONDS = Number(process.argv[2] ?? 10)
+const args = process.argv.slice(2)
+const wi = args.indexOf('--workers')
+const WORKERS = wi < 0 ? 1 : Number(args[wi + 1])
+const SECONDS = Number(args.filter((a, i) => !a.startsWith('--') && (wi < 0 || i !== wi + 1))[0] ?? 10)
 const NAMES = ['www.example.test A', 'www.nsec3.test A', 'x.wild.example.test A', 'nx.example.test A', 'www.rsa.test A', 'www.ed.test A', 'txt.example.test A', 'www.optout.test A']
 
-async function secdnsFrontEnd(lab) {
-  const port = await freePort()
-  let resolver = null
-  const fresh = () => { resolver = new Resolver({ trustAnchors: TrustAnchors.load(lab.anchorsFile), forwarders: [{ address: '127.0.0.1', port: lab.port }] }) }
-  fresh()
-  const sock = createSocket('udp4')
+/** Answer UDP queries on `sock` with `resolver`: the response cache, or every response built anew. */
+function serve(sock, getResolver, fullPath) {
   sock.on('message', (buf, rinfo) => {
+    const resolver = getResolver()
+    if (fullPath) {
+      let q
+      try { q = decodeMessage(new Uint8Array(buf)) } catch { return }
+      const qq = q.question[0]
+      if (qq === undefined) return
+      resolver.resolve(qq.name, qq.type, { dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.flags.cd, authenticatedData: q.flags.ad }).then((res) => {
+        sock.send(encodeMessage(buildResponse(q, res), { maxSize: Math.max(512, q.edns?.udpSize ?? 512) }), rinfo.port, rinfo.address)
+      }, () => {})
+      return
+    }
     // Warm cache: the stored encoded response, patched (Resolver.respondCached); else the
     // full path, which decodes, resolves, validates, encodes and keeps the response.
     const hit = resolver.respondCached(buf)
     if (hit !== null) { sock.send(hit, rinfo.port, rinfo.address); return }
     resolver.respond(buf).then((out) => { if (out !== null) sock.send(out, rinfo.port, rinfo.address) }, () => {})
   })
+}
+
+const newResolver = (anchorsFile, port) => new Resolver({ trustAnchors: TrustAnchors.load(anchorsFile), forwarders: [{ address: '127.0.0.1', port }] })
+
+if (cluster.isWorker) {
+  // One of N processes sharing the UDP socket (the primary holds it; each worker reads it).
+  const resolver = newResolver(process.env.ANCHORS, Number(process.env.UPSTREAM))
+  const sock = createSocket('udp4')
+  serve(sock, () => resolver, process.env.FULL_PATH === '1')
+  sock.bind(Number(process.env.PORT), '127.0.0.1', () => process.send('ready'))
+  process.on('message', (m) => { if (m === 'stop') { sock.close(); process.exit(0) } })
+}
+
+async function secdnsFrontEnd(lab, fullPath = false) {
+  const port = await freePort()
+  if (WORKERS > 1) {
+    const workers = []
+    for (let i = 0; i < WORKERS; i++) {
+      const w = cluster.fork({ ANCHORS: lab.anchorsFile, UPSTREAM: String(lab.port), PORT: String(port), FULL_PATH: fullPath ? '1' : '0' })
+      await new Promise((resolve) => w.once('message', resolve))
+      workers.push(w)
+    }
+    const cpu = () => workers.map((w) => procCpu(w.process.pid)).reduce((a, b) => ({ user: a.user + b.user, system: a.system + b.system }))
+    return { port, cpu, close: () => { for (const w of workers) w.send('stop') } }
+  }
+  const resolver = newResolver(lab.anchorsFile, lab.port)
+  const sock = createSocket('udp4')
+  serve(sock, () => resolver, fullPath)
   await new Promise((resolve) => sock.bind(port, '127.0.0.1', resolve))
-  return { port, fresh, prime: () => resolver.prime(), close: () => sock.close() }
+  return { port, cpu: ownCpu, close: () => sock.close() }
 }
 
 function firstAnswerMs(port, name, type) {
@@ -87,36 +131,57 @@ function dnsperf(port, file) {
   })
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'secdns-bench-'))
-const file = join(tmp, 'queries.txt')
-writeFileSync(file, NAMES.join('\n') + '\n')
-const lab = await startBindLab()
-let unbound = null
-let ours = null
-try {
-  ours = await secdnsFrontEnd(lab)
-  unbound = await startUnbound(lab)
-  // Cold: a fresh secdns resolver; Unbound just started (it primes its trust anchors at
-  // start). secdns is measured twice: fully cold, and primed like Unbound (prime()).
-  const coldOurs = await firstAnswerMs(ours.port, 'www.example.test.', 'A')
-  ours.fresh()
-  await ours.prime()
-  const primedOurs = await firstAnswerMs(ours.port, 'www.example.test.', 'A')
-  ours.fresh()
-  const coldUnbound = await firstAnswerMs(unbound.port, 'www.example.test.', 'A')
-  const unboundPid = pidOf(join(unbound.dir, 'unbound.conf'))
-  const warmOurs = await measured(ours.port, file, ownCpu)
-  const warmUnbound = await measured(unbound.port, file, () => procCpu(unboundPid))
-  const row = (n, c, w) => `| ${n.padEnd(8)} | ${w.qps.toFixed(0).padStart(8)} | ${w.avgMs.toFixed(3).padStart(10)} | ${String(w.lost).padStart(5)} | ${`${(w.userUs + w.systemUs).toFixed(1)} (${w.userUs.toFixed(1)} + ${w.systemUs.toFixed(1)})`.padStart(22)} | ${c.ms.toFixed(1).padStart(12)} | ${c.ad ? 'AD' : '--'} |`
-  console.log(`dnsperf -l ${SECONDS} -D -c 4 -q 64, ${NAMES.length} names (secure, NXDOMAIN, wildcard, NODATA; NSEC, NSEC3, RSA, Ed25519); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
-  console.log('| resolver | warm q/s | avg ms     | lost  | CPU µs / query (user + sys) | cold first ms | AD |')
-  console.log('|----------|----------|------------|-------|-----------------------------|---------------|----|')
-  console.log(row('secdns', coldOurs, warmOurs))
-  console.log(row('unbound', coldUnbound, warmUnbound))
-  console.log(`secdns cold first answer after prime(): ${primedOurs.ms.toFixed(1)} ms (${primedOurs.ad ? 'AD' : 'no AD'})`)
-} finally {
-  ours?.close()
-  await unbound?.stop()
-  await lab.stop()
-  rmSync(tmp, { recursive: true, force: true })
+function dnsperfWarmup(port, file) {
+  return new Promise((resolve) => spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', '1', '-c', '4', '-q', '16'], { stdio: 'ignore' }).on('exit', resolve))
+}
+
+if (cluster.isPrimary) {
+  const tmp = mkdtempSync(join(tmpdir(), 'secdns-bench-'))
+  const file = join(tmp, 'queries.txt')
+  writeFileSync(file, NAMES.join('\n') + '\n')
+  const lab = await startBindLab()
+  let unbound = null
+  const fronts = []
+  try {
+    // Cold: a fresh secdns resolver in this process; Unbound just started (it primes its
+    // trust anchors at start). secdns is measured twice: fully cold, and primed like
+    // Unbound (prime()).
+    const cold = await (async () => {
+      const port = await freePort()
+      let resolver = newResolver(lab.anchorsFile, lab.port)
+      const sock = createSocket('udp4')
+      serve(sock, () => resolver, false)
+      await new Promise((resolve) => sock.bind(port, '127.0.0.1', resolve))
+      const first = await firstAnswerMs(port, 'www.example.test.', 'A')
+      resolver = newResolver(lab.anchorsFile, lab.port)
+      await resolver.prime()
+      const primed = await firstAnswerMs(port, 'www.example.test.', 'A')
+      sock.close()
+      return { first, primed }
+    })()
+    unbound = await startUnbound(lab, undefined, { threads: WORKERS })
+    const coldUnbound = await firstAnswerMs(unbound.port, 'www.example.test.', 'A')
+    const unboundPid = pidOf(join(unbound.dir, 'unbound.conf'))
+    const ours = await secdnsFrontEnd(lab)
+    fronts.push(ours)
+    const full = await secdnsFrontEnd(lab, true)
+    fronts.push(full)
+    const warm = async (port, cpu) => { await dnsperfWarmup(port, file); return measured(port, file, cpu) }
+    const warmOurs = await warm(ours.port, ours.cpu)
+    const warmFull = await warm(full.port, full.cpu)
+    const warmUnbound = await warm(unbound.port, () => procCpu(unboundPid))
+    const row = (n, w, c) => `| ${n.padEnd(17)} | ${w.qps.toFixed(0).padStart(8)} | ${w.avgMs.toFixed(3).padStart(6)} | ${String(w.lost).padStart(4)} | ${`${(w.userUs + w.systemUs).toFixed(1)} (${w.userUs.toFixed(1)} + ${w.systemUs.toFixed(1)})`.padStart(27)} | ${c === undefined ? '             ' : `${c.ms.toFixed(1).padStart(10)} ${c.ad ? 'AD' : '--'}`} |`
+    console.log(`dnsperf -l ${SECONDS} -D -c 4 -q 64, ${NAMES.length} names (secure, NXDOMAIN, wildcard, NODATA; NSEC, NSEC3, RSA, Ed25519); secdns ${WORKERS} process(es), Unbound num-threads ${WORKERS}; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
+    console.log('| resolver          | warm q/s | avg ms | lost | CPU µs / query (user + sys) | cold first ms |')
+    console.log('|-------------------|----------|--------|------|-----------------------------|---------------|')
+    console.log(row('secdns', warmOurs, cold.first))
+    console.log(row('secdns full path', warmFull))
+    console.log(row('unbound', warmUnbound, coldUnbound))
+    console.log(`secdns cold first answer after prime(): ${cold.primed.ms.toFixed(1)} ms (${cold.primed.ad ? 'AD' : 'no AD'})`)
+  } finally {
+    for (const f of fronts) f.close()
+    await unbound?.stop()
+    await lab.stop()
+    rmSync(tmp, { recursive: true, force: true })
+  }
 }
