@@ -40,7 +40,12 @@ const SLAB_OCTETS = 64 * 1024
 let slabBuf = new ArrayBuffer(SLAB_OCTETS)
 let slabPos = 0
 
-function slab(n: number): Uint8Array {
+/**
+ * `n` octets as a view into a shared 64 KiB slab (see above); for small arrays that a
+ * zone load keeps by the hundred thousand (names, TXT strings). Not for public export.
+ * @param n at most 64 KiB
+ */
+export function slab(n: number): Uint8Array {
   if (slabPos + n > SLAB_OCTETS) { slabBuf = new ArrayBuffer(SLAB_OCTETS); slabPos = 0 }
   const a = new Uint8Array(slabBuf, slabPos, n)
   slabPos += n

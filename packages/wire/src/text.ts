@@ -4,6 +4,7 @@
  * RRSIG times, numbers, and a cursor over the zone lexer's tokens.
  */
 import { WireFormatError } from './errors.js'
+import { slab } from './name.js'
 
 /** One token of RDATA text from the zone lexer: escapes kept, quotes removed. */
 export interface RDataToken {
@@ -312,7 +313,8 @@ export function unescapeText(s: string, what: string): Uint8Array {
   let k = 0
   while (k < n) { const c = s.charCodeAt(k); if (c === 0x5c || c >= 0x80) break; k++ }
   if (k === n) {
-    const b = new Uint8Array(n)
+    // a view into a shared slab: no ArrayBuffer of its own (a TXT record per name is common)
+    const b = n <= 255 ? slab(n) : new Uint8Array(n)
     for (let j = 0; j < n; j++) b[j] = s.charCodeAt(j)
     return b
   }
