@@ -78,6 +78,7 @@ export interface SignZoneResult {
 }
 
 const NO_SIGS: readonly Rrsig[] = []
+const NO_FRESH: ReadonlyArray<{ fields: RrsigFields, job: number }> = []
 /** Placeholder RDATA of an RRSIG slot until its signature arrives (always replaced before return). */
 const NO_DATA: RData = { type: RRType.RRSIG, data: new Uint8Array(0) }
 
@@ -181,7 +182,11 @@ function describeTiming(k: DnssecKey, now: number): string {
 }
 
 /** One RRset the signer will output. */
-interface OutSet { name: Name, type: number, class: number, ttl: number, rdata: RData[], signedBy: DnssecKey[] | null }
+interface OutSet {
+  name: Name, type: number, class: number, ttl: number, rdata: RData[], signedBy: DnssecKey[] | null
+  /** Old signatures reused, and new ones with their job number (set while signing). */
+  reused?: Rrsig[], fresh?: Array<{ fields: RrsigFields, job: number }>
+}
 
 /**
  * Sign a zone.
@@ -246,10 +251,12 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   const negTtl = Math.min(soaSet.ttl, oldSoa.minimum)
 
   const nodes = zone.nodes()
+  // Sets of one owner share its Name object: the output is laid out by it.
+  const apexName = nodes.find((n) => n.kind === 'apex')?.name ?? origin
   const out: OutSet[] = []
   const dnskeyTtl = opts.dnskeyTtl ?? inputDnskeyTtl ?? soaSet.ttl
   out.push({
-    name: origin, type: RRType.DNSKEY, class: zone.class, ttl: dnskeyTtl,
+    name: apexName, type: RRType.DNSKEY, class: zone.class, ttl: dnskeyTtl,
     rdata: chosen.published.map((k) => dnskeyOf(k, now)), signedBy: chosen.dnskeySigners,
   })
 
@@ -329,7 +336,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     }
     // RFC 5155 §4: NSEC3PARAM at the apex; flags 0 there (opt-out lives in the NSEC3 flags).
     const param: Nsec3Param = { type: RRType.NSEC3PARAM, hashAlgorithm: 1, flags: 0, iterations: p.iterations, salt: p.salt }
-    out.push({ name: origin, type: RRType.NSEC3PARAM, class: zone.class, ttl: 0, rdata: [param], signedBy: chosen.dataSigners })
+    out.push({ name: apexName, type: RRType.NSEC3PARAM, class: zone.class, ttl: 0, rdata: [param], signedBy: chosen.dataSigners })
   }
 
   // Signatures: reuse fresh old ones over unchanged RRsets, make the rest.
@@ -362,8 +369,6 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
       chunks.push(signer(keys, jobs))
     }
   }
-  const pending: Array<{ set: OutSet, fields: RrsigFields, job: number }> = []
-  const sigsFor = new Map<OutSet, Rrsig[]>()
   let reused = 0
   const newKeys: number[] = []
   for (const set of out) {
@@ -372,7 +377,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     // Only a re-sign with old signatures needs the records as objects (to verify them).
     const rrs: ResourceRecord[] = old.length === 0 ? [] : set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
     const sigs: Rrsig[] = []
-    sigsFor.set(set, sigs)
+    if (old.length > 0) set.reused = sigs
     const labels = rrsigLabels(set.name)
     let expField = -1
     newKeys.length = 0
@@ -390,7 +395,8 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
         typeCovered: set.type, algorithm: k.algorithm, labels, originalTtl: set.ttl,
         expiration: expField, inception: inceptionField, keyTag: tag, signerName: origin,
       }
-      pending.push({ set, fields, job: jobCount++ })
+      const entry = { fields, job: jobCount++ }
+      if (set.fresh === undefined) set.fresh = [entry]; else set.fresh.push(entry)
       newKeys.push(keyIndex.get(k)!)
     }
     if (newKeys.length > 0) {
@@ -401,38 +407,46 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   send()
   // Start the signing now (the last batch too) and lay out the output while threads sign.
   const signing = opts.signer !== undefined ? joinChunks(chunks) : null
-  const pendingFor = new Map<OutSet, Array<{ fields: RrsigFields, job: number }>>()
-  for (const p of pending) {
-    const list = pendingFor.get(p.set)
-    if (list === undefined) pendingFor.set(p.set, [{ fields: p.fields, job: p.job }]); else list.push({ fields: p.fields, job: p.job })
-  }
 
   // Output order: owners canonical; SOA first at the apex, then types by number; each
-  // RRset followed by its RRSIGs (as dnssec-signzone writes them). New signatures get a
-  // slot now and their RDATA once signed.
-  const byOwner = new Map<string, { name: Name, sets: OutSet[] }>()
+  // RRset followed by its RRSIGs (as dnssec-signzone writes them); glue and occluded data
+  // unsigned at their place. The zone's nodes are in canonical order already, and the
+  // NSEC3 owners (base32hex of the hash, which keeps the hash order) are merged in. New
+  // signatures get a slot now and their RDATA once signed.
+  const setsOf = new Map<Name, OutSet[]>()
+  const nsec3Sets: OutSet[] = []
   for (const set of out) {
-    const k = set.name.hashKey()
-    let e = byOwner.get(k)
-    if (e === undefined) { e = { name: set.name, sets: [] }; byOwner.set(k, e) }
-    e.sets.push(set)
+    if (set.type === RRType.NSEC3) { nsec3Sets.push(set); continue }
+    const list = setsOf.get(set.name)
+    if (list === undefined) setsOf.set(set.name, [set]); else list.push(set)
   }
-  const ordered = [...byOwner.values()].sort((a, b) => a.name.compare(b.name))
   const records: ResourceRecord[] = []
   const slots: Array<{ rec: ResourceRecord, fields: RrsigFields, job: number }> = []
-  for (const o of ordered) {
-    o.sets.sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
-    for (const set of o.sets) {
+  const emitSets = (sets: OutSet[]): void => {
+    if (sets.length > 1) sets.sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
+    for (const set of sets) {
       if (set.rdata.length === 1) records.push({ name: set.name, class: set.class, ttl: set.ttl, data: set.rdata[0]! })
       else {
         const sorted = set.rdata.map((d) => ({ d, k: canonicalRData(d) })).sort((a, b) => Buffer.compare(a.k, b.k))
         for (const { d } of sorted) records.push({ name: set.name, class: set.class, ttl: set.ttl, data: d })
       }
+      const old = set.reused ?? NO_SIGS
+      const fresh = set.fresh ?? NO_FRESH
+      if (old.length === 0) {
+        // New signatures only: already in key order (algorithm, then key tag, stable).
+        const list = fresh.length > 1 ? [...fresh].sort((a, b) => a.fields.algorithm - b.fields.algorithm || a.fields.keyTag - b.fields.keyTag) : fresh
+        for (const e of list) {
+          const rec: ResourceRecord = { name: set.name, class: set.class, ttl: e.fields.originalTtl, data: NO_DATA }
+          records.push(rec)
+          slots.push({ rec, fields: e.fields, job: e.job })
+        }
+        continue
+      }
       // Reused signatures first, then new ones, each in key order; a stable sort by
       // algorithm and key tag keeps that order among equal tags.
       const entries: Array<{ algorithm: number, keyTag: number, sig: Rrsig | null, fields: RrsigFields | null, job: number }> = []
-      for (const s of sigsFor.get(set) ?? NO_SIGS) entries.push({ algorithm: s.algorithm, keyTag: s.keyTag, sig: s, fields: null, job: -1 })
-      for (const p of pendingFor.get(set) ?? []) entries.push({ algorithm: p.fields.algorithm, keyTag: p.fields.keyTag, sig: null, fields: p.fields, job: p.job })
+      for (const sg of old) entries.push({ algorithm: sg.algorithm, keyTag: sg.keyTag, sig: sg, fields: null, job: -1 })
+      for (const p of fresh) entries.push({ algorithm: p.fields.algorithm, keyTag: p.fields.keyTag, sig: null, fields: p.fields, job: p.job })
       if (entries.length > 1) entries.sort((a, b) => a.algorithm - b.algorithm || a.keyTag - b.keyTag)
       for (const e of entries) {
         if (e.sig !== null) { records.push({ name: set.name, class: set.class, ttl: e.sig.originalTtl, data: e.sig }); continue }
@@ -442,16 +456,33 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
       }
     }
   }
-  // Glue and occluded data stay, unsigned, after the zone cut they belong to.
-  const glue: ResourceRecord[] = []
+  let j = 0
   for (const node of nodes) {
-    if (node.kind !== 'glue' && node.kind !== 'occluded') continue
-    for (const set of node.rrsets.values()) for (const d of set.rdata) glue.push({ name: node.name, class: set.class, ttl: set.ttl, data: d })
+    let sets = setsOf.get(node.name)
+    while (j < nsec3Sets.length) {
+      const c = nsec3Sets[j]!.name.compare(node.name)
+      if (c > 0) break
+      // An NSEC3 owner that is also a name of the zone joins that name's RRsets.
+      if (c === 0) { if (sets === undefined) sets = [nsec3Sets[j]!]; else sets.push(nsec3Sets[j]!) } else emitSets([nsec3Sets[j]!])
+      j++
+    }
+    if (node.kind === 'glue' || node.kind === 'occluded') {
+      for (const set of node.rrsets.values()) for (const d of set.rdata) records.push({ name: node.name, class: set.class, ttl: set.ttl, data: d })
+      continue
+    }
+    if (sets !== undefined) emitSets(sets)
   }
-  const merged = mergeGlue(records, glue)
+  while (j < nsec3Sets.length) emitSets([nsec3Sets[j++]!])
+  const merged = records
 
   const signatures = signing !== null ? await signing : signBatchesLocally(keys, batchKeys, head, local, jobCount, opts.progress)
-  for (const sl of slots) sl.rec.data = { type: RRType.RRSIG, ...sl.fields, signature: signatures[sl.job]! }
+  for (const sl of slots) {
+    const f = sl.fields
+    sl.rec.data = {
+      type: RRType.RRSIG, typeCovered: f.typeCovered, algorithm: f.algorithm, labels: f.labels, originalTtl: f.originalTtl,
+      expiration: f.expiration, inception: f.inception, keyTag: f.keyTag, signerName: f.signerName, signature: signatures[sl.job]!,
+    }
+  }
 
   const digests = opts.dsDigests ?? [2]
   const ds: ResourceRecord<Ds>[] = []
@@ -462,7 +493,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   return {
     records: merged, ds,
     stats: {
-      names: owners.length, rrsets: pending.length + reused, signatures: pending.length, reused, nsec: nsecCount, nsec3: nsec3Count, serial,
+      names: owners.length, rrsets: jobCount + reused, signatures: jobCount, reused, nsec: nsecCount, nsec3: nsec3Count, serial,
       keys: chosen.published.map((k) => `${keyBaseName(k)} ${keyRole(k)}${chosen.dnskeySigners.includes(k) || chosen.dataSigners.includes(k) ? ' signing' : ' published'}`),
     },
     warnings,
@@ -474,17 +505,6 @@ function hasDnssecData(zone: Zone): boolean {
   return false
 }
 
-function mergeGlue(records: ResourceRecord[], glue: ResourceRecord[]): ResourceRecord[] {
-  if (glue.length === 0) return records
-  const all: ResourceRecord[] = []
-  let g = 0
-  for (const rr of records) {
-    while (g < glue.length && glue[g]!.name.compare(rr.name) < 0) all.push(glue[g++]!)
-    all.push(rr)
-  }
-  while (g < glue.length) all.push(glue[g++]!)
-  return all
-}
 
 /** Signatures asked for in one RRset batch before it is handed to the signer. */
 const RRSET_BATCH_SIGS = 1024
