@@ -178,3 +178,36 @@ test('changes are audited with who made them: in memory without a file, else as 
   t.is(statSync(file).mode & 0o777, 0o600)
   t.is((await fetch(`${disk.base}/audit`)).status, 401)
 })
+
+test('the records view pages through a signed zone: pages put together are the whole list, each RRset followed by its RRSIGs', async (t) => {
+  const dir = dirWithToken()
+  const server = createDnsServer(parseConfig({
+    listeners: { admin: { address: '127.0.0.1', port: 0, tokenFile: join(dir, 'token') } },
+    zones: [{ name: 'example.test', type: 'primary', file: fixture('example.test.nsec3.signed') }],
+  }))
+  await server.start()
+  t.teardown(() => server.stop())
+  const base = `http://127.0.0.1:${server.listeners.find((l) => l.kind === 'admin')!.port}`
+  const auth = { authorization: `Bearer ${TOKEN}` }
+  type Page = { total: number, records: { name: string, type: string, rdata: string, covers?: string }[] }
+  const get = async (q: string): Promise<Page> => await (await fetch(`${base}/console/api/zones/example.test/records?${q}`, { headers: auth })).json() as Page
+  const all = await get('limit=2000')
+  t.is(all.total, all.records.length)
+  t.is(all.records[0]!.type, 'SOA')
+  t.is(all.records[1]!.type, 'RRSIG')
+  t.is(all.records[1]!.covers, 'SOA')
+  const pieces: Page['records'] = []
+  for (let off = 0; off < all.total; off += 7) {
+    const p = await get(`limit=7&offset=${off}`)
+    t.is(p.total, all.total)
+    pieces.push(...p.records)
+  }
+  t.deepEqual(pieces, all.records)
+  const nsec3 = await get('type=nsec3&limit=5&offset=5')
+  t.is(nsec3.total, all.records.filter((r) => r.type === 'NSEC3').length)
+  t.deepEqual(nsec3.records, all.records.filter((r) => r.type === 'NSEC3').slice(5, 10))
+  const www = await get('name=www')
+  t.true(www.records.length > 0 && www.records.every((r) => r.name.includes('www')))
+  t.is((await fetch(`${base}/console/api/zones/nope.test/records`, { headers: auth })).status, 404)
+  t.is((await fetch(`${base}/console/api/zones/example.test/records?type=BOGUS`, { headers: auth })).status, 400)
+})
