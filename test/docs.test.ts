@@ -114,6 +114,21 @@ export function invocations(page: string, text: string): Invocation[] {
 }
 
 /**
+ * The `secdns …` commands written as inline code in a page's prose (outside fenced blocks),
+ * such as `` `secdns server reload [ZONE] --config server.json` ``; a span may wrap lines.
+ */
+export function inlineInvocations(page: string, text: string): Invocation[] {
+  const out: Invocation[] = []
+  const prose = withoutFences(text)
+  for (const m of prose.matchAll(/`secdns\s+([^`]+)`/g)) {
+    const line = prose.slice(0, m.index).split('\n').length
+    const words = m[1]!.split(/\s(?:\|\|?|;|&&|&|\d?>>?|<)\s/)[0]!.trim().split(/\s+/)
+    out.push({ page, line, words, text: `secdns ${m[1]!.replace(/\s+/g, ' ')}` })
+  }
+  return out
+}
+
+/**
  * The command a word list names: `['ca', 'init', '--ca-dir', 'x']` → the `ca init` command.
  * `unknown` is the first word that names no sub-command of a group that has some.
  */
@@ -199,7 +214,7 @@ test('the command parser takes prompted lines only, joins continuations and stop
   ])
 })
 
-test('every secdns command in the fenced code of the quick start and the operations guide is real, with current flags', async (t) => {
+test('every secdns command in the quick start and the operations guide (fenced or inline) is real, with current flags', async (t) => {
   const root = await loadAllCommands(buildProgram())
   const problems: string[] = []
   const seen = new Map<string, Invocation>()
@@ -207,7 +222,8 @@ test('every secdns command in the fenced code of the quick start and the operati
   for (const page of GUIDES) {
     const file = join(ROOT, page)
     t.true(existsSync(file), `${page} is missing`)
-    for (const inv of invocations(page, readFileSync(file, 'utf8'))) {
+    const text = readFileSync(file, 'utf8')
+    for (const inv of [...invocations(page, text), ...inlineInvocations(page, text)]) {
       count++
       const where = `${inv.page}:${inv.line}: secdns ${inv.words.join(' ')}`
       const { cmd, path, unknown } = commandOf(root, inv.words)
@@ -237,6 +253,11 @@ test('every secdns command in the fenced code of the quick start and the operati
     if (!new RegExp(`^  ${group}\\b`, 'm').test(stdout)) problems.push(`secdns --help does not list ${group}`)
   }
   t.deepEqual(problems, [], problems.join('\n'))
+})
+
+test('inline secdns commands are found in prose, across a line break, and not in fenced code', (t) => {
+  const text = ['Run `secdns zone ds', '--zone Z --key-dir keys` or `dig`.', '```', '`secdns nothing here`', '```', 'Then `secdns lab`.'].join('\n')
+  t.deepEqual(inlineInvocations('x.md', text).map((i) => `${i.line}:${i.words.join(' ')}`), ['1:zone ds --zone Z --key-dir keys', '6:lab'])
 })
 
 test('help is read from the program: a real command prints its usage, a wrong one does not', async (t) => {
