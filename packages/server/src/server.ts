@@ -3,7 +3,7 @@
  * the same path), transfers out, NOTIFY, UPDATE policy, reload and graceful stop.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
-import { createServer, isIPv6, type Server as NetServer, type Socket } from 'node:net'
+import { createServer, isIP, isIPv6, type Server as NetServer, type Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import {
@@ -215,7 +215,9 @@ export class DnsServer {
   }
 
   async #bindUdp(address: string, port: number): Promise<void> {
-    const sock = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false })
+    // Answers go back to the address a query came from, always an IP address: no resolver
+    // call and no extra tick per answer (dns.lookup's default path).
+    const sock = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup })
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject)
       sock.bind(port, address, () => { sock.off('error', reject); resolve() })
@@ -769,6 +771,16 @@ export function answerCacheKey(buf: Uint8Array, kind: string): string | undefine
     if (o < 17 || buf[o] !== 0 || buf[o + 1] !== 0 || buf[o + 2] !== 41 || buf[o + 9] !== 0 || buf[o + 10] !== 0) return undefined
   }
   return kind + Buffer.from(buf.buffer, buf.byteOffset + 2, n - 2).toString('latin1')
+}
+
+/**
+ * The `lookup` of our UDP sockets: the address is the peer's, already an IP address.
+ * Anything else is refused rather than resolved.
+ */
+function literalLookup(address: string, _family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  const fam = isIP(address)
+  if (fam === 0) { callback(Object.assign(new Error(`not an IP address: ${address}`), { code: 'EINVAL' }), '', 0); return }
+  callback(null, address, fam)
 }
 
 function zoneKey(name: string): string {
