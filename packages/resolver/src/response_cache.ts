@@ -136,7 +136,10 @@ export class ResponseCache {
     const s = this.cache.get('response', key.key) as Stored | undefined
     if (s === undefined) return null
     if (!tcp && s.bytes.length > key.udpSize) return null
-    const out = s.bytes.slice()
+    // From Node's buffer pool: a typed-array slice of this size would be a fresh
+    // ArrayBuffer each time (malloc, and more for the garbage collector).
+    const out = Buffer.allocUnsafe(s.bytes.length)
+    out.set(s.bytes)
     out[0] = q[0]!
     out[1] = q[1]!
     // RFC 1035 §4.1.1: RD is copied into the response.
