@@ -1,6 +1,6 @@
 // Benchmark: secdns's validating resolver beside Unbound, both validating the same
 // signed lab zones (test/fixtures/resolver) served by the same BIND named.
-//   npx tsc -b packages/resolver test && node bench/resolver.mjs [seconds] [--workers N]
+//   npx tsc -b packages/resolver test && node bench/resolver.mjs [seconds] [--workers N] [--floor]
 // Prints, for each: warm-cache queries/s and latency from dnsperf (DO set), the CPU time
 // the resolver used per answered query (user + system, from /proc; on a shared machine
 // this moves far less than queries/s), and the cold-cache time to validate the first
@@ -23,6 +23,9 @@ import { startBindLab, startUnbound, freePort } from '../dist/test/helpers/bind_
 const args = process.argv.slice(2)
 const wi = args.indexOf('--workers')
 const WORKERS = wi < 0 ? 1 : Number(args[wi + 1])
+// --floor: also measure a Node UDP socket that only echoes each query back (QR set), the
+// runtime's own cost per query with no DNS work at all.
+const FLOOR = args.includes('--floor')
 const SECONDS = Number(args.filter((a, i) => !a.startsWith('--') && (wi < 0 || i !== wi + 1))[0] ?? 10)
 const NAMES = ['www.example.test A', 'www.nsec3.test A', 'x.wild.example.test A', 'nx.example.test A', 'www.rsa.test A', 'www.ed.test A', 'txt.example.test A', 'www.optout.test A']
 
@@ -170,6 +173,15 @@ if (cluster.isPrimary) {
     const warmOurs = await warm(ours.port, ours.cpu)
     const warmFull = await warm(full.port, full.cpu)
     const warmUnbound = await warm(unbound.port, () => procCpu(unboundPid))
+    let floor
+    if (FLOOR) {
+      const port = await freePort()
+      const sock = createSocket('udp4')
+      sock.on('message', (buf, rinfo) => { buf[2] |= 0x80; sock.send(buf, rinfo.port, rinfo.address) })
+      await new Promise((resolve) => sock.bind(port, '127.0.0.1', resolve))
+      floor = await warm(port, ownCpu)
+      sock.close()
+    }
     const row = (n, w, c) => `| ${n.padEnd(17)} | ${w.qps.toFixed(0).padStart(8)} | ${w.avgMs.toFixed(3).padStart(6)} | ${String(w.lost).padStart(4)} | ${`${(w.userUs + w.systemUs).toFixed(1)} (${w.userUs.toFixed(1)} + ${w.systemUs.toFixed(1)})`.padStart(27)} | ${c === undefined ? '             ' : `${c.ms.toFixed(1).padStart(10)} ${c.ad ? 'AD' : '--'}`} |`
     console.log(`dnsperf -l ${SECONDS} -D -c 4 -q 64, ${NAMES.length} names (secure, NXDOMAIN, wildcard, NODATA; NSEC, NSEC3, RSA, Ed25519); secdns ${WORKERS} process(es), Unbound num-threads ${WORKERS}; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
     console.log('| resolver          | warm q/s | avg ms | lost | CPU µs / query (user + sys) | cold first ms |')
@@ -177,6 +189,7 @@ if (cluster.isPrimary) {
     console.log(row('secdns', warmOurs, cold.first))
     console.log(row('secdns full path', warmFull))
     console.log(row('unbound', warmUnbound, coldUnbound))
+    if (floor !== undefined) console.log(row('node UDP echo', floor))
     console.log(`secdns cold first answer after prime(): ${cold.primed.ms.toFixed(1)} ms (${cold.primed.ad ? 'AD' : 'no AD'})`)
   } finally {
     for (const f of fronts) f.close()
