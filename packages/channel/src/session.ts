@@ -106,6 +106,8 @@ function randomSpi32(): number {
 export class ChannelSession {
   readonly hs: HandshakeResult
   outbound: OutboundSa
+  /** The inbound half of the child SA we send on (its budget counts too). */
+  private currentIn: InboundSa
   readonly inbound = new Map<number, InboundSa>()
   /** Our inbound SPI → the outbound half of the same child SA. */
   private readonly pairs = new Map<number, OutboundSa>()
@@ -152,6 +154,7 @@ export class ChannelSession {
     // requests start at 0 (RFC 7296 §2.2: each side numbers its requests).
     this.ike = this.newIkeSa(hs.spiI, hs.spiR, hs.ikeKeys, initiator ? 2 : 0, initiator ? 0 : 2)
     this.outbound = this.install(hs.child, initiator, hs.inboundSpi, hs.outboundSpi)
+    this.currentIn = this.inbound.get(hs.inboundSpi)!
     const period = Math.max(20, Math.min(1000, limits.dpdIntervalMs / 2, limits.idleTimeoutMs / 2, limits.saLifetimeMs / 8, limits.ikeSaLifetimeMs / 8))
     this.timer = setInterval(() => this.tick(), period)
     this.timer.unref()
@@ -209,8 +212,13 @@ export class ChannelSession {
     // Lifetimes run on both ends' clocks alike; the responder waits a little longer, so the
     // initiator usually goes first and simultaneous rekeys (§2.8.1) stay rare.
     if (Date.now() - o.createdAt >= l.saLifetimeMs * (this.hs.role === 'initiator' ? f : f + 0.1)) return true
-    const inSpi = this.spis.inbound
-    return (this.inbound.get(inSpi)?.packets ?? 0) >= l.saMaxPackets * f
+    return this.currentIn.packets >= l.saMaxPackets * f
+  }
+
+  /** Send on `out` from now on. */
+  private use(out: OutboundSa): void {
+    this.outbound = out
+    for (const [spi, o] of this.pairs) if (o === out) this.currentIn = this.inbound.get(spi)!
   }
 
   private maybeRekey(force: boolean): void {
@@ -275,7 +283,7 @@ export class ChannelSession {
       }
       // The peer switched to the new SA before it answered; we switch now. Our old inbound
       // SA stays until the peer answers our DELETE, so records it sent before are not lost.
-      this.outbound = next
+      this.use(next)
       this.rekeys++
       this.hooks.onRekey?.({ oldSpis: old, newSpis: this.spis })
       this.deletePair(old.inbound)
@@ -495,7 +503,7 @@ export class ChannelSession {
             let other: OutboundSa | undefined
             for (const [, o] of this.pairs) if (o !== out) other = o
             if (other === undefined) continue
-            this.outbound = other
+            this.use(other)
           }
           // RFC 7296 §1.4.1: delete our inbound half and answer with its SPI.
           this.inbound.delete(mine); this.pairs.delete(mine); this.deleting.delete(mine); gone.push(spiBytes(mine))
@@ -531,7 +539,7 @@ export class ChannelSession {
     // Our own rekey is in flight: remember this exchange's nonces for §2.8.1.
     if (this.childRekey !== undefined) this.childRekey.collision = { peerNi: Uint8Array.from(nonce.data), myNr: nr, inSpi: newIn }
     // Everything we send from now on uses the new SA; the old inbound SA stays until a DELETE.
-    this.outbound = next
+    this.use(next)
     this.rekeys++
     this.hooks.onRekey?.({ oldSpis: old, newSpis: this.spis })
     this.flush()
