@@ -265,3 +265,70 @@ test('help is read from the program: a real command prints its usage, a wrong on
   t.regex(await helpOf(['trust-anchor', 'add']), /--trust-anchors <file>/)
   t.notRegex(await helpOf(['zone', 'nosuch']).catch((e: Error) => e.message), /^Usage: secdns zone nosuch/)
 })
+
+/**
+ * The test titles a test file declares, each as a matcher: a plain title matches itself, a
+ * template literal (`${what} is refused …`) matches with each `${…}` standing for any text.
+ */
+export function testTitles(source: string): ((title: string) => boolean)[] {
+  const out: ((title: string) => boolean)[] = []
+  for (const m of source.matchAll(/\btest(?:\.serial)?\(\s*(['`])/g)) {
+    const quote = m[1]!
+    // Literal text pieces; in a template, the `${…}` between them (nested templates too) is skipped.
+    const pieces: string[] = ['']
+    let depth = 0
+    for (let i = m.index + m[0].length; i < source.length; i++) {
+      const ch = source[i]!
+      if (depth === 0) {
+        if (ch === '\\') { pieces[pieces.length - 1] += source[++i] ?? ''; continue }
+        if (ch === quote) break
+        if (quote === '`' && ch === '$' && source[i + 1] === '{') { depth = 1; i++; continue }
+        pieces[pieces.length - 1] += ch
+      } else if (ch === '{') depth++
+      else if (ch === '}' && --depth === 0) pieces.push('')
+    }
+    if (pieces.length === 1) {
+      const plain = pieces[0]!
+      out.push((t) => t === plain)
+    } else {
+      const re = new RegExp(`^${pieces.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+      out.push((t) => re.test(t))
+    }
+  }
+  return out
+}
+
+/** The test titles security.md cites: `` `file.test.ts`: "title", "title" `` up to the next cited file or table cell. */
+export function citedTests(text: string): { file: string, title: string }[] {
+  const out: { file: string, title: string }[] = []
+  for (const m of text.matchAll(/`((?:packages\/[a-z]+\/)?test\/[\w/.-]+\.test\.ts)`:?((?:(?!`(?:packages\/[a-z]+\/)?test\/)[^|\n])*)/g)) {
+    for (const q of m[2]!.matchAll(/"([^"]+)"/g)) out.push({ file: m[1]!, title: q[1]! })
+  }
+  return out
+}
+
+test('every test that security.md cites exists, under the title it gives', (t) => {
+  const cited = citedTests(readFileSync(join(ROOT, 'docs', 'security.md'), 'utf8'))
+  t.true(cited.length >= 60, `only ${cited.length} cited tests found`)
+  const missing: string[] = []
+  const cache = new Map<string, ((title: string) => boolean)[]>()
+  for (const { file, title } of cited) {
+    const path = join(ROOT, file)
+    if (!existsSync(path)) { missing.push(`${file}: no such file`); continue }
+    let titles = cache.get(file)
+    if (titles === undefined) { titles = testTitles(readFileSync(path, 'utf8')); cache.set(file, titles) }
+    if (!titles.some((m) => m(title))) missing.push(`${file}: no test titled "${title}"`)
+  }
+  t.deepEqual(missing, [], missing.join('\n'))
+})
+
+test('test titles are read from plain and template literals; citations stop at the next file', (t) => {
+  const titles = testTitles("test('a plain one', f)\ntest.serial(`${what} is refused with ${code}, counted`, g)\ntest('it\\'s quoted', h)\n  test(`${c.q} is ${c.state} (${rc(c)}${c.ede === null ? '' : `, EDE ${c.ede}`}) for us`, k)")
+  t.true(titles.some((m) => m('a plain one')))
+  t.true(titles.some((m) => m('a flipped bit is refused with ERR_X, counted')))
+  t.true(titles.some((m) => m("it's quoted")))
+  t.false(titles.some((m) => m('a plain one, or not')))
+  t.true(titles.some((m) => m('x.test. A is bogus (SERVFAIL, EDE 6) for us')))
+  t.deepEqual(citedTests('| x | `test/a.test.ts`: "one", "two"; `packages/wire/test/b.test.ts`: "three" | "not cited" |'),
+    [{ file: 'test/a.test.ts', title: 'one' }, { file: 'test/a.test.ts', title: 'two' }, { file: 'packages/wire/test/b.test.ts', title: 'three' }])
+})
