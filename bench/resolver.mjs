@@ -1,6 +1,6 @@
 // Benchmark: secdns's validating resolver beside Unbound, both validating the same
 // signed lab zones (test/fixtures/resolver) served by the same BIND named.
-//   npx tsc -b packages/resolver test && node bench/resolver.mjs [seconds] [--workers N] [--floor]
+//   npx tsc -b packages/resolver test && node bench/resolver.mjs [seconds] [--workers N] [--floor] [--hit-path]
 // Prints, for each: warm-cache queries/s and latency from dnsperf (DO set), the CPU time
 // the resolver used per answered query (user + system, from /proc; on a shared machine
 // this moves far less than queries/s), and the cold-cache time to validate the first
@@ -26,6 +26,9 @@ const WORKERS = wi < 0 ? 1 : Number(args[wi + 1])
 // --floor: also measure a Node UDP socket that only echoes each query back (QR set), the
 // runtime's own cost per query with no DNS work at all.
 const FLOOR = args.includes('--floor')
+// --hit-path: also time Resolver.respondCached alone, in this process, on the warm names
+// (no sockets): the response cache's own CPU cost per query.
+const HIT_PATH = args.includes('--hit-path')
 const SECONDS = Number(args.filter((a, i) => !a.startsWith('--') && (wi < 0 || i !== wi + 1))[0] ?? 10)
 const NAMES = ['www.example.test A', 'www.nsec3.test A', 'x.wild.example.test A', 'nx.example.test A', 'www.rsa.test A', 'www.ed.test A', 'txt.example.test A', 'www.optout.test A']
 
@@ -190,6 +193,18 @@ if (cluster.isPrimary) {
     console.log(row('secdns full path', warmFull))
     console.log(row('unbound', warmUnbound, coldUnbound))
     if (floor !== undefined) console.log(row('node UDP echo', floor))
+    if (HIT_PATH) {
+      const r = newResolver(lab.anchorsFile, lab.port)
+      const qs = NAMES.map((n, i) => { const [a, b] = n.split(' '); return Buffer.from(encodeMessage(createQuery(Name.fromString(a + '.'), RRType[b], { id: i, dnssecOk: true }))) })
+      for (const q of qs) await r.respond(q)
+      if (qs.some((q) => r.respondCached(q) === null)) throw new Error('a warm name is not in the response cache')
+      for (let i = 0; i < 100000; i++) r.respondCached(qs[i & 7])
+      const n = 1000000
+      const c0 = process.cpuUsage()
+      for (let i = 0; i < n; i++) r.respondCached(qs[i & 7])
+      const c = process.cpuUsage(c0)
+      console.log(`Resolver.respondCached alone: ${((c.user + c.system) / n).toFixed(2)} µs CPU per query (${n} queries in this process)`)
+    }
     console.log(`secdns cold first answer after prime(): ${cold.primed.ms.toFixed(1)} ms (${cold.primed.ad ? 'AD' : 'no AD'})`)
   } finally {
     for (const f of fronts) f.close()
