@@ -53,6 +53,8 @@ const NAME_FIELDS: ReadonlyMap<number, readonly number[]> = new Map<number, read
   [RRType.SOA, [0, 1]], [RRType.MX, [1]], [RRType.SRV, [3]], [RRType.NAPTR, [5]],
   [RRType.RRSIG, [7]], [RRType.NSEC, [0]], [RRType.SVCB, [1]], [RRType.HTTPS, [1]],
   [7, [0]], [8, [0]], [9, [0]], [14, [0, 1]], [17, [0, 1]], [18, [1]], [21, [1]], [26, [1, 2]], [36, [1]], [107, [1]],
+  // IPSECKEY gateway (a name when the gateway type is 3); HIP rendezvous servers after the key
+  [RRType.IPSECKEY, [3]], [RRType.HIP, Array.from({ length: 40 }, (_, i) => i + 3)],
 ])
 
 class StopReading extends Error {}

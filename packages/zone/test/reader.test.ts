@@ -38,6 +38,14 @@ test('a blank owner repeats the previous owner and @ is the origin', (t) => {
   t.is(r.lines[3], 'example.test. 3600 IN MX 10 example.test.')
 })
 
+test('@ is the origin in IPSECKEY gateways and HIP rendezvous servers (as named-compilezone reads them)', (t) => {
+  const r = read(SOA + 'a IPSECKEY 10 3 2 @ AQID\nb HIP 2 00 AQID @ rvs @\nc LOC 42 21 54 N 71 6 18 W -24m 30m')
+  t.deepEqual(r.errors, [])
+  t.is(r.lines[1], 'a.example.test. 3600 IN IPSECKEY 10 3 2 example.test. AQID')
+  t.is(r.lines[2], 'b.example.test. 3600 IN HIP 2 00 AQID example.test. rvs.example.test. example.test.')
+  t.is(r.lines[3], 'c.example.test. 3600 IN LOC 42 21 54.000 N 71 6 18.000 W -24.00m 30m 10000m 10m')
+})
+
 test('@ in a TXT is text, not the origin', (t) => {
   const r = read(SOA + 'a TXT @')
   t.is(r.lines[1], 'a.example.test. 3600 IN TXT "@"')
