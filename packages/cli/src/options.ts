@@ -73,6 +73,17 @@ export function deprecatedAliases(cmd: Command): readonly DeprecatedAlias[] {
   return aliases.get(cmd) ?? []
 }
 
+/**
+ * Whether to draw progress (bars, spinners) on a stream: only on a terminal that can take
+ * cursor movement (not `TERM=dumb`), and never when the output is for a script.
+ *
+ * @param stream where the progress would go (stderr)
+ * @param json true under `--json`
+ */
+export function showProgress(stream: { isTTY?: boolean }, json = false): boolean {
+  return stream.isTTY === true && process.env['TERM'] !== 'dumb' && !json
+}
+
 /** The `--json` error document every command prints on stdout when it fails under `--json`. */
 export function jsonError(err: unknown, fallbackCode = 'ERR_USAGE'): string {
   const e = err as { code?: unknown, message?: unknown }

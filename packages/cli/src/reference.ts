@@ -50,7 +50,7 @@ export function renderReference(program: Command): string {
   out.push('', 'With `--json`, a command prints exactly one JSON document on stdout (the `lab` summary and',
     '`client serve` print one line each); on failure it is `{"ok": false, "error": {"code": "ERR_…",',
     '"message": "…"}}`, with the exit code above. Progress bars and spinners are drawn only when',
-    'stderr is a terminal; secdns prints no colours. Piped output is plain lines.', '')
+    'stderr is a terminal (not `TERM=dumb`); secdns prints no colours. Piped output is plain lines.', '')
   const commands = allCommands(program)
   out.push('## Deprecated spellings', '', 'Old spellings still work, print a one-line warning on stderr, and are hidden from `--help`.', '',
     '| command | old | use |', '|---|---|---|')

@@ -12,7 +12,7 @@ import {
   isRevocationReason, openStore, parseCertificate, parseCrl, verifyCertificate, writeFileAtomic,
   type CaStore, type CertifiedKey, type IndexEntry, type KeySpec, type Profile, type Purpose, type RevocationReason,
 } from '@secdns/pki'
-import { deprecatedAlias, jsonError } from '../options.js'
+import { deprecatedAlias, jsonError, showProgress } from '../options.js'
 
 /** Environment variable holding the CA key passphrase (for scripts). */
 export const ENV_CA_PASSPHRASE = 'SECDNS_CA_PASSPHRASE'
@@ -302,7 +302,7 @@ export function registerCaCommands(program: Command): void {
         ...(pathLen !== undefined ? { pathLen } : {}), ...(passphrase !== undefined ? { passphrase } : {}),
       })
       const summary = { dir: resolve(o.caDir), root: { subject: store.root.certificate.subject, serial: store.root.serial }, issuing: { subject: store.ca.certificate.subject, serial: store.ca.serial }, encrypted: store.meta.encrypted, keySpec: store.meta.keySpec }
-      if (o.json === true) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+      if (o.json === true) process.stdout.write(`${JSON.stringify({ ok: true, ...summary }, null, 2)}\n`)
       else process.stdout.write(`created CA store ${summary.dir}\n  root     ${summary.root.subject} (serial ${summary.root.serial})\n  issuing  ${summary.issuing.subject} (serial ${summary.issuing.serial})\n  key      ${summary.keySpec}${summary.encrypted ? ', encrypted' : ', NOT encrypted'}\n`)
     }))
 
@@ -356,7 +356,7 @@ export function registerCaCommands(program: Command): void {
       // Fail on a wrong passphrase before anything is issued; the key decrypted here is the one
       // that signs the whole batch.
       const signer = await store.signer(passphrase)
-      const bar = jobs.length > 1 && process.stderr.isTTY === true && o.json !== true
+      const bar = jobs.length > 1 && showProgress(process.stderr, o.json === true)
         ? new cliProgress.SingleBar({ stream: process.stderr, format: 'issuing [{bar}] {value}/{total} {name}', hideCursor: true }, cliProgress.Presets.shades_classic)
         : null
       bar?.start(jobs.length, 0, { name: '' })
@@ -381,7 +381,7 @@ export function registerCaCommands(program: Command): void {
         bar?.stop()
       }
       if (o.json === true) {
-        process.stdout.write(`${JSON.stringify(results.length === 1 && o.count === undefined && o.csv === undefined ? results[0] : results, null, 2)}\n`)
+        process.stdout.write(`${JSON.stringify(results.length === 1 && o.count === undefined && o.csv === undefined ? { ok: true, ...results[0] } : results, null, 2)}\n`)
       } else {
         for (const r of results) process.stdout.write(`issued ${r.profile} ${r.name} serial ${r.serial} until ${r.notAfter.slice(0, 10)} → ${r.files.cert}${r.files.pfx !== undefined ? `, ${r.files.pfx}` : ''}\n`)
       }
@@ -401,7 +401,7 @@ export function registerCaCommands(program: Command): void {
       const passphrase = await caPassphrase(o.passphraseFile, { needed: store.meta.encrypted })
       const { entry } = await store.revoke(o.serial, o.reason as RevocationReason, passphrase)
       const crl = parseCrl(await store.crlPem())
-      if (o.json === true) process.stdout.write(`${JSON.stringify({ ...entry, crlNumber: crl.number?.toString() ?? null }, null, 2)}\n`)
+      if (o.json === true) process.stdout.write(`${JSON.stringify({ ok: true, ...entry, crlNumber: crl.number?.toString() ?? null }, null, 2)}\n`)
       else process.stdout.write(`revoked ${entry.serial} (${entry.subject}), reason ${entry.reason ?? 'unspecified'}; CRL number ${crl.number?.toString() ?? '?'} written to ${join(o.caDir, 'crl.pem')}\n`)
     }))
 
@@ -466,7 +466,7 @@ export function registerCaCommands(program: Command): void {
           record = { type: 'crl', issuer: c.crl.issuer, number: c.number?.toString() ?? null, thisUpdate: c.thisUpdate.toISOString(), nextUpdate: c.nextUpdate?.toISOString() ?? null, revoked: [...c.revoked.keys()] }
         }
       }
-      if (o.json === true) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`)
+      if (o.json === true) process.stdout.write(`${JSON.stringify({ ok: true, ...record }, null, 2)}\n`)
       else printRecord(record)
     }))
 

@@ -18,7 +18,7 @@ import { runTour, type StepResult } from '../lab/tour.js'
 import { formatHandsOn, formatTour, type LabEndpoints } from '../lab/report.js'
 import { Progress } from '../lab/progress.js'
 
-interface LabOptions { dir?: string, keepRunning?: boolean, json?: boolean }
+interface LabOptions { dir?: string, keepRunning?: boolean, json?: boolean, quiet?: boolean }
 
 function endpoints(m: LabMaterial, s: LabServers, nrpt: string): LabEndpoints {
   return {
@@ -60,7 +60,7 @@ async function waitForSignal(): Promise<string> {
 
 async function lab(o: LabOptions): Promise<number> {
   const json = o.json === true
-  const p = new Progress({ stream: process.stderr })
+  const p = new Progress({ stream: process.stderr, quiet: o.quiet === true })
   const given = o.dir !== undefined
   const dir = given ? resolve(o.dir!) : mkdtempSync(join(tmpdir(), 'secdns-lab-'))
   let servers: LabServers | undefined
@@ -118,6 +118,7 @@ export function registerLabCommands(program: Command): void {
     .option('--dir <dir>', 'where the generated material goes (default: a temp dir, removed at the end)')
     .option('--keep-running', 'leave everything up and print commands to try; Ctrl-C stops it')
     .option('--json', 'print a JSON summary of every tour step')
+    .option('--quiet', 'no step progress on stderr (the tour, or the JSON summary, still goes to stdout)')
     .exitOverride(exit)
     .action(async (o: LabOptions) => {
       try {

@@ -4,7 +4,7 @@
  * failed, 2 usage or input error (bad arguments, keys, zone).
  */
 import { Command } from 'commander'
-import { deprecatedAlias } from '../options.js'
+import { deprecatedAlias, showProgress } from '../options.js'
 import cliProgress from 'cli-progress'
 import { Name, rrToText } from '@secdns/wire'
 import {
@@ -61,9 +61,9 @@ async function sign(file: string, o: SignOpts): Promise<void> {
   const inception = o.inception === undefined ? undefined : parseTime(o.inception, now)
   const expiration = o.expiration === undefined ? undefined : parseTime(o.expiration, now)
   const dnskeyTtl = intOpt(o.dnskeyTtl, '--dnskey-ttl', 0, 2 ** 31 - 1)
-  const showProgress = process.stderr.isTTY === true && o.json !== true
+  const drawProgress = showProgress(process.stderr, o.json === true)
   let bar: cliProgress.SingleBar | null = null
-  const progress = showProgress
+  const progress = drawProgress
     ? (done: number, total: number) => {
       if (bar === null) {
         bar = new cliProgress.SingleBar({ format: 'signing [{bar}] {value}/{total} signatures | {rate}/s | ETA {eta}s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)

@@ -47,7 +47,8 @@ export class Progress {
    */
   async step<T>(label: string, fn: () => Promise<T> | T, okOf?: (v: T) => boolean): Promise<T> {
     const { stream, quiet } = this.#opts
-    const tty = stream.isTTY === true && quiet !== true
+    // TERM=dumb cannot take the cursor movement the spinner needs: plain lines there too.
+    const tty = stream.isTTY === true && quiet !== true && process.env['TERM'] !== 'dumb'
     const start = performance.now()
     let frame = 0
     const draw = (): void => {
