@@ -13,6 +13,7 @@ import { Name, RRType, rdataToText, rrTypeFromString, rrTypeToString, type Dnske
 import { algorithmToString, dnskeyRdata, dsOfDnskey, fromRrsigTime, keyTagOfRdata } from '@secdns/dnssec'
 import { fetchDnskeys, parseServer } from '@secdns/resolver'
 import type { DnsServer } from './server.js'
+import { ServerError } from './errors.js'
 import type { ServedZone } from './served_zone.js'
 import type { ChannelListener } from './channel_listener.js'
 
@@ -238,7 +239,11 @@ export class AdminConsole {
   /** @param o the server, its token digest, the audit log and channel listeners */
   constructor(o: AdminConsoleOptions) {
     this.#o = o
-    this.#assets = loadConsoleAssets()
+    try {
+      this.#assets = loadConsoleAssets()
+    } catch (e) {
+      throw new ServerError('ERR_SERVER_CONFIG', `listeners.admin: the web console's files cannot be read (is @secdns/console built? run "npm run build"): ${(e as Error).message}`, { cause: e })
+    }
     // RFC 6265bis §4.1.3.2: a __Host- cookie must be Secure, host-only and Path=/.
     this.#cookie = o.https ? '__Host-secdns-console' : 'secdns-console'
   }
