@@ -165,31 +165,78 @@ class StoredNode extends RRsetTable implements ZoneNode {
 }
 
 /**
- * An RRset as the zone keeps it: the source location is held in fields and made into a
- * {@link SourceLocation} only when asked for (one object less per RRset).
+ * An RRset as the zone keeps it. Most RRsets of a zone hold one record: that record is
+ * kept in a field and the `rdata` array is made the first time someone asks for it (an
+ * array is two heap objects); the source location is kept in fields and made into a
+ * {@link SourceLocation} only when asked for. Both save the garbage collector work on a
+ * large load, where every object is copied as it survives.
  */
 class StoredRRset implements RRset {
   readonly name: Name
   readonly type: number
   readonly class: number
   ttl: number
-  readonly rdata: RData[]
+  #one: RData | undefined
+  #all: RData[] | undefined = undefined
+  // once `rdata` was handed out, the array is only ever pushed to (callers keep it)
+  #shared = false
   #file: string | undefined
   #line: number
   #column: number
-  constructor(name: Name, type: number, cls: number, ttl: number, rdata: RData[], source: SourceLocation | undefined) {
+  constructor(name: Name, type: number, cls: number, ttl: number, first: RData, source: SourceLocation | undefined) {
     this.name = name
     this.type = type
     this.class = cls
     this.ttl = ttl
-    this.rdata = rdata
+    this.#one = first
     this.#file = source?.file
     this.#line = source?.line ?? 0
     this.#column = source?.column ?? 0
   }
 
+  get rdata(): RData[] {
+    if (this.#all === undefined) {
+      this.#all = this.#one === undefined ? [] : [this.#one]
+      this.#one = undefined
+    }
+    this.#shared = true
+    return this.#all
+  }
+
+  /** The records without making the array (internal). */
+  peek(): readonly RData[] | RData {
+    return this.#all ?? this.#one!
+  }
+
+  /** Number of records without making the array (internal). */
+  get count(): number {
+    return this.#all !== undefined ? this.#all.length : this.#one === undefined ? 0 : 1
+  }
+
+  /** Add a record (internal; duplicates already excluded). */
+  push(d: RData): void {
+    const all = this.#all
+    if (all === undefined) {
+      if (this.#one === undefined) this.#one = d
+      else { this.#all = [this.#one, d]; this.#one = undefined }
+    } else if (!this.#shared && all.length < DEDUP_SET_FROM) {
+      // exact-size copy while small: push would reserve 16 spare slots
+      this.#all = all.concat(d)
+    } else {
+      all.push(d)
+    }
+  }
+
   get source(): SourceLocation | undefined {
     return this.#file === undefined ? undefined : { file: this.#file, line: this.#line, column: this.#column }
+  }
+
+  /** The plain-object form (getters are not own properties, so JSON would miss them). */
+  toJSON(): RRset {
+    const o: { -readonly [K in keyof RRset]: RRset[K] } = { name: this.name, type: this.type, class: this.class, ttl: this.ttl, rdata: this.rdata }
+    const src = this.source
+    if (src !== undefined) o.source = src
+    return o
   }
 }
 
@@ -263,15 +310,18 @@ export class Zone {
     const type = rr.data.type
     const set = node.rrsets.get(type)
     if (set === undefined) {
-      node.rrsets.set(type, new StoredRRset(node.name, type, rr.class, rr.ttl, [rr.data], source))
+      node.rrsets.set(type, new StoredRRset(node.name, type, rr.class, rr.ttl, rr.data, source))
       this.dataCount++
       this.sorted = null
       return true
     }
-    if (set.rdata.length < DEDUP_SET_FROM) {
+    if (set instanceof StoredRRset && set.count < DEDUP_SET_FROM) {
       // Small RRsets (almost all): compare canonical forms directly, no Set kept.
       const c = canonicalRData(rr.data)
-      for (const d of set.rdata) if (sameBytes(canonicalRData(d), c)) return false
+      const have = set.peek()
+      if (Array.isArray(have)) {
+        for (const d of have as readonly RData[]) if (sameBytes(canonicalRData(d), c)) return false
+      } else if (sameBytes(canonicalRData(have as RData), c)) return false
     } else {
       let keys = this.dedup.get(set)
       if (keys === undefined) {
@@ -285,8 +335,7 @@ export class Zone {
     if (rr.ttl !== set.ttl && source) {
       this.warnings.push(zoneWarning('ERR_ZONE_TTL_MISMATCH', `TTL ${rr.ttl} differs from the ${rr.name.toString()} RRset's TTL ${set.ttl}; using ${set.ttl} (RFC 2181 §5.2)`, source))
     }
-    // Small RRsets get an exact-size copy (push would reserve 16 spare slots in each).
-    if (set.rdata.length < DEDUP_SET_FROM) (set as { rdata: RData[] }).rdata = set.rdata.concat(rr.data)
+    if (set instanceof StoredRRset) set.push(rr.data)
     else set.rdata.push(rr.data)
     this.dataCount++
     return true

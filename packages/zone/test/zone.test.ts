@@ -100,6 +100,29 @@ test('RRsetTable behaves as a Map keyed by RRset type, in insertion order', (t) 
   t.deepEqual(new Map(zone.node(n('ns.example.test.'))!.rrsets).get(RRType.A)!.rdata, [{ type: RRType.A, address: '192.0.2.1' }])
 })
 
+test('an RRset handed out keeps its rdata array: later records go into the same array', (t) => {
+  const z = new Zone(n('example.test.'))
+  const a = (x: number) => ({ name: n('a.example.test.'), class: 1, ttl: 60, data: { type: RRType.A, address: `192.0.2.${x}` } })
+  z.add(a(1), { file: 'f', line: 7, column: 1 })
+  const set = z.rrset(n('a.example.test.'), RRType.A)!
+  t.deepEqual(set.source, { file: 'f', line: 7, column: 1 })
+  const arr = set.rdata
+  t.is(arr.length, 1)
+  z.add(a(2))
+  z.add(a(2))
+  t.is(set.rdata, arr)
+  t.deepEqual(arr.map((d) => (d as { address: string }).address), ['192.0.2.1', '192.0.2.2'])
+  const json = JSON.parse(JSON.stringify(set)) as { ttl: number, rdata: unknown[], source: unknown }
+  t.is(json.ttl, 60)
+  t.is(json.rdata.length, 2)
+  t.deepEqual(json.source, { file: 'f', line: 7, column: 1 })
+  // a set that was never handed out grows too
+  z.add({ ...a(3), name: n('b.example.test.') })
+  z.add({ ...a(4), name: n('b.example.test.') })
+  t.is(z.rrset(n('b.example.test.'), RRType.A)!.rdata.length, 2)
+  t.is(z.size, 4)
+})
+
 test('drops duplicates in large RRsets too (a Set of canonical forms from 8 records on)', (t) => {
   const z = new Zone(n('example.test.'))
   for (let round = 0; round < 2; round++) {
