@@ -102,15 +102,16 @@ async function runBackground(configFile: string, level: string, logFile: string 
   }
 }
 
-interface AdminOpts { config: string, cert?: string, key?: string, ca?: string, json?: boolean }
+interface AdminOpts { config: string, tokenFile?: string, cert?: string, key?: string, ca?: string, json?: boolean }
 
 async function admin(opts: AdminOpts, method: string, path: string): Promise<{ status: number, body: unknown }> {
   const config = readConfig(opts.config)
   const a = config.listeners.admin
   if (a === undefined) fail(`${opts.config} has no listeners.admin; the server has no admin API`, 2)
   const headers: Record<string, string> = {}
-  if (a.tokenFile !== undefined && opts.cert === undefined) {
-    try { headers['authorization'] = `Bearer ${readTokenFile(a.tokenFile)}` } catch (e) { fail((e as Error).message, 2) }
+  const tokenFile = opts.tokenFile ?? a.tokenFile
+  if (tokenFile !== undefined && opts.cert === undefined) {
+    try { headers['authorization'] = `Bearer ${readTokenFile(tokenFile)}` } catch (e) { fail((e as Error).message, 2) }
   }
   const tls = a.certificate !== undefined
   const host = a.address.includes(':') ? `[${a.address}]` : a.address
@@ -160,6 +161,7 @@ export function registerServerCommands(program: Command): void {
     .requiredOption('-c, --config <file>', 'server.json (names the admin API and its token file)')
     .option('--cert <pem>', 'admin client certificate (HTTPS admin API)')
     .option('--key <pem>', 'private key of the admin client certificate')
+    .option('--token-file <file>', 'the admin token file (mode 0600; default: listeners.admin.tokenFile of the config)')
     .option('--ca <pem>', 'CA certificate to check the admin API server with')
     .option('--json', 'print the JSON answer')
   adminOptions(server.command('reload [zone]').description('reload one zone (or all) from its file; a file with errors leaves the old zone served'))
