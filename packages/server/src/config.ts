@@ -194,7 +194,12 @@ export const serverConfigSchema = z.strictObject({
     requireValid: z.boolean().default(false),
     /** Clients never sent BADCOOKIE or TC for their cookies (ACL syntax). */
     allow: aclSchema.default([]),
-  }).default({ requireValid: false, allow: [] }),
+    /**
+     * At most this many BADCOOKIE/TC answers per second in all; past it such queries are
+     * dropped unanswered (RFC 7873 §5.2.3 allows either). 0: no limit.
+     */
+    maxRefusalsPerSecond: z.int().min(0).max(10_000_000).default(0),
+  }).default({ requireValid: false, allow: [], maxRefusalsPerSecond: 0 }),
   /** Directory for state (secondary zones, journals). */
   dataDir: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {

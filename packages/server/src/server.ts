@@ -121,6 +121,8 @@ export class DnsServer {
   readonly #answers = new Map<string, Uint8Array>()
   #answersGeneration = -1
   readonly #answersMax: number
+  #refusalSecond = 0
+  #refusals = 0
   readonly #udp: UdpSocket[] = []
   readonly #tcp: NetServer[] = []
   readonly #sockets = new Set<Socket>()
@@ -430,7 +432,8 @@ export class DnsServer {
           }
           // Only unsigned queries may be answered again from the cache (a TSIG response is signed for one request).
           meta.cacheable = found === null
-          return [await this.#query(q, requester, peer, check)]
+          const r = await this.#query(q, requester, peer, check)
+          return r === null ? null : [r]
         }
         case Opcode.NOTIFY:
           return [this.#sign(this.#notify(q, requester, peer), check, peer)]
@@ -489,10 +492,14 @@ export class DnsServer {
     return signTsig(bytes, key, { now: found.record.timeSigned, error: check.error, unsigned: true }).bytes
   }
 
-  async #query(q: Message, requester: Requester, peer: Peer, check: TsigCheck | undefined): Promise<Uint8Array> {
+  async #query(q: Message, requester: Requester, peer: Peer, check: TsigCheck | undefined): Promise<Uint8Array | null> {
     const ctx = this.#ctx(peer, requester)
     const { response, info } = answer(q, ctx)
-    if (info.cookieRefused === true) this.counters.badCookies++
+    if (info.cookieRefused === true) {
+      // RFC 7873 §5.2.3: past the configured rate, discard silently instead of answering.
+      if (!this.#refusalAllowed()) { this.counters.dropped++; return null }
+      this.counters.badCookies++
+    }
     if (info.noZone && q.flags.rd && this.#recursor !== undefined && this.#acl.recursion.allows(requester) && q.question.length === 1) {
       const r = await this.#recursor.resolve(q.question[0]!, { dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.flags.cd })
       const m = responseTo(q, ctx, r.rcode)
@@ -506,6 +513,15 @@ export class DnsServer {
       return this.#sign(m, check, peer, q)
     }
     return this.#sign(response, check, peer, q, info.requiredAdditional)
+  }
+
+  /** One more BADCOOKIE/TC answer within `cookies.maxRefusalsPerSecond` (a window per whole second). */
+  #refusalAllowed(): boolean {
+    const max = this.config.cookies.maxRefusalsPerSecond
+    if (max === 0) return true
+    const second = Math.floor(Date.now() / 1000)
+    if (second !== this.#refusalSecond) { this.#refusalSecond = second; this.#refusals = 0 }
+    return ++this.#refusals <= max
   }
 
   #track<T>(p: Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import test from 'ava'
+import { createSocket } from 'node:dgram'
 import { fileURLToPath } from 'node:url'
 import { EdnsOption, Name, RRType, Rcode, createQuery, decodeMessage, encodeMessage, type Message } from '@secdns/wire'
 import { loadZoneFile } from '@secdns/zone'
@@ -6,6 +7,8 @@ import { makeServerCookie, checkServerCookie, responseCookie, COOKIE_MAX_AGE_S }
 import { answer, encodeResponse, type AnswerContext } from '../src/answer.js'
 import { ServedZone, ZoneTable } from '../src/served_zone.js'
 import { Acl } from '../src/acl.js'
+import { DnsServer } from '../src/server.js'
+import { parseConfig } from '../src/config.js'
 
 const secret = new Uint8Array(16).fill(1)
 const client = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])
@@ -143,3 +146,42 @@ test('attack: a malformed COOKIE option (wrong length) is FORMERR at decode, bef
   raw.writeUInt16BE(opt.length, raw.length - opt.length - 2)
   t.throws(() => decodeMessage(raw), { code: 'ERR_WIRE_BAD_OPT', message: /COOKIE option at offset \d+ is 12 octets; expected 8 or 16\.\.40/ })
 })
+
+test('attack: past cookies.maxRefusalsPerSecond, queries with forged cookies are dropped unanswered; valid ones still answered', async (t) => {
+  const server = new DnsServer(parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port: 0 }] },
+    zones: [{ name: 'example.test', type: 'primary', file: fileURLToPath(new URL('../../test/fixtures/example.test.zone', import.meta.url)) }],
+    cookieSecret: Buffer.from(secret).toString('hex'),
+    cookies: { maxRefusalsPerSecond: 2 },
+  }), { now: () => Math.floor(Date.now() / 1000) })
+  await server.start()
+  t.teardown(() => server.stop())
+  const port = server.listeners[0]!.port
+  const forged = new Uint8Array(16).fill(0x5a)
+  forged[0] = 1
+  // Sent within the same second (retried once if a second boundary falls between them).
+  let answers: (Message | null)[] = []
+  for (let attempt = 0; attempt < 2; attempt++) {
+    while (Date.now() % 1000 > 700) await new Promise((r) => setTimeout(r, 50))
+    answers = await Promise.all([0, 1, 2, 3, 4].map(() => udpAsk(port, encodeMessage(query(both(forged))), 400)))
+    if (answers.filter((a) => a !== null).length === 2) break
+  }
+  const got = answers.filter((a): a is Message => a !== null)
+  t.is(got.length, 2)
+  for (const m of got) t.is(m.rcode, Rcode.BADCOOKIE)
+  t.true(server.status().counters.dropped >= 3)
+  // A query with a cookie of ours is not a refusal and is answered.
+  const ok = makeServerCookie(secret, client, '127.0.0.1', Math.floor(Date.now() / 1000))
+  const m = await udpAsk(port, encodeMessage(query(both(ok))), 2000)
+  t.is(m?.rcode, Rcode.NOERROR)
+  t.is(m?.answer.length, 1)
+})
+
+function udpAsk(port: number, bytes: Uint8Array, timeoutMs: number): Promise<Message | null> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4')
+    const timer = setTimeout(() => { s.close(); resolve(null) }, timeoutMs)
+    s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(decodeMessage(m)) })
+    s.send(bytes, port, '127.0.0.1')
+  })
+}
