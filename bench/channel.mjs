@@ -6,7 +6,11 @@
 // Figures that are compared are measured in alternating slices (ours, reference, ours, …;
 // ROUNDS rounds of SLICE seconds each) and the median slice is reported, so load from
 // other processes on the machine falls on both sides alike.
-// Run: npm run build && node --expose-gc bench/channel.mjs   (under a minute; SLICE=s ROUNDS=n to change)
+// Queries are also counted per second of this process's CPU time (both ends run in it), a
+// figure that moves less with other processes' load than the wall clock does.
+// Run: npm run build && flock /tmp/bench.lock node --expose-gc bench/channel.mjs
+//   (about 80 s; SLICE=s ROUNDS=n to change; PARTS=queries or handshakes,memory for a part)
+// Instructions per query, which do not move with load at all: bench/channel_cost.mjs.
 import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls'
 import { WebSocketServer, WebSocket } from 'ws'
 import { createRootCa, issueCertificate } from '@secdns/pki'
