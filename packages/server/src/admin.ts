@@ -167,7 +167,7 @@ export class AdminApi implements ListenerPlugin {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         const problem = web.csrfProblem(req, actor)
         // Every change is audited, refusals included, before the answer goes out.
-        send = (code, body) => { web.audit.append(web.changeEntry(req, actor, url, code, body)).catch(() => undefined).finally(() => reply(code, body)) }
+        send = (code, body) => { web.audit.append(web.changeEntry(req, actor, url, code, body)).catch((e: unknown) => server.log.error({ err: (e as Error).message, file: web.audit.file }, 'audit log write failed')).finally(() => reply(code, body)) }
         if (problem !== undefined) { send(403, { error: `refused: ${problem}`, code: 'ERR_SERVER_CSRF' }); return }
       }
       if (url.pathname.startsWith('/trust-anchors')) {
