@@ -329,7 +329,7 @@ export class AdminConsole {
       if (problem !== undefined) { sendJson(res, 403, { error: `refused: ${problem}`, code: 'ERR_SERVER_CSRF' }); return true }
       if (actor.via === 'session') this.#sessions.delete(actor.session.id)
       res.setHeader('set-cookie', `${this.#cookie}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${this.#o.https ? '; Secure' : ''}`)
-      this.audit.append(this.#entry(req, actor, 'logout', 200, true)).finally(() => sendJson(res, 200, { ok: true }))
+      this.audit.append(this.#entry(req, actor, 'logout', 200, true)).catch((e: unknown) => this.#o.server.log.error({ err: (e as Error).message }, 'audit log write failed')).finally(() => sendJson(res, 200, { ok: true }))
       return true
     }
     if (rest.startsWith('api/')) {
