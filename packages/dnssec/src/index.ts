@@ -22,9 +22,10 @@ export {
 } from './rrsig.js'
 export { type Nsec3Params, MAX_SIGN_ITERATIONS, defaultNsec3Params, parseSalt, nsec3Hash, nsec3Owner } from './nsec3.js'
 export {
-  type SerialPolicy, type SignJob, type BatchSigner, type SignZoneOptions, type SignZoneResult, nextSerial, signZone, signLocally,
+  type SerialPolicy, type SignJob, type BatchSigner, type RRsetBatchSigner, type SignZoneOptions, type SignZoneResult, nextSerial, signZone, signLocally,
 } from './signer.js'
 export { recordsToText, readZoneRecords, readZone, type SignZoneFileOptions, signZoneFile } from './sign_file.js'
 export { type VerifyProblem, type VerifyResult, verifyZone, verifyZoneFile } from './verify.js'
 export { SIGN_BATCH, type WorkerSigner, createWorkerSigner } from './worker_pool.js'
+export { type BatchKey, type BatchHeader, RRsetBatchWriter, eachSignedData } from './sign_batch.js'
 export { type RolloverTimings, DEFAULT_TIMINGS, type RolloverMethod, type RolloverPlan, startRollover, type KeyState, type KeyStatus, keyState, keyStatus } from './rollover.js'

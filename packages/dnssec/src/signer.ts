@@ -250,12 +250,81 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   // RFC 9077 §3.2 (updating RFC 4034 §4 and RFC 5155 §3): NSEC/NSEC3 TTL = min(SOA TTL, SOA MINIMUM).
   const negTtl = Math.min(soaSet.ttl, oldSoa.minimum)
 
+  // Signatures: reuse fresh old ones over unchanged RRsets, make the rest.
+  const keys = unique([...chosen.dnskeySigners, ...chosen.dataSigners])
+  const keyIndex = new Map(keys.map((k, i) => [k, i]))
+  const tagOf = new Map(keys.map((k) => [k, publishedKeyTag(k, now)]))
+  // RRsets go to the signer in batches (sign_batch.ts): each RRset written once in compact
+  // canonical wire form with the keys that sign it; the signing side sorts its RDATA, builds
+  // the signed data per key and signs. A full batch is handed over at once, so the threads
+  // sign while this one builds the rest.
+  const keyTags = keys.map((k) => tagOf.get(k)!)
+  const batchKeys = keys.map((k, i) => ({ algorithm: k.algorithm, keyTag: keyTags[i]! }))
+  const signerWire = origin.canonicalWire()
+  const inceptionField = toRrsigTime(inception)
+  const head: BatchHeader = { inception: inceptionField, signerWire }
+  const batch = new RRsetBatchWriter()
+  const chunks: Array<Promise<Uint8Array[]>> = []
+  const local: Array<{ data: Uint8Array, sigs: number }> = []
+  let jobCount = 0
+  const send = (): void => {
+    const sigs = batch.sigs
+    if (sigs === 0) return
+    const data = batch.take()
+    const signer = opts.signer
+    if (signer === undefined) local.push({ data, sigs })
+    else if (signer.signRRsets !== undefined) chunks.push(signer.signRRsets(keys, keyTags, data, sigs, head))
+    else {
+      const jobs: SignJob[] = []
+      eachSignedData(data, batchKeys, head, (keyIndex, signed) => { jobs.push({ keyIndex, data: signed.slice() }) })
+      chunks.push(signer(keys, jobs))
+    }
+  }
+  let reused = 0
+  const newKeys: number[] = []
+  // Each RRset is handed to the signer as soon as it is made, so the threads sign the data
+  // while this thread builds the NSEC or NSEC3 chain and the rest.
+  const signSet = (set: OutSet): void => {
+    if (set.signedBy === null) return
+    const old = oldSigs.size === 0 ? NO_SIGS : oldSigs.get(`${set.name.hashKey()}|${set.type}`) ?? NO_SIGS
+    // Only a re-sign with old signatures needs the records as objects (to verify them).
+    const rrs: ResourceRecord[] = old.length === 0 ? [] : set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
+    const sigs: Rrsig[] = []
+    if (old.length > 0) set.reused = sigs
+    const labels = rrsigLabels(set.name)
+    let expField = -1
+    newKeys.length = 0
+    for (const k of set.signedBy) {
+      const tag = tagOf.get(k)!
+      const fresh = old.length === 0 ? undefined : old.find((s) => s.keyTag === tag && s.algorithm === k.algorithm &&
+        ((s.expiration - toRrsigTime(now)) | 0) > refresh && ((toRrsigTime(now) - s.inception) | 0) >= 0 &&
+        s.originalTtl === set.ttl && s.signerName.equals(origin) &&
+        verifyRrsig(rrs, s, { owner: origin, data: dnskeyOf(k, now) }, now) === null)
+      if (fresh !== undefined) { sigs.push(fresh); reused++; continue }
+      if (set.rdata.length === 0) fail('ERR_DNSSEC_SIGN_FAILED', 'cannot sign an empty RRset')
+      if (expField < 0) expField = toRrsigTime(expiration - jitterFor(set.name, set.type, jitter)) >>> 0
+      // Every RR of an output set has the set's TTL, so the Original TTL is that TTL.
+      const fields: RrsigFields = {
+        typeCovered: set.type, algorithm: k.algorithm, labels, originalTtl: set.ttl,
+        expiration: expField, inception: inceptionField, keyTag: tag, signerName: origin,
+      }
+      const entry = { fields, job: jobCount++ }
+      if (set.fresh === undefined) set.fresh = [entry]; else set.fresh.push(entry)
+      newKeys.push(keyIndex.get(k)!)
+    }
+    if (newKeys.length > 0) {
+      batch.add(set.name, set.type, set.class, set.ttl, labels, expField, set.rdata, newKeys)
+      if (batch.sigs >= RRSET_BATCH_SIGS) send()
+    }
+  }
+  const add = (set: OutSet): void => { out.push(set); signSet(set) }
+
   const nodes = zone.nodes()
   // Sets of one owner share its Name object: the output is laid out by it.
   const apexName = nodes.find((n) => n.kind === 'apex')?.name ?? origin
   const out: OutSet[] = []
   const dnskeyTtl = opts.dnskeyTtl ?? inputDnskeyTtl ?? soaSet.ttl
-  out.push({
+  add({
     name: apexName, type: RRType.DNSKEY, class: zone.class, ttl: dnskeyTtl,
     rdata: chosen.published.map((k) => dnskeyOf(k, now)), signedBy: chosen.dnskeySigners,
   })
@@ -267,7 +336,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     const types: number[] = []
     for (const set of node.rrsets.values()) {
       const signed = node.kind !== 'delegation' || set.type === RRType.DS
-      out.push({ name: node.name, type: set.type, class: set.class, ttl: set.ttl, rdata: set.rdata, signedBy: signed ? chosen.dataSigners : null })
+      add({ name: node.name, type: set.type, class: set.class, ttl: set.ttl, rdata: set.rdata, signedBy: signed ? chosen.dataSigners : null })
       // RFC 4035 §2.3: at a delegation the bitmap shows only NS and DS (other data is glue).
       if (node.kind !== 'delegation' || set.type === RRType.NS || set.type === RRType.DS) types.push(set.type)
     }
@@ -291,7 +360,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
       types.add(RRType.NSEC)
       types.add(RRType.RRSIG)
       const data: Nsec = { type: RRType.NSEC, nextDomainName: next, types: [...types].sort((a, b) => a - b) }
-      out.push({ name: o.node.name, type: RRType.NSEC, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
+      add({ name: o.node.name, type: RRType.NSEC, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
       nsecCount++
     }
   } else {
@@ -331,79 +400,14 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
         type: RRType.NSEC3, hashAlgorithm: 1, flags, iterations: p.iterations, salt: p.salt,
         nextHashedOwnerName: hashed[(i + 1) % hashed.length]!.hash, types: [...types].sort((a, b) => a - b),
       }
-      out.push({ name: nsec3Owner(h.hash, origin), type: RRType.NSEC3, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
+      add({ name: nsec3Owner(h.hash, origin), type: RRType.NSEC3, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
       nsec3Count++
     }
     // RFC 5155 §4: NSEC3PARAM at the apex; flags 0 there (opt-out lives in the NSEC3 flags).
     const param: Nsec3Param = { type: RRType.NSEC3PARAM, hashAlgorithm: 1, flags: 0, iterations: p.iterations, salt: p.salt }
-    out.push({ name: apexName, type: RRType.NSEC3PARAM, class: zone.class, ttl: 0, rdata: [param], signedBy: chosen.dataSigners })
+    add({ name: apexName, type: RRType.NSEC3PARAM, class: zone.class, ttl: 0, rdata: [param], signedBy: chosen.dataSigners })
   }
 
-  // Signatures: reuse fresh old ones over unchanged RRsets, make the rest.
-  const keys = unique([...chosen.dnskeySigners, ...chosen.dataSigners])
-  const keyIndex = new Map(keys.map((k, i) => [k, i]))
-  const tagOf = new Map(keys.map((k) => [k, publishedKeyTag(k, now)]))
-  // RRsets go to the signer in batches (sign_batch.ts): each RRset written once in compact
-  // canonical wire form with the keys that sign it; the signing side sorts its RDATA, builds
-  // the signed data per key and signs. A full batch is handed over at once, so the threads
-  // sign while this one builds the rest.
-  const keyTags = keys.map((k) => tagOf.get(k)!)
-  const batchKeys = keys.map((k, i) => ({ algorithm: k.algorithm, keyTag: keyTags[i]! }))
-  const signerWire = origin.canonicalWire()
-  const inceptionField = toRrsigTime(inception)
-  const head: BatchHeader = { inception: inceptionField, signerWire }
-  const batch = new RRsetBatchWriter()
-  const chunks: Array<Promise<Uint8Array[]>> = []
-  const local: Array<{ data: Uint8Array, sigs: number }> = []
-  let jobCount = 0
-  const send = (): void => {
-    const sigs = batch.sigs
-    if (sigs === 0) return
-    const data = batch.take()
-    const signer = opts.signer
-    if (signer === undefined) local.push({ data, sigs })
-    else if (signer.signRRsets !== undefined) chunks.push(signer.signRRsets(keys, keyTags, data, sigs, head))
-    else {
-      const jobs: SignJob[] = []
-      eachSignedData(data, batchKeys, head, (keyIndex, signed) => { jobs.push({ keyIndex, data: signed.slice() }) })
-      chunks.push(signer(keys, jobs))
-    }
-  }
-  let reused = 0
-  const newKeys: number[] = []
-  for (const set of out) {
-    if (set.signedBy === null) continue
-    const old = oldSigs.size === 0 ? NO_SIGS : oldSigs.get(`${set.name.hashKey()}|${set.type}`) ?? NO_SIGS
-    // Only a re-sign with old signatures needs the records as objects (to verify them).
-    const rrs: ResourceRecord[] = old.length === 0 ? [] : set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
-    const sigs: Rrsig[] = []
-    if (old.length > 0) set.reused = sigs
-    const labels = rrsigLabels(set.name)
-    let expField = -1
-    newKeys.length = 0
-    for (const k of set.signedBy) {
-      const tag = tagOf.get(k)!
-      const fresh = old.length === 0 ? undefined : old.find((s) => s.keyTag === tag && s.algorithm === k.algorithm &&
-        ((s.expiration - toRrsigTime(now)) | 0) > refresh && ((toRrsigTime(now) - s.inception) | 0) >= 0 &&
-        s.originalTtl === set.ttl && s.signerName.equals(origin) &&
-        verifyRrsig(rrs, s, { owner: origin, data: dnskeyOf(k, now) }, now) === null)
-      if (fresh !== undefined) { sigs.push(fresh); reused++; continue }
-      if (set.rdata.length === 0) fail('ERR_DNSSEC_SIGN_FAILED', 'cannot sign an empty RRset')
-      if (expField < 0) expField = toRrsigTime(expiration - jitterFor(set.name, set.type, jitter)) >>> 0
-      // Every RR of an output set has the set's TTL, so the Original TTL is that TTL.
-      const fields: RrsigFields = {
-        typeCovered: set.type, algorithm: k.algorithm, labels, originalTtl: set.ttl,
-        expiration: expField, inception: inceptionField, keyTag: tag, signerName: origin,
-      }
-      const entry = { fields, job: jobCount++ }
-      if (set.fresh === undefined) set.fresh = [entry]; else set.fresh.push(entry)
-      newKeys.push(keyIndex.get(k)!)
-    }
-    if (newKeys.length > 0) {
-      batch.add(set.name, set.type, set.class, set.ttl, labels, expField, set.rdata, newKeys)
-      if (batch.sigs >= RRSET_BATCH_SIGS) send()
-    }
-  }
   send()
   // Start the signing now (the last batch too) and lay out the output while threads sign.
   const signing = opts.signer !== undefined ? joinChunks(chunks) : null
