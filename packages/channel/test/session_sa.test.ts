@@ -9,6 +9,10 @@ import { resolveLimits } from '../src/limits.js'
 import { OutboundSa } from '../src/esp.js'
 import type { ChannelError } from '../src/errors.js'
 import { pki, ident, now, dnsQuery } from './helpers.js'
+import { randomBytes } from 'node:crypto'
+import { EXCHANGE, PAYLOAD, type Payload } from '../src/ike_message.js'
+import { PRFS } from '../src/key_schedule.js'
+import { createKeyShare, GROUPS } from '../src/key_exchange.js'
 
 async function pair() {
   const p = await pki()
@@ -215,4 +219,36 @@ test('the initiator rekeys the IKE SA by itself when its message budget runs out
   t.true(s.client.ikeRekeys >= 2, `${s.client.ikeRekeys} IKE rekeys`)
   t.is(s.server.ikeRekeys, s.client.ikeRekeys)
   t.deepEqual(s.client.ikeSpis, s.server.ikeSpis)
+})
+
+test('an IKE SA rekey started by the responder, or with a key share in another group, is refused with ERR_CHANNEL_PROTOCOL', async (t) => {
+  const s = await pair()
+  t.teardown(() => { s.client.end(undefined, 1000, ''); s.server.end(undefined, 1000, '') })
+  // Reach past the API: the server's session has no way to start this itself.
+  const server = s.server as unknown as { request(ex: number, ps: Payload[], cb: (ps: Payload[]) => void): void }
+  const ike = (group: number): Payload[] => [
+    { type: PAYLOAD.SA, spi: randomBytes(8), groups: [group], prfs: [PRFS['HMAC-SHA-256'], PRFS['HMAC-SHA-384']], transforms: [] },
+    { type: PAYLOAD.NONCE, data: randomBytes(32) },
+    { type: PAYLOAD.KE, group, data: createKeyShare(s.client.hs.group).publicKey },
+  ]
+  server.request(EXCHANGE.CREATE_CHILD_SA, ike(GROUPS[s.client.hs.group]), () => {})
+  s.deliver(s.toClient, s.client)
+  t.is(s.got.clientErrors.at(-1)?.code, 'ERR_CHANNEL_PROTOCOL')
+  t.is(s.got.clientErrors.at(-1)?.message, 'only the initiator rekeys the IKE SA')
+  // (The server's refused request stays unanswered, so a second attempt uses a fresh pair.)
+  const s2 = await pair()
+  t.teardown(() => { s2.client.end(undefined, 1000, ''); s2.server.end(undefined, 1000, '') })
+  const client = s2.client as unknown as { request(ex: number, ps: Payload[], cb: (ps: Payload[]) => void): void }
+  const other = s2.client.hs.group === 'X25519' ? GROUPS['P-256'] : GROUPS.X25519
+  client.request(EXCHANGE.CREATE_CHILD_SA, ike(other), () => {})
+  s2.deliver(s2.toServer, s2.server)
+  t.is(s2.got.serverErrors.at(-1)?.code, 'ERR_CHANNEL_PROTOCOL')
+  t.regex(s2.got.serverErrors.at(-1)!.message, /^IKE SA rekey key share in group \d+, not the negotiated /)
+  // Nothing changed: both still share the first IKE SA, and records flow.
+  for (const x of [s, s2]) {
+    t.deepEqual(x.client.ikeSpis, x.server.ikeSpis)
+    t.is(x.client.ikeRekeys + x.server.ikeRekeys, 0)
+    x.client.send(dnsQuery(4)); x.deliver(x.toServer, x.server)
+    t.is(x.got.server.at(-1)![1], 4)
+  }
 })
