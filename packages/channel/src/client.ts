@@ -93,7 +93,7 @@ export class ChannelClient extends EventEmitter {
     this.r = r
     this.closedPromise = new Promise((resolve) => { this.resolveClosed = resolve })
     // Records produced in one turn of the event loop leave as one WebSocket message.
-    this.session = new ChannelSession(new CoalescingTransport(ws, limits.maxMessageOctets), r, limits, {
+    this.session = new ChannelSession(new CoalescingTransport(ws, Math.min(limits.maxMessageOctets, r.peerMaxMessageOctets)), r, limits, {
       onMessage: (m) => this.onAnswer(m),
       onError: (err, fatal) => {
         this.stats.refused[err.code] = (this.stats.refused[err.code] ?? 0) + 1
@@ -266,7 +266,7 @@ export function connect(url: string, opts: ConnectOptions): Promise<ChannelClien
   }
   const hs = new Initiator({
     identity, trust: opts.trust, serverName: opts.serverName, level: opts.policy.encryption, groups: opts.groups, prfs: opts.prfs, now: opts.now ?? (() => new Date()),
-    verifyCache: { size: limits.verifyCacheSize, ttlMs: limits.verifyCacheTtlMs },
+    verifyCache: { size: limits.verifyCacheSize, ttlMs: limits.verifyCacheTtlMs }, maxMessageOctets: limits.maxMessageOctets,
   })
   return new Promise((resolve, reject) => {
     // Over wss:// the TLS layer checks the server against the same CAs and name as the

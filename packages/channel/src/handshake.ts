@@ -30,6 +30,7 @@ import {
 } from './policy.js'
 import { checkAuthSignature, ID_KEY_ID, identityOf, signAuth, signedOctets, verifyPeer, type ChannelTrust, type LoadedIdentity } from './auth.js'
 import { CookieJar } from './cookie.js'
+import { MAX_MESSAGE_OCTETS } from './limits.js'
 import type { VerifyCacheOptions } from './auth.js'
 
 /** Octets of every nonce we send (RFC 7296 §2.10: at least half the PRF key size, ≥ 16). */
@@ -50,7 +51,12 @@ export interface HandshakeResult {
   /** The SPI the peer chose, for records we send. */
   readonly outboundSpi: number
   readonly peer: VerifiedChain
+  /** The largest WebSocket message the peer accepts (its maxMessageOctets), from its AUTH. */
+  readonly peerMaxMessageOctets: number
 }
+
+/** What a peer that does not say accepts at least (the smallest maxMessageOctets allowed). */
+export const MIN_PEER_MESSAGE_OCTETS = 1024
 
 function find<T extends Payload['type']>(ps: Payload[], type: T): Extract<Payload, { type: T }> | undefined {
   return ps.find((p) => p.type === type) as Extract<Payload, { type: T }> | undefined
@@ -89,18 +95,21 @@ function childSpi(sa: SaPayload | undefined, what: string): number {
   return v
 }
 
-function authPayloads(identity: LoadedIdentity, idType: typeof PAYLOAD.IDi | typeof PAYLOAD.IDr, sig: Uint8Array, spi: number): Payload[] {
+function authPayloads(identity: LoadedIdentity, idType: typeof PAYLOAD.IDi | typeof PAYLOAD.IDr, sig: Uint8Array, spi: number, maxMessageOctets: number): Payload[] {
+  // Private notify: the largest message we accept, so the peer's bundles fit (bundle.ts).
+  const max = Buffer.alloc(4); max.writeUInt32BE(maxMessageOctets >>> 0)
   return [
     { type: idType, idType: ID_KEY_ID, data: identity.id },
     { type: PAYLOAD.CERT, encoding: CERT_X509, data: identity.certDer },
     ...identity.chainDer.map((d): Payload => ({ type: PAYLOAD.CERT, encoding: CERT_X509, data: d })),
     { type: PAYLOAD.AUTH, method: AUTH_DIGITAL_SIGNATURE, data: sig },
     { type: PAYLOAD.SA, spi: spiBytes(spi), groups: [], prfs: [], transforms: [] },
+    { type: PAYLOAD.NOTIFY, notifyType: NOTIFY.SECDNS_MAX_MESSAGE, data: max },
   ]
 }
 
 /** What the peer presented in its AUTH payloads, checked for shape and self-consistency. */
-function readAuth(ps: Payload[], idType: typeof PAYLOAD.IDi | typeof PAYLOAD.IDr, who: string): { idData: Uint8Array; certs: Uint8Array[]; sig: Uint8Array; spi: number } {
+function readAuth(ps: Payload[], idType: typeof PAYLOAD.IDi | typeof PAYLOAD.IDr, who: string): { idData: Uint8Array; certs: Uint8Array[]; sig: Uint8Array; spi: number; maxMessageOctets: number } {
   const id = find(ps, idType)
   const auth = find(ps, PAYLOAD.AUTH)
   const certs = ps.filter((p) => p.type === PAYLOAD.CERT && p.encoding === CERT_X509).map((p) => (p as { data: Uint8Array }).data)
@@ -109,7 +118,9 @@ function readAuth(ps: Payload[], idType: typeof PAYLOAD.IDi | typeof PAYLOAD.IDr
     // RFC 4945 §3.1: the identity must be bound to the certificate that authenticates it.
     throw new ChannelError('ERR_CHANNEL_AUTH_FAILED', `${who}'s identity does not match its certificate`)
   }
-  return { idData: id.data, certs, sig: auth.data, spi: childSpi(find(ps, PAYLOAD.SA), `${who}'s AUTH`) }
+  const max = notify(ps, NOTIFY.SECDNS_MAX_MESSAGE)
+  const maxMessageOctets = max !== undefined && max.data.length === 4 ? Math.max(MIN_PEER_MESSAGE_OCTETS, Buffer.from(max.data).readUInt32BE(0)) : MIN_PEER_MESSAGE_OCTETS
+  return { idData: id.data, certs, sig: auth.data, spi: childSpi(find(ps, PAYLOAD.SA), `${who}'s AUTH`), maxMessageOctets }
 }
 
 /** Options of the initiator state machine. */
@@ -123,6 +134,8 @@ export interface InitiatorOptions {
   now: () => Date
   /** Verification cache (default: none). */
   verifyCache?: VerifyCacheOptions
+  /** Our maxMessageOctets, told to the peer in AUTH (default MAX_MESSAGE_OCTETS). */
+  maxMessageOctets?: number
 }
 
 /**
@@ -232,7 +245,7 @@ export class Initiator {
     this.keys = { spiR, group, prf: prfName, transform, ikeKeys, nr: Uint8Array.from(nonce.data), realMessage2: Uint8Array.from(frame) }
     const sig = signAuth(this.o.identity, signedOctets(prfName, this.realMessage1, nonce.data, ikeKeys.skPi, ID_KEY_ID, this.o.identity.id))
     this.state = 'auth'
-    return encodeEncrypted(this.header(EXCHANGE.IKE_AUTH, 1, false), authPayloads(this.o.identity, PAYLOAD.IDi, sig, this.inboundSpi), ikeKeys.skEi)
+    return encodeEncrypted(this.header(EXCHANGE.IKE_AUTH, 1, false), authPayloads(this.o.identity, PAYLOAD.IDi, sig, this.inboundSpi, this.o.maxMessageOctets ?? MAX_MESSAGE_OCTETS), ikeKeys.skEi)
   }
 
   private header(exchange: number, messageId: number, response: boolean): IkeHeader {
@@ -261,7 +274,7 @@ export class Initiator {
     this.state = 'done'
     return {
       role: 'initiator', spiI: this.spiI, spiR: k.spiR, group: k.group, prf: k.prf, transform: k.transform, ikeKeys: k.ikeKeys,
-      child: deriveChildKeys(k.prf, k.ikeKeys.skD, k.transform, this.ni, k.nr), inboundSpi: this.inboundSpi, outboundSpi: a.spi, peer,
+      child: deriveChildKeys(k.prf, k.ikeKeys.skD, k.transform, this.ni, k.nr), inboundSpi: this.inboundSpi, outboundSpi: a.spi, peer, peerMaxMessageOctets: a.maxMessageOctets,
     }
   }
 
@@ -292,6 +305,8 @@ export interface ResponderOptions {
   cookieRequired: () => boolean
   /** Verification cache (default: none). */
   verifyCache?: VerifyCacheOptions
+  /** Our maxMessageOctets, told to the peer in AUTH (default MAX_MESSAGE_OCTETS). */
+  maxMessageOctets?: number
 }
 
 /** What the responder wants sent: a frame, and whether the handshake failed with it. */
@@ -432,10 +447,10 @@ export class Responder {
       const sig = signAuth(this.o.identity, signedOctets(k.prf, k.realMessage2, k.ni, k.ikeKeys.skPr, ID_KEY_ID, this.o.identity.id))
       this.state = 'done'
       return {
-        reply: this.authReply(authPayloads(this.o.identity, PAYLOAD.IDr, sig, this.inboundSpi)),
+        reply: this.authReply(authPayloads(this.o.identity, PAYLOAD.IDr, sig, this.inboundSpi, this.o.maxMessageOctets ?? MAX_MESSAGE_OCTETS)),
         result: {
           role: 'responder', spiI: k.spiI, spiR: this.spiR, group: k.group, prf: k.prf, transform: k.transform, ikeKeys: k.ikeKeys,
-          child: deriveChildKeys(k.prf, k.ikeKeys.skD, k.transform, k.ni, k.nr), inboundSpi: this.inboundSpi, outboundSpi: a.spi, peer,
+          child: deriveChildKeys(k.prf, k.ikeKeys.skD, k.transform, k.ni, k.nr), inboundSpi: this.inboundSpi, outboundSpi: a.spi, peer, peerMaxMessageOctets: a.maxMessageOctets,
         },
       }
     } catch (e) {

@@ -47,6 +47,8 @@ export const NOTIFY = {
   SECDNS_ERROR: 40960,
   /** Private use: the responder's SA budget is spent; the initiator should rekey now. */
   SECDNS_REKEY_REQUEST: 40961,
+  /** Private use, in AUTH: the largest WebSocket message the sender accepts (4 octets). */
+  SECDNS_MAX_MESSAGE: 40962,
 } as const
 
 /** ID types, RFC 7296 §3.5. */

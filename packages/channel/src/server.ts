@@ -207,7 +207,7 @@ export class ChannelServer extends EventEmitter {
     const hs = new Responder({
       identity: this.identity, trust: this.opts.trust, encryption: rules.encryption, transforms: rules.transforms, groups: rules.groups, prfs: rules.prfs,
       now: this.now, address, cookies: this.cookies, cookieRequired: () => this.stats.halfOpen > this.limits.cookieThreshold,
-      verifyCache: { size: this.limits.verifyCacheSize, ttlMs: this.limits.verifyCacheTtlMs },
+      verifyCache: { size: this.limits.verifyCacheSize, ttlMs: this.limits.verifyCacheTtlMs }, maxMessageOctets: this.limits.maxMessageOctets,
     })
     let busy = false
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -264,7 +264,7 @@ export class ChannelServer extends EventEmitter {
     const peer = r.peer
     const base = { sessionId: c.id, address: c.address, subject: peer.subject, issuer: peer.issuer, serial: peer.serial, transform: r.transform.name }
     // Answers produced in one turn of the event loop leave as one WebSocket message.
-    const session = new ChannelSession(new CoalescingTransport(c.ws, this.limits.maxMessageOctets), r, this.limits, {
+    const session = new ChannelSession(new CoalescingTransport(c.ws, Math.min(this.limits.maxMessageOctets, r.peerMaxMessageOctets)), r, this.limits, {
       onMessage: (payload) => {
         this.stats.queries++
         let p: Promise<Uint8Array>

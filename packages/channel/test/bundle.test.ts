@@ -117,3 +117,17 @@ test('a cut bundle from a man in the middle is refused with ERR_CHANNEL_TRUNCATE
   await c.close()
   t.true(await goodClientAnswers(url, p))
 })
+
+test('bundles stay within the peer\'s maxMessageOctets, which each end tells the other in AUTH', async (t) => {
+  const p = await pki()
+  const { server, url } = await startServer(p, { limits: { maxMessageOctets: 4096 } })
+  t.teardown(() => server.close())
+  const c = await connect(url, clientOptions(p))
+  // 200 queries at once would make 32 KiB bundles; this server takes 4 KiB messages.
+  const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => c.query(dnsQuery(i))))
+  t.is(answers.length, 200)
+  t.deepEqual(server.stats.refused, {})
+  const messages = (c as unknown as { session: { transport: CoalescingTransport } }).session.transport.messages
+  t.true(messages >= 200 * 60 / 4096, `${messages} messages`)
+  await c.close()
+})
