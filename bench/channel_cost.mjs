@@ -4,7 +4,7 @@
 // in one process holding both ends. Run it twice under callgrind with two counts and divide
 // the difference in instructions by the difference in queries:
 //
-//   for n in 2000 6000; do
+//   for n in 1000 15000; do
 //     SUBJECT=plain COUNT=$n valgrind --tool=callgrind --callgrind-out-file=/dev/null node bench/channel_cost.mjs 2>&1 | grep Collected
 //   done
 //
