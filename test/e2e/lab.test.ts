@@ -16,7 +16,11 @@ interface Step {
   id: string; pass: boolean; transport?: string; negotiated?: string; ad?: boolean; rcode?: string; answer?: string[]
   error?: { code: string; causeCode?: string; message: string }; rule?: string; verdict: string
 }
-interface Summary { ok: boolean; dir: string; privateKeys: string[]; tour: Step[]; failed: string[]; trustAnchor: { file: string; zone: string } }
+interface Console { admin: string; adminTokenFile: string; console: string }
+interface Summary {
+  ok: boolean; dir: string; privateKeys: string[]; tour: Step[]; failed: string[]; trustAnchor: { file: string; zone: string }
+  servers: { authoritative: Console; validating: Console }
+}
 
 interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
@@ -122,12 +126,26 @@ test('every private key the lab wrote is mode 0600', async (t) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name)
       if (e.isDirectory()) walk(p)
-      else if (/\.key(\.pem)?$/.test(e.name) || e.name === 'admin.token') found.push(p)
+      else if (/\.key(\.pem)?$/.test(e.name) || e.name.endsWith('.token')) found.push(p)
     }
   }
   walk(dir)
-  t.true(found.length >= summary.privateKeys.length)
+  t.true(found.length >= summary.privateKeys.length + 2)
+  t.true(found.some((f) => f.endsWith('/server/admin.token')) && found.some((f) => f.endsWith('/server/auth-admin.token')))
   for (const f of new Set([...found, ...summary.privateKeys])) t.is(statSync(f).mode & 0o777, 0o600, f)
+})
+
+test('--json names both consoles and the 0600 token file each logs in with', async (t) => {
+  const { summary, dir } = await labRun()
+  const { authoritative: a, validating: v } = summary.servers
+  t.is(a.adminTokenFile, join(dir, 'server', 'auth-admin.token'))
+  t.is(v.adminTokenFile, join(dir, 'server', 'admin.token'))
+  for (const c of [a, v]) {
+    t.regex(c.admin, /^http:\/\/127\.0\.0\.1:\d+$/)
+    t.is(c.console, `${c.admin}/console/`)
+    t.is(statSync(c.adminTokenFile).mode & 0o777, 0o600)
+  }
+  t.not(a.admin, v.admin)
 })
 
 test('the trust anchor file holds the lab.test KSK', async (t) => {
@@ -146,6 +164,9 @@ test('--keep-running prints the commands to try and stops cleanly on SIGINT with
   t.regex(r.stdout, /delv @127\.0\.0\.1 -p \d+ -a \S+anchors\.conf \+root=lab\.test/)
   t.regex(r.stdout, /secdns\.js query www\.lab\.test A --nrpt \S+nrpt\.json/)
   t.regex(r.stdout, /curl .* http:\/\/127\.0\.0\.1:\d+\/status/)
+  // Both consoles, each with the file its login token is in.
+  t.regex(r.stdout, /authoritative server .*: cat \S*server\/auth-admin\.token\n {2}http:\/\/127\.0\.0\.1:\d+\/console\/\n/)
+  t.regex(r.stdout, /validating server .*: cat \S*server\/admin\.token\n {2}http:\/\/127\.0\.0\.1:\d+\/console\/\n/)
   t.regex(r.stderr, /SIGINT: stopping the lab/)
 })
 

@@ -24,7 +24,7 @@ function endpoints(m: LabMaterial, s: LabServers, nrpt: string): LabEndpoints {
   return {
     dir: m.dir, authPort: s.authPort, resolverPort: s.resolverPort, channelPort: s.channelPort, rogueNoEkuPort: s.rogueNoEkuPort,
     rogueOtherCaPort: s.rogueOtherCaPort, adminUrl: s.adminUrl, nrpt, trustAnchors: m.trustAnchors, bindAnchors: m.bindAnchors,
-    adminTokenFile: join(m.dir, 'server', 'admin.token'),
+    adminTokenFile: s.adminTokenFile, authAdminUrl: s.authAdminUrl, authAdminTokenFile: s.authAdminTokenFile,
   }
 }
 
@@ -38,8 +38,14 @@ function summary(m: LabMaterial, s: LabServers, nrpt: string, steps: readonly St
     trustAnchor: { file: m.trustAnchors, zone: m.ksk.zone, keyTag: m.ksk.keyTag },
     privateKeys: m.privateKeys,
     servers: {
-      authoritative: { address: '127.0.0.1', port: s.authPort, config: s.configs.auth },
-      validating: { address: '127.0.0.1', port: s.resolverPort, config: s.configs.resolver, channel: s.channelPort, rogueNoEku: s.rogueNoEkuPort, rogueOtherCa: s.rogueOtherCaPort, admin: s.adminUrl },
+      authoritative: {
+        address: '127.0.0.1', port: s.authPort, config: s.configs.auth,
+        admin: s.authAdminUrl, adminTokenFile: s.authAdminTokenFile, console: `${s.authAdminUrl}/console/`,
+      },
+      validating: {
+        address: '127.0.0.1', port: s.resolverPort, config: s.configs.resolver, channel: s.channelPort, rogueNoEku: s.rogueNoEkuPort, rogueOtherCa: s.rogueOtherCaPort,
+        admin: s.adminUrl, adminTokenFile: s.adminTokenFile, console: `${s.adminUrl}/console/`,
+      },
     },
     nrpt,
     tour: steps,

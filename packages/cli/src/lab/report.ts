@@ -20,6 +20,9 @@ export interface LabEndpoints {
   readonly trustAnchors: string
   readonly bindAnchors: string
   readonly adminTokenFile: string
+  /** The authoritative server's admin listener and its token file. */
+  readonly authAdminUrl: string
+  readonly authAdminTokenFile: string
 }
 
 /**
@@ -85,8 +88,10 @@ export function formatHandsOn(e: LabEndpoints): string {
     `  ${cli} query www.${LAB.parent} A --nrpt ${rel(e.nrpt).replace(/nrpt\.json$/, 'nrpt-rogue-no-eku.json')}   # wrong certificate, exit 1`,
     '  # the admin API of the validating server',
     `  curl -H "Authorization: Bearer $(cat ${rel(e.adminTokenFile)})" ${e.adminUrl}/status`,
-    '  # the web console (zones, records, trust anchors, status, audit log): open it in a browser',
-    `  # and log in with the admin token, which this prints: cat ${rel(e.adminTokenFile)}`,
+    '  # the web consoles: open them in a browser and log in with the admin token the `cat` prints',
+    `  # authoritative server (signed zones, keys, DS, records with RRSIG/NSEC/NSEC3): cat ${rel(e.authAdminTokenFile)}`,
+    `  ${e.authAdminUrl}/console/`,
+    `  # validating server (trust anchors from ${rel(e.trustAnchors)}, channel clients, counters): cat ${rel(e.adminTokenFile)}`,
     `  ${e.adminUrl}/console/`,
     '',
     `  protected channel: ws://127.0.0.1:${e.channelPort}/ (dns1.lab.test), rogue listeners on ${e.rogueNoEkuPort} (no EKU) and ${e.rogueOtherCaPort} (other CA)`,
