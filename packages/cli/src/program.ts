@@ -21,19 +21,19 @@ const GROUPS: readonly CommandGroup[] = [
   { name: 'ca', description: 'certificate authority: DNS server, client and admin certificates, CRLs, verification', load: async () => [(await import('./commands/ca.js')).registerCaCommands] },
   {
     name: 'zone',
-    description: 'Master files: check and print zones (named-checkzone / named-compilezone)',
+    description: 'master files: check, print, sign, DS for the parent, verify (named-checkzone, dnssec-signzone, dnssec-verify)',
     // `zone sign`, `zone ds` and `zone verify` come from the signer's module.
     load: async () => {
       const [zone, sign] = await Promise.all([import('./commands/zone.js'), import('./commands/sign.js')])
       return [zone.registerZoneCommands, sign.registerSignCommands]
     },
   },
-  { name: 'key', description: 'DNSSEC keys kept in certificates: create, list, status, rollover, BIND import/export', load: async () => [(await import('./commands/key.js')).registerKeyCommands] },
-  { name: 'trust-anchor', description: 'Trust anchors of the validating resolver (TrustAnchors.dns)', load: async () => [(await import('./commands/trust_anchor.js')).registerTrustAnchorCommands] },
+  { name: 'key', description: 'DNSSEC keys kept in certificates: create, list, status, rollover, revoke, BIND import/export, PKCS#12', load: async () => [(await import('./commands/key.js')).registerKeyCommands] },
+  { name: 'trust-anchor', description: 'trust anchors of the validating resolver (TrustAnchors.dns, or a running server\'s)', load: async () => [(await import('./commands/trust_anchor.js')).registerTrustAnchorCommands] },
   { name: 'server', description: 'run the DNS server agent and manage it through its admin API', load: async () => [(await import('./commands/server.js')).registerServerCommands] },
-  { name: 'nrpt', description: 'The Name Resolution Policy Table of the stub client (Add-DnsClientNrptRule)', load: async () => [(await import('./commands/nrpt.js')).registerNrptCommands] },
-  { name: 'query', description: 'Resolve a name through the stub client and its NRPT (dig-like, with the policy verdict)', args: ['<name>', '[type]'], load: async () => [(await import('./commands/query.js')).registerQueryCommands] },
-  { name: 'client', description: 'The stub client agent (the DNS Client service counterpart)', load: async () => [(await import('./commands/client.js')).registerClientCommands] },
+  { name: 'nrpt', description: 'the Name Resolution Policy Table of the stub client (Add-DnsClientNrptRule and its kin)', load: async () => [(await import('./commands/nrpt.js')).registerNrptCommands] },
+  { name: 'query', description: 'resolve a name through the stub client and its NRPT (dig-like, with the policy verdict)', args: ['<name>', '[type]'], load: async () => [(await import('./commands/query.js')).registerQueryCommands] },
+  { name: 'client', description: 'the stub client agent (the DNS Client service counterpart)', load: async () => [(await import('./commands/client.js')).registerClientCommands] },
   { name: 'lab', description: 'build and run a complete secdns deployment on 127.0.0.1, run a scripted tour, print each verdict', load: async () => [(await import('./commands/lab.js')).registerLabCommands] },
 ]
 

@@ -20,8 +20,8 @@ function parseListen(s: string): { host: string; port: number } {
  */
 export function registerClientCommands(program: Command): void {
   const exit = (err: CommanderError): never => process.exit(err.exitCode === 0 ? 0 : 2)
-  const client = program.command('client').description('The stub client agent (the DNS Client service counterpart)').exitOverride(exit)
-  client.command('serve').description('Serve a local stub listener (UDP and TCP) that resolves under the NRPT')
+  const client = program.command('client').description('the stub client agent (the DNS Client service counterpart)').exitOverride(exit)
+  client.command('serve').description('serve a local stub listener (UDP and TCP) that resolves under the NRPT')
     .option('--listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:53')
     .option('--nrpt <file>', 'NRPT file (default $SECDNS_NRPT or ./nrpt.json)')
     .option('--quiet', 'do not log each query')

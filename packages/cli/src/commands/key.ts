@@ -89,7 +89,7 @@ function timingOptions(c: Command): Command {
 
 /** Register `secdns key …`. */
 export function registerKeyCommands(program: Command): void {
-  const key = program.command('key').description('DNSSEC keys kept in certificates: create, list, status, rollover, BIND import/export')
+  const key = program.command('key').description('DNSSEC keys kept in certificates: create, list, status, rollover, revoke, BIND import/export, PKCS#12')
 
   key.command('create')
     .description('create a key: a self-signed certificate naming zone, role, algorithm and key tag, with its private key (0600)')

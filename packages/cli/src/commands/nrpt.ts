@@ -116,10 +116,10 @@ interface AddOptions {
  */
 export function registerNrptCommands(program: Command): void {
   const exit = (err: CommanderError): never => process.exit(err.exitCode === 0 ? 0 : 2)
-  const nrpt = program.command('nrpt').description('The Name Resolution Policy Table of the stub client (Add-DnsClientNrptRule)').exitOverride(exit)
+  const nrpt = program.command('nrpt').description('the Name Resolution Policy Table of the stub client (Add-DnsClientNrptRule and its kin)').exitOverride(exit)
   const fileOpt = (): Option => new Option('--nrpt <file>', `NRPT file (default $${ENV_NRPT} or ./${DEFAULT_NRPT_FILE})`)
 
-  nrpt.command('list').description('List the rules').addOption(fileOpt()).option('--json', 'JSON output').exitOverride(exit)
+  nrpt.command('list').description('list the rules (Get-DnsClientNrptRule)').addOption(fileOpt()).option('--json', 'JSON output').exitOverride(exit)
     .action(action(async (o: { nrpt?: string; json?: boolean }) => {
       const path = nrptPath(o.nrpt)
       const c = await loadNrpt(path)
@@ -129,7 +129,7 @@ export function registerNrptCommands(program: Command): void {
       for (const r of c.table.rules) process.stdout.write(`${ruleLine(r)}\n`)
     }))
 
-  nrpt.command('show').description('Show one rule, or with --effective NAME which rule applies to NAME and why')
+  nrpt.command('show').description('show one rule, or with --effective NAME which rule applies to NAME and why (Get-DnsClientNrptPolicy -Effective)')
     .argument('[rule]', 'rule name, display name or namespace').addOption(fileOpt()).option('--effective <name>', 'the query name to explain')
     .option('--json', 'JSON output').exitOverride(exit)
     .action(action(async (key: string | undefined, o: { nrpt?: string; json?: boolean; effective?: string }) => {
@@ -147,7 +147,7 @@ export function registerNrptCommands(program: Command): void {
       process.stdout.write(o.json ? `${JSON.stringify({ ok: true, rule: r })}\n` : ruleDetail(r))
     }))
 
-  nrpt.command('add').description('Add a rule (Add-DnsClientNrptRule); the file is created when missing')
+  nrpt.command('add').description('add a rule (Add-DnsClientNrptRule); the file is created when missing')
     .addOption(fileOpt())
     .requiredOption('--namespace <ns>', 'suffix (.corp.example), FQDN, "." or subnet (10.1.0.0/16); repeatable', collect)
     .option('--server <addr>', 'udp://, tcp://, tls:// or ws(s):// name server; repeatable; none: an exemption rule', collect)
@@ -181,7 +181,7 @@ export function registerNrptCommands(program: Command): void {
       process.stdout.write(o.json ? `${JSON.stringify({ ok: true, rule: added })}\n` : `added ${ruleLine(added)}\n`)
     }))
 
-  nrpt.command('remove').description('Remove a rule (Remove-DnsClientNrptRule)').argument('<rule>', 'rule name, display name or namespace')
+  nrpt.command('remove').description('remove a rule (Remove-DnsClientNrptRule); exit 1 when none matches').argument('<rule>', 'rule name, display name or namespace')
     .addOption(fileOpt()).option('--json', 'JSON output').exitOverride(exit)
     .action(action(async (key: string, o: { nrpt?: string; json?: boolean }) => {
       const path = nrptPath(o.nrpt)
@@ -191,7 +191,7 @@ export function registerNrptCommands(program: Command): void {
       process.stdout.write(o.json ? `${JSON.stringify({ ok: true, removed: r })}\n` : `removed ${r!.name}\n`)
     }))
 
-  nrpt.command('global').description('Show or set the global settings (Set-DnsClientNrptGlobal)').addOption(fileOpt())
+  nrpt.command('global').description('show or set the global settings (Get-/Set-DnsClientNrptGlobal)').addOption(fileOpt())
     .addOption(new Option('--query-policy <policy>').choices([...QUERY_POLICIES]))
     .addOption(new Option('--fallback <policy>', 'SecureNameQueryFallback').choices([...FALLBACK_POLICIES]))
     .option('--default-server <addr>', 'default (interface) name server; repeatable; replaces the list', collect)

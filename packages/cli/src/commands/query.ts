@@ -59,7 +59,7 @@ function resultJson(r: ResolveResult): Record<string, unknown> {
  */
 export function registerQueryCommands(program: Command): void {
   const exit = (err: CommanderError): never => process.exit(err.exitCode === 0 ? 0 : 2)
-  program.command('query').description('Resolve a name through the stub client and its NRPT (dig-like, with the policy verdict)')
+  program.command('query').description('resolve a name through the stub client and its NRPT (dig-like, with the policy verdict)')
     .argument('<name>', 'the name to look up').argument('[type]', 'record type', 'A')
     .option('--nrpt <file>', 'NRPT file (default $SECDNS_NRPT or ./nrpt.json; none: no rules)')
     .option('--server <addr>', 'ask this server instead of the rule\'s (the rule\'s policy still applies); repeatable', (v: string, p: string[] = []) => [...p, v])

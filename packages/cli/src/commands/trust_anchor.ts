@@ -280,7 +280,7 @@ function run<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (..
  */
 export function registerTrustAnchorCommands(program: Command): void {
   const exit = (err: CommanderError): never => process.exit(err.exitCode === 0 ? 0 : 2)
-  const ta = program.command('trust-anchor').description('Trust anchors of the validating resolver (TrustAnchors.dns)').exitOverride(exit)
+  const ta = program.command('trust-anchor').description('trust anchors of the validating resolver (TrustAnchors.dns, or a running server\'s)').exitOverride(exit)
   const common = (c: Command): Command => deprecatedAlias(c
     .option('--trust-anchors <file>', 'the trust-anchor file (TrustAnchors.dns)')
     .option('--json', 'machine-readable output')

@@ -137,7 +137,7 @@ function run(fn: (file: string, opts: ZoneOptions) => void): (file: string, opts
  * // secdns zone check docs/examples/example.test.zone --zone example.test
  */
 export function registerZoneCommands(program: Command): void {
-  const zone = program.command('zone').description('Master files: check and print zones (named-checkzone / named-compilezone)')
+  const zone = program.command('zone').description('master files: check, print, sign, DS for the parent, verify (named-checkzone, dnssec-signzone, dnssec-verify)')
   zone.exitOverride((err: CommanderError) => {
     process.exit(err.exitCode === 0 ? 0 : 2)
   })
