@@ -113,9 +113,9 @@ const limitsSchema = z.strictObject({
   /** Queries on one TCP connection before it is closed. */
   tcpQueriesPerConnection: z.int().min(1).max(1000000).default(10000),
   /**
-   * Encoded answers kept for repeated queries (same question, flags and EDNS, no COOKIE or
-   * TSIG), per transport; forgotten when any zone changes. Used only when the answer cannot
-   * depend on who asks (query ACL `any`, no recursion, no `cookies.requireValid`). 0: none.
+   * Encoded answers from our zones kept for repeated queries (same question, flags and EDNS,
+   * no COOKIE or TSIG), per transport; forgotten when any zone changes. The query ACL and
+   * the COOKIE policy are checked on every hit, and RA set for the client. 0: none.
    */
   answerCacheEntries: z.int().min(0).max(10_000_000).default(50_000),
   /** Concurrent outgoing transfers. */

@@ -149,8 +149,7 @@ export class DnsServer {
       query: new Acl(config.acl.query), recursion: new Acl(config.acl.recursion), transfer: new Acl(config.acl.transfer),
       notify: new Acl(config.acl.notify), update: new Acl(config.acl.update),
     }
-    // The answer cache holds only answers that cannot depend on who asks or when.
-    this.#answersMax = this.#acl.query.isAny && this.#recursor === undefined && !config.cookies.requireValid ? config.limits.answerCacheEntries : 0
+    this.#answersMax = config.limits.answerCacheEntries
     for (const k of config.tsigKeys) this.#keys.set(k.name.toLowerCase().replace(/\.$/, ''), tsigKey(k.name, k.secret))
   }
 
@@ -236,7 +235,7 @@ export class DnsServer {
     sock.on('error', (e) => { this.counters.errors++; this.log.warn({ err: e.message }, 'UDP socket error') })
     sock.on('message', (msg, rinfo) => {
       // A repeated query is answered from the cache without leaving this handler.
-      const hit = this.#cached(msg, 'u')
+      const hit = this.#cached(msg, 'u', rinfo.address)
       if (hit !== undefined) {
         if (!this.#stopping) sock.send(hit, rinfo.port, rinfo.address)
         return
@@ -321,7 +320,7 @@ export class DnsServer {
       }
       for (const m of msgs) {
         if (++queries > limits.tcpQueriesPerConnection) { drop('query limit'); return }
-        const hit = this.#cached(m, 's')
+        const hit = this.#cached(m, 's', peer.address)
         if (hit !== undefined) { if (!sock.destroyed) sock.write(frameTcp(hit)); continue }
         // Tracked until the last byte is handed to the socket, so a graceful stop lets
         // transfers in flight finish.
@@ -346,7 +345,7 @@ export class DnsServer {
    */
   async handle(buf: Uint8Array, peer: Peer): Promise<Uint8Array[] | null> {
     const kind = peer.transport === 'udp' ? 'u' : 's'
-    const hit = this.#cached(buf, kind)
+    const hit = this.#cached(buf, kind, peer.address)
     if (hit !== undefined) return [hit]
     const meta = { cacheable: false }
     const out = await this.#handle(buf, peer, meta)
@@ -354,20 +353,31 @@ export class DnsServer {
     return out
   }
 
-  /** The cached answer to this query with its ID, counted; undefined when not cached. */
-  #cached(buf: Uint8Array, kind: string): Uint8Array | undefined {
+  /**
+   * The cached answer to this query with its ID, counted; undefined when not cached or
+   * when this client must take the full path (the query ACL refuses it, or the COOKIE
+   * policy wants a cookie from it).
+   */
+  #cached(buf: Uint8Array, kind: string, address: string): Uint8Array | undefined {
     if (this.#answersMax === 0 || this.#answers.size === 0) return undefined
     if (this.#answersGeneration !== this.zones.generation) { this.#answers.clear(); return undefined }
     const key = answerCacheKey(buf, kind)
     if (key === undefined) return undefined
     const tpl = this.#answers.get(key)
     if (tpl === undefined) return undefined
+    // A cached query has no TSIG, so the address alone is who asks.
+    const who: Requester = { address }
+    if (!this.#acl.query.isAny && !this.#acl.query.allows(who)) return undefined
+    if (kind === 'u' && this.#cookiePolicy.requireValid && !this.#cookiePolicy.allow.allows(who)) return undefined
     this.counters.received++
     this.counters.answered++
     const out = Buffer.allocUnsafe(tpl.length)
     out.set(tpl)
     out[0] = buf[0]!
     out[1] = buf[1]!
+    // RA is the one bit of an authoritative answer that depends on who asks (the recursion ACL).
+    if (this.#recursor !== undefined && this.#acl.recursion.allows(who)) out[3]! |= 0x80
+    else out[3]! &= 0x7f
     return out
   }
 
@@ -432,7 +442,7 @@ export class DnsServer {
           }
           // Only unsigned queries may be answered again from the cache (a TSIG response is signed for one request).
           meta.cacheable = found === null
-          const r = await this.#query(q, requester, peer, check)
+          const r = await this.#query(q, requester, peer, check, meta)
           return r === null ? null : [r]
         }
         case Opcode.NOTIFY:
@@ -492,9 +502,11 @@ export class DnsServer {
     return signTsig(bytes, key, { now: found.record.timeSigned, error: check.error, unsigned: true }).bytes
   }
 
-  async #query(q: Message, requester: Requester, peer: Peer, check: TsigCheck | undefined): Promise<Uint8Array | null> {
+  async #query(q: Message, requester: Requester, peer: Peer, check: TsigCheck | undefined, meta?: { cacheable: boolean }): Promise<Uint8Array | null> {
     const ctx = this.#ctx(peer, requester)
     const { response, info } = answer(q, ctx)
+    // Only answers from our zones are cached: not the COOKIE policy's, not the recursor's.
+    if (meta !== undefined && (info.cookieRefused === true || info.zone === undefined)) meta.cacheable = false
     if (info.cookieRefused === true) {
       // RFC 7873 §5.2.3: past the configured rate, discard silently instead of answering.
       if (!this.#refusalAllowed()) { this.counters.dropped++; return null }

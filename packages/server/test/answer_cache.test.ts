@@ -9,11 +9,12 @@ import { EdnsOption, Name, RRType, Rcode, TcpFrameReader, createQuery, decodeMes
 import { DnsServer, answerCacheKey } from '../src/server.js'
 import { parseConfig } from '../src/config.js'
 import { findTsig, signTsig, tsigKey } from '../src/tsig.js'
+import type { Recursor } from '../src/recursor.js'
 
 const fixture = (f: string): string => fileURLToPath(new URL(`../../test/fixtures/${f}`, import.meta.url))
 const SECRET = Buffer.alloc(32, 0x42).toString('base64')
 
-async function start(extra: Record<string, unknown> = {}, now?: () => number, zone = 'example.test.zone'): Promise<{ server: DnsServer, port: number, file: string }> {
+async function start(extra: Record<string, unknown> = {}, now?: () => number, zone = 'example.test.zone', recursor?: Recursor): Promise<{ server: DnsServer, port: number, file: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'secdns-answer-cache-'))
   const file = join(dir, 'example.test.zone')
   copyFileSync(fixture(zone), file)
@@ -22,7 +23,7 @@ async function start(extra: Record<string, unknown> = {}, now?: () => number, zo
     zones: [{ name: 'example.test', type: 'primary', file }],
     tsigKeys: [{ name: 'k', secret: SECRET }],
     ...extra,
-  }), now === undefined ? {} : { now })
+  }), { ...(now === undefined ? {} : { now }), ...(recursor === undefined ? {} : { recursor }) })
   await server.start()
   return { server, port: server.listeners.find((l) => l.kind === 'udp')!.port, file }
 }
@@ -105,7 +106,7 @@ test.serial('a UDP answer cut with TC is never given to a TCP client', async (t)
   }
 })
 
-test.serial('attack: with a query ACL the answer to an allowed client is not replayed to a refused one', async (t) => {
+test.serial('attack: with a query ACL the cached answer to an allowed client is not given to a refused one', async (t) => {
   const { server, port } = await start({ acl: { query: ['127.0.0.1'] } })
   t.teardown(() => server.stop())
   const q = query('www.example.test.', RRType.A, 9)
@@ -142,4 +143,41 @@ test.serial('answerCacheEntries 0 turns the cache off; a full cache drops its ol
     t.is(m.rcode, Rcode.NOERROR)
     t.is(m.answer[0]!.name.toString(), `${n}.example.test.`)
   }
+})
+
+test.serial('RA on a cached answer follows the recursion ACL of each client; the recursor\'s answers are never cached', async (t) => {
+  let n = 0
+  const recursor: Recursor = {
+    resolve: async (question) => ({
+      rcode: Rcode.NOERROR, authenticated: false, authority: [], additional: [],
+      answer: [{ name: question.name, class: 1, ttl: 60, data: { type: RRType.A, address: `198.51.100.${++n}` } }],
+    }),
+  }
+  const { server, port } = await start({ acl: { query: ['any'], recursion: ['127.0.0.1'] } }, undefined, 'example.test.zone', recursor)
+  t.teardown(() => server.stop())
+  const q = query('www.example.test.', RRType.A, 11, { rd: true })
+  for (let i = 0; i < 2; i++) {
+    const inside = decodeMessage(await udp(port, q))
+    t.true(inside.flags.ra)
+    t.true(inside.flags.aa)
+    const outside = decodeMessage(await udp(port, q, '127.0.0.2'))
+    t.false(outside.flags.ra)
+    t.is(address(outside), '192.0.2.80')
+  }
+  const out = query('www.elsewhere.test.', RRType.A, 12, { rd: true })
+  t.is(address(decodeMessage(await udp(port, out))), '198.51.100.1')
+  t.is(address(decodeMessage(await udp(port, out))), '198.51.100.2')
+  // Not for recursion: REFUSED, never someone else's recursive answer.
+  t.is(decodeMessage(await udp(port, out, '127.0.0.2')).rcode, Rcode.REFUSED)
+})
+
+test.serial('attack: with cookies.requireValid a cached answer is not given over UDP to a client outside the allow list', async (t) => {
+  const { server, port } = await start({ cookies: { requireValid: true, allow: ['127.0.0.1'] } })
+  t.teardown(() => server.stop())
+  const q = query('www.example.test.', RRType.A, 13)
+  for (let i = 0; i < 2; i++) t.is(address(decodeMessage(await udp(port, q))), '192.0.2.80')
+  const outside = decodeMessage(await udp(port, q, '127.0.0.2'))
+  t.true(outside.flags.tc)
+  t.deepEqual(outside.answer, [])
+  t.true(server.status().counters.badCookies >= 1)
 })
