@@ -3,8 +3,11 @@
 // loaded and checked by secdns (`secdns zone check`) and by named-checkzone, in the same
 // run on the same file. Prints wall time and peak RSS of each (GNU time's %M).
 //
-//   npm run build && node bench/zone.mjs [--names=100000] [--runs=3]
+//   npm run build && node bench/zone.mjs [--names=100000] [--runs=3] [--compare=DIR]
 // (other flags, such as those `npm run bench` passes to every benchmark, are ignored)
+// --compare=DIR also loads the file with another build of @secdns/zone (DIR holds its
+// compiled index.js, e.g. the previous commit's packages/zone built into a scratch copy),
+// alternating with this one, and prints both: an A/B that the machine's load cannot skew.
 import { mkdtempSync, writeFileSync, statSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,6 +20,8 @@ const flag = (name, dflt) => {
   if (!Number.isInteger(v) || v < 1) { console.error(`bench/zone.mjs: --${name} must be a positive integer`); process.exit(2) }
   return v
 }
+const compareArg = process.argv.slice(2).find((x) => x.startsWith('--compare='))
+const compareDir = compareArg === undefined ? null : compareArg.slice('--compare='.length)
 const names = flag('names', 100_000)
 const runs = flag('runs', 3)
 const secdns = fileURLToPath(new URL('../packages/cli/bin/secdns.js', import.meta.url))
@@ -78,6 +83,25 @@ const zoneLib = new URL('../packages/zone/dist/src/index.js', import.meta.url).h
 const script = `const { loadZoneFile } = await import(${JSON.stringify(zoneLib)}); const r = loadZoneFile(process.argv[1], { origin: 'bench.test' }); if (r.errors.length) { console.log(r.errors[0].message); process.exit(1) } console.log('loaded serial ' + r.zone.soa.data.serial + ', ' + r.zone.size + ' records')`
 const lib = best(process.execPath, ['--input-type=module', '-e', script, file])
 console.log(`@secdns/zone load:  best ${lib.ms.toFixed(0)} ms, median ${lib.median.toFixed(0)} ms wall, ${lib.cpuMs.toFixed(0)} ms CPU, peak RSS ${(lib.rssKb / 1024).toFixed(0)} MiB  (${lib.stdout.split('\n')[0]})`)
+if (compareDir !== null) {
+  // A/B: the other build and ours, alternating, each run in a fresh process
+  const other = new URL(`file://${join(compareDir.startsWith('/') ? compareDir : join(process.cwd(), compareDir), 'index.js')}`).href
+  const abScript = (lib) => script.replace(JSON.stringify(zoneLib), JSON.stringify(lib))
+  const a = [], b = []
+  for (let i = 0; i < runs; i++) {
+    a.push(timed(process.execPath, ['--input-type=module', '-e', abScript(other), file]))
+    b.push(timed(process.execPath, ['--input-type=module', '-e', script, file]))
+  }
+  const show = (label, rs) => {
+    if (rs.some((r) => r.status !== 0)) { console.error(`${label} failed:\n${rs.map((r) => r.stdout + r.stderr).join('').slice(0, 2000)}`); process.exit(1) }
+    const cpu = rs.map((r) => r.cpuMs).sort((x, y) => x - y)
+    console.log(`${label} best ${cpu[0].toFixed(0)} ms CPU (runs: ${rs.map((r) => r.cpuMs.toFixed(0)).join(' ')}), peak RSS ${(Math.max(...rs.map((r) => r.rssKb)) / 1024).toFixed(0)} MiB`)
+    return cpu[0]
+  }
+  const ca = show(`A/B other build (${compareDir}):`, a)
+  const cb = show('A/B this build:', b)
+  console.log(`A/B this build / other build: ${(cb / ca).toFixed(2)} (CPU, best)`)
+}
 const bind = spawnSync('sh', ['-c', 'command -v named-checkzone'], { encoding: 'utf8' }).stdout.trim()
 if (bind) {
   const theirs = best(bind, ['-i', 'local', '-k', 'ignore', 'bench.test', file])
