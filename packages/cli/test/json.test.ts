@@ -40,7 +40,15 @@ test('every command that takes --json prints one JSON document on stdout, for su
     let v: unknown
     t.notThrows(() => { v = JSON.parse(r.stdout) }, `secdns ${path} ${args.join(' ')}: stdout is not one JSON document: ${r.stdout.slice(0, 200)}`)
     t.true(typeof v === 'object' && v !== null, `secdns ${path}: ${r.stdout.slice(0, 200)}`)
-    if (status !== 0 && !Array.isArray(v)) t.false((v as { ok?: boolean }).ok, `secdns ${path} failed but says ok`)
+    if (status === 0) {
+      t.true(Array.isArray(v) || (v as { ok?: unknown }).ok === true, `secdns ${path}: a success without ok: true`)
+    } else {
+      // The one failure shape: {ok: false, error: {code, message}}.
+      const e = v as { ok?: unknown, error?: { code?: unknown, message?: unknown } }
+      t.is(e.ok, false, `secdns ${path} failed but does not say ok: false`)
+      t.regex(String(e.error?.code), /^(ERR_|HTTP_)/, `secdns ${path}: error.code`)
+      t.is(typeof e.error?.message, 'string', `secdns ${path}: error.message`)
+    }
     return v as Record<string, unknown>
   }
 
