@@ -68,3 +68,9 @@ test('secdns <group> <command> --help loads the group on demand, prints the exam
     t.regex(r.stdout, /\nExamples:\n {2}\$ secdns /, args.join(' '))
   }
 })
+
+test('every command (not group) takes --json, so a script can read any of them', async (t) => {
+  const program = await fullProgram()
+  const leaves = allCommands(program).filter((c) => c.commands.length === 0 && c !== program)
+  t.deepEqual(leaves.filter((c) => !c.options.some((o) => o.long === '--json')).map(commandPath), [])
+})
