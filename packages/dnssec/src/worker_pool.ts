@@ -53,6 +53,8 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
       const w = idle.pop()!
       const b = queue.shift()!
       inFlight.set(b.msg.id, b)
+      // A busy thread keeps the process alive until it answers; an idle one does not.
+      w.ref()
       w.postMessage(b.msg, b.transfer)
     }
   }
@@ -64,11 +66,13 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
         w.on('message', (r: WorkerReply) => {
           const b = inFlight.get(r.id)
           inFlight.delete(r.id)
+          w.unref()
           idle.push(w)
           if (b !== undefined) b.onDone(r)
           pump()
         })
         w.on('error', (e: Error) => failAll(e))
+        w.unref()
         workers.push(w)
         idle.push(w)
       }
@@ -145,6 +149,9 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
     return out
   }
   const sign: BatchSigner = Object.assign(signJobs, { signRRsets })
+  // Start the threads now: node and the module graph load on them while the caller reads
+  // the zone (unref'd while idle, so an unused pool never keeps the process alive).
+  start()
   const close = async () => {
     if (workers !== null) await Promise.all(workers.map((w) => w.terminate()))
     workers = null
