@@ -6,7 +6,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto'
 import { parentPort } from 'node:worker_threads'
 import { signBytes } from './algorithms.js'
-import { eachSignedData } from './sign_batch.js'
+import { eachSignedData } from './signed_data.js'
 
 /** Message from the pool: install keys. */
 export interface WorkerKeysMessage { kind: 'keys', keys: Array<{ algorithm: number, pkcs8: Uint8Array }> }
