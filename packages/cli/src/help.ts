@@ -215,10 +215,21 @@ export function examplesText(path: string): string | undefined {
 
 const done = new WeakSet<Command>()
 
-/** Add the Examples section to a command and every sub-command under it (once each). */
+/** How the groups first described `--json`; all of them now say the same thing. */
+const GENERIC_JSON = new Set(['JSON output', 'print JSON', 'machine-readable output', 'print a JSON summary', 'print the JSON answer'])
+
+/** What `--json` says in every command's help (unless it says something more specific). */
+export const JSON_HELP = 'print one JSON document on stdout (docs/cli.md lists its fields)'
+
+/**
+ * Add the Examples section to a command and every sub-command under it (once each), and
+ * give `--json` the same description everywhere.
+ */
 export function addExamples(cmd: Command): void {
   if (!done.has(cmd)) {
     done.add(cmd)
+    const json = cmd.options.find((o) => o.long === '--json')
+    if (json !== undefined && GENERIC_JSON.has(json.description)) json.description = JSON_HELP
     const text = examplesText(commandPath(cmd))
     if (text !== undefined) cmd.addHelpText('after', text)
   }
