@@ -3,6 +3,7 @@
  * kept as hidden aliases, and the one-line JSON error shape.
  */
 import type { EventEmitter } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { Option, type Command, type CommanderError } from 'commander'
 
 /** Exit code: the operation succeeded, or the check or verdict was positive. */
@@ -90,4 +91,31 @@ export function jsonError(err: unknown, fallbackCode = 'ERR_USAGE'): string {
   const code = typeof e.code === 'string' ? e.code : fallbackCode
   const message = typeof e.message === 'string' ? e.message : String(err)
   return `${JSON.stringify({ ok: false, error: { code, message } })}\n`
+}
+
+/** The environment variable that holds the passphrase of DNSSEC private keys. */
+export const ENV_KEY_PASSPHRASE = 'SECDNS_KEY_PASSPHRASE'
+
+/**
+ * Give a command that reads or writes DNSSEC private keys `--passphrase-file <file>`, as the
+ * `ca` commands have for the CA key: the file's first line is the passphrase, used in place
+ * of `$SECDNS_KEY_PASSPHRASE`. An unreadable file is a usage error (exit 2).
+ *
+ * @param cmd a `key` command or `zone sign`
+ */
+export function keyPassphraseOption(cmd: Command): Command {
+  cmd.option('--passphrase-file <file>', `file whose first line is the passphrase of the private keys (or $${ENV_KEY_PASSPHRASE})`)
+  cmd.hook('preAction', (_root, action) => {
+    const o = action.opts<{ passphraseFile?: string, json?: boolean }>()
+    if (o.passphraseFile === undefined) return
+    try {
+      process.env[ENV_KEY_PASSPHRASE] = readFileSync(o.passphraseFile, 'utf8').split(/\r?\n/)[0] ?? ''
+    } catch (e) {
+      const err = { code: 'ERR_USAGE', message: `cannot read the passphrase file ${o.passphraseFile}: ${(e as Error).message}` }
+      if (o.json === true) process.stdout.write(jsonError(err))
+      process.stderr.write(`secdns: ${err.message}\n`)
+      process.exit(EXIT_USAGE)
+    }
+  })
+  return cmd
 }

@@ -145,3 +145,18 @@ test('an old spelling gives the same output as the new one, with a warning on st
     t.true(a.stderr.includes(`secdns: warning: ${flag === '-o' ? '--origin' : flag} is deprecated; use --zone`), a.stderr)
   }
 })
+
+test('key commands and zone sign take --passphrase-file as ca does; a file that cannot be read exits 2', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-cli-pass-'))
+  writeFileSync(join(dir, 'pw'), 'key-secret\n')
+  const made = cli(['key', 'create', '--zone', 'example.test', '--algorithm', 'ED25519', '--key-dir', 'keys', '--passphrase-file', 'pw', '--json'], dir)
+  t.is(made.status, EXIT_OK, made.stderr)
+  // Encrypted with the file's first line: without it the private key cannot be read.
+  const locked = cli(['key', 'export-bind', '--key-dir', 'keys', '--out', 'bind'], dir)
+  t.is(locked.status, EXIT_USAGE)
+  t.is(cli(['key', 'export-bind', '--key-dir', 'keys', '--out', 'bind', '--passphrase-file', 'pw'], dir).status, EXIT_OK)
+  const missing = cli(['key', 'list', '--key-dir', 'keys', '--passphrase-file', 'nope', '--json'], dir)
+  t.is(missing.status, EXIT_USAGE)
+  t.like(JSON.parse(missing.stdout), { ok: false, error: { code: 'ERR_USAGE' } })
+  t.regex(missing.stderr, /cannot read the passphrase file nope/)
+})

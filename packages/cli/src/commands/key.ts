@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { Name, RRType } from '@secdns/wire'
 import { loadZoneFile } from '@secdns/zone'
-import { deprecatedAlias, deprecatedAliases } from '../options.js'
+import { deprecatedAlias, deprecatedAliases, keyPassphraseOption } from '../options.js'
 import {
   DEFAULT_TIMINGS, algorithmFromString, algorithmToString, createKey, keyRole, keyStatus, keyState, loadKeys, normalizeZone,
   nowSeconds, parseDuration, parseTime, publishedKeyTag, readBindKey, revokeKey, saveKey, saveKeyPkcs12, startRollover, writeBindKey, writeKeyMeta,
@@ -211,7 +211,7 @@ the DNSKEY RRset. Start a KSK rollover first so that another KSK is active.`)
         const found = stored.find((s) => s.key.keyTag === tag) ?? stored.find((s) => publishedKeyTag(s.key, now) === tag)
         if (found === undefined) throw new UsageError(`${o.keyDir}: no key of ${zone} with tag ${tag}`)
         // The revoked key signs its own revocation, so its private key must be readable.
-        if (found.key.privateKey === null && found.meta.privateKey !== null) throw new UsageError(`${found.file}: the private key is encrypted; set SECDNS_KEY_PASSPHRASE (a revoked key signs the DNSKEY RRset itself)`)
+        if (found.key.privateKey === null && found.meta.privateKey !== null) throw new UsageError(`${found.file}: the private key is encrypted; give --passphrase-file or set SECDNS_KEY_PASSPHRASE (a revoked key signs the DNSKEY RRset itself)`)
         const r = revokeKey(found.key, {
           now, ...(o.delete === undefined ? {} : { delete: parseTime(o.delete, now) }),
           ...(o.dnskeyTtl === undefined ? {} : { dnskeyTtl: parseDuration(o.dnskeyTtl) }),
@@ -291,5 +291,7 @@ the DNSKEY RRset. Start a KSK rollover first so that another KSK is active.`)
     const has = (use: string) => deprecatedAliases(c).some((a) => a.use === use)
     if (c.options.some((o) => o.long === '--key-dir') && !has('--key-dir')) deprecatedAlias(c, '--dir <dir>', '--key-dir')
     if (c.options.some((o) => o.long === '--key-tag') && !has('--key-tag')) deprecatedAlias(c, '--tag <n>', '--key-tag')
+    // Every key command reads or writes private keys: the passphrase as `ca` takes it.
+    if (!c.options.some((o) => o.long === '--passphrase-file')) keyPassphraseOption(c)
   }
 }

@@ -4,7 +4,7 @@
  * failed, 2 usage or input error (bad arguments, keys, zone).
  */
 import { Command } from 'commander'
-import { deprecatedAlias, showProgress } from '../options.js'
+import { deprecatedAlias, keyPassphraseOption, showProgress } from '../options.js'
 import cliProgress from 'cli-progress'
 import { Name, rrToText } from '@secdns/wire'
 import {
@@ -147,7 +147,7 @@ export function registerSignCommands(program: Command): void {
     .option('--serial <policy>', 'SOA serial: keep, increment, unixtime, date (default keep)')
     .option('--dnskey-ttl <seconds>', 'TTL of the DNSKEY RRset')
     .option('--json', 'print a JSON summary')
-  deprecatedAlias(deprecatedAlias(sign_, '--origin <zone>', '--zone'), '--keys <dir>', '--key-dir')
+  deprecatedAlias(deprecatedAlias(keyPassphraseOption(sign_), '--origin <zone>', '--zone'), '--keys <dir>', '--key-dir')
   sign_.action(async (file: string, o: SignOpts) => { try { await sign(file, o) } catch (e) { report(e, o.json) } })
   const ds_ = zone.command('ds')
     .description('print the DS records of a zone\'s KSKs for the parent (dnssec-dsfromkey)')
