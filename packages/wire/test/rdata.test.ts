@@ -10,7 +10,7 @@ import { rrToText } from '../src/canonical.js'
 import { tokenize } from '../src/text.js'
 import { RRType, rrClassFromString, rrTypeFromString } from '../src/types.js'
 import { roundTripRData } from './round_trip.js'
-import { testProp } from '@fast-check/ava'
+import { testProp, fc } from '@fast-check/ava'
 import { arbRData } from './arbitraries.js'
 
 const fixture = (f: string): string => readFileSync(fileURLToPath(new URL(`../../test/fixtures/${f}`, import.meta.url)), 'utf8')
@@ -325,3 +325,16 @@ test('encodeRData and canonicalRData return arrays that later calls do not overw
   t.deepEqual([...a], [192, 0, 2, 1])
   t.deepEqual([...b], [3, 0x6e, 0x73, 0x31, 7, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 4, 0x74, 0x65, 0x73, 0x74, 0])
 })
+
+testProp('random octets as LOC, CERT, APL, IPSECKEY or HIP RDATA decode or throw WireFormatError; what decodes survives text', [fc.constantFrom(RRType.LOC, RRType.CERT, RRType.APL, RRType.IPSECKEY, RRType.HIP), fc.uint8Array({ maxLength: 80 })], (t, type, bytes) => {
+  let d: RData
+  try {
+    d = decodeRData(type, bytes)
+  } catch (e) {
+    t.true(e instanceof WireFormatError, String(e))
+    return
+  }
+  t.deepEqual(encodeRData(d), bytes)
+  const text = rdataToText(d)
+  t.deepEqual(encodeRData(rdataFromText(type, tokenize(text), null)), bytes, text)
+}, { numRuns: 2000 })
