@@ -4,26 +4,11 @@
  * makes the keys, secdns imports them and signs; dnssec-verify and ldns-verify-zone accept
  * every result.
  */
-import test, { type ExecutionContext } from 'ava'
-import { spawnSync } from 'node:child_process'
+import test from 'ava'
 import { copyFile, mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const bin = fileURLToPath(new URL('../../bin/secdns.js', import.meta.url))
-const fixture = fileURLToPath(new URL('../../../../test/fixtures/dnssec/example.test.zone', import.meta.url))
-const run = (cwd: string, args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd })
-const tool = (cwd: string, cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', cwd })
-
-/** The peer tools are there; under CI=true a missing one fails the test. */
-function havePeers(t: ExecutionContext, ...tools: string[]): boolean {
-  const missing = tools.filter((x) => spawnSync('sh', ['-c', `command -v ${x} || ls /usr/sbin/${x}`], { encoding: 'utf8' }).status !== 0)
-  if (missing.length === 0) return true
-  const msg = `peer tool(s) missing: ${missing.join(', ')} (apt-get install -y bind9-utils ldnsutils)`
-  if (process.env['CI'] === 'true') t.fail(msg); else { t.log(`not run here: ${msg}`); t.pass() }
-  return false
-}
+import { exampleZone as fixture, havePeers, run, tool } from './peer_tools.js'
 
 test('ED448 keys made by secdns: certificate, BIND export, dnssec-signzone signs with them and dnssec-verify accepts; secdns signs too', async (t) => {
   if (!havePeers(t, 'dnssec-signzone', 'dnssec-verify', 'ldns-verify-zone', 'openssl')) return
