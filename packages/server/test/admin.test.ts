@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { request as httpsRequest } from 'node:https'
-import { createRootCa, issueCertificate } from '@secdns/pki'
+import { writeTestPki } from './test_pki.js'
 import { createDnsServer } from '../src/create.js'
 import { parseConfig } from '../src/config.js'
 
@@ -62,20 +62,14 @@ function httpsGet(port: number, ca: string, cert?: { certPem: string, keyPem: st
 
 test('over HTTPS an admin certificate from our CA is accepted, a client certificate without the admin EKU is not', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'secdns-admin-tls-'))
-  const root = await createRootCa({ name: 'secdns admin test root' })
-  const srv = await issueCertificate(root, { profile: 'dns-server', name: 'ns1.example.test' })
-  const admin = await issueCertificate(root, { profile: 'admin', name: 'operator' })
-  const plain = await issueCertificate(root, { profile: 'client', name: 'someone' })
-  writeFileSync(join(dir, 'ca.pem'), root.certPem)
-  writeFileSync(join(dir, 'ns.pem'), srv.certPem)
-  writeFileSync(join(dir, 'ns.key'), srv.keyPem!, { mode: 0o600 })
+  const { root, peers: [admin, plain] } = await writeTestPki(dir, 'secdns admin test root', [{ profile: 'admin', name: 'operator' }, { profile: 'client', name: 'someone' }])
   const server = createDnsServer(parseConfig({
     listeners: { admin: { address: '127.0.0.1', port: 0, certificate: join(dir, 'ns.pem'), key: join(dir, 'ns.key'), clientCa: join(dir, 'ca.pem') } },
   }))
   await server.start()
   t.teardown(() => server.stop())
   const port = server.listeners.find((l) => l.kind === 'admin')!.port
-  t.is(await httpsGet(port, root.certPem, { certPem: admin.certPem, keyPem: admin.keyPem! }), 200)
-  t.is(await httpsGet(port, root.certPem, { certPem: plain.certPem, keyPem: plain.keyPem! }), 401)
+  t.is(await httpsGet(port, root.certPem, admin!), 200)
+  t.is(await httpsGet(port, root.certPem, plain!), 401)
   t.is(await httpsGet(port, root.certPem), 401)
 })

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { request as httpsRequest } from 'node:https'
 import { request as httpRequest } from 'node:http'
-import { createRootCa, issueCertificate } from '@secdns/pki'
+import { writeTestPki } from './test_pki.js'
 import { createDnsServer } from '../src/create.js'
 import { parseConfig } from '../src/config.js'
 import { MAX_LOGIN_FAILURES_PER_MINUTE } from '../src/admin_console.js'
@@ -58,12 +58,7 @@ function httpsCall(port: number, ca: string, opts: { method?: string, path: stri
 
 test('an admin certificate works from a script, but a browser request with it needs the CSRF token and a same-origin Origin', async (t) => {
   const dir = dirWithToken()
-  const root = await createRootCa({ name: 'secdns console test root' })
-  const srv = await issueCertificate(root, { profile: 'dns-server', name: 'ns1.example.test' })
-  const admin = await issueCertificate(root, { profile: 'admin', name: 'operator' })
-  writeFileSync(join(dir, 'ca.pem'), root.certPem)
-  writeFileSync(join(dir, 'ns.pem'), srv.certPem)
-  writeFileSync(join(dir, 'ns.key'), srv.keyPem!, { mode: 0o600 })
+  const { root, peers: [admin] } = await writeTestPki(dir, 'secdns console test root', [{ profile: 'admin', name: 'operator' }])
   const server = createDnsServer(parseConfig({
     listeners: { admin: { address: '127.0.0.1', port: 0, certificate: join(dir, 'ns.pem'), key: join(dir, 'ns.key'), clientCa: join(dir, 'ca.pem'), tokenFile: join(dir, 'token') } },
     zones: [{ name: 'plain.test', type: 'primary', file: join(dir, 'plain.test.zone') }],
@@ -72,7 +67,7 @@ test('an admin certificate works from a script, but a browser request with it ne
   t.teardown(() => server.stop())
   const port = server.listeners.find((l) => l.kind === 'admin')!.port
   const self = `https://127.0.0.1:${port}`
-  const cert = { certPem: admin.certPem, keyPem: admin.keyPem! }
+  const cert = admin!
   const ca = root.certPem
 
   t.is((await httpsCall(port, ca, { method: 'POST', path: '/reload', cert })).status, 200, 'a script (no Origin, no Sec-Fetch-*) needs no CSRF token')

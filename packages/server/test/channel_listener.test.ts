@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Name, RRType, Rcode, createQuery, decodeMessage, encodeMessage, frameTcp, TcpFrameReader } from '@secdns/wire'
-import { createRootCa, issueCertificate } from '@secdns/pki'
+import { writeTestPki } from './test_pki.js'
 import { connect } from '@secdns/channel'
 import { createDnsServer } from '../src/create.js'
 import { parseConfig } from '../src/config.js'
@@ -15,14 +15,9 @@ const fixture = (f: string): string => fileURLToPath(new URL(`../../test/fixture
 
 async function pkiDir(): Promise<{ dir: string, ca: string, client: { certPem: string, keyPem: string }, caPem: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'secdns-listeners-'))
-  const root = await createRootCa({ name: 'secdns test root' })
-  const server = await issueCertificate(root, { profile: 'dns-server', name: 'ns1.example.test' })
-  const client = await issueCertificate(root, { profile: 'client', name: 'client.example.test' })
-  writeFileSync(join(dir, 'ca.pem'), root.certPem)
-  writeFileSync(join(dir, 'ns.pem'), server.certPem)
-  writeFileSync(join(dir, 'ns.key'), server.keyPem!, { mode: 0o600 })
+  const { root, caFile, peers: [client] } = await writeTestPki(dir, 'secdns test root', [{ profile: 'client', name: 'client.example.test' }])
   copyFileSync(fixture('example.test.nsec.signed'), join(dir, 'zone'))
-  return { dir, ca: join(dir, 'ca.pem'), client: { certPem: client.certPem, keyPem: client.keyPem! }, caPem: root.certPem }
+  return { dir, ca: caFile, client: client!, caPem: root.certPem }
 }
 
 const query = (id: number): Uint8Array => encodeMessage(createQuery(Name.fromString('www.example.test.'), RRType.A, { id, rd: false }))
