@@ -91,9 +91,18 @@ export class Cache<V> {
     this.bytes -= e.size
   }
 
-  /** Drop everything. */
-  clear(): void {
-    this.map.clear()
-    this.bytes = 0
+  /**
+   * Drop everything, or every entry of one kind.
+   *
+   * @param kind only this kind (all when left out)
+   */
+  clear(kind?: CacheKind): void {
+    if (kind === undefined) {
+      this.map.clear()
+      this.bytes = 0
+      return
+    }
+    const prefix = `${kind}|`
+    for (const [k, e] of this.map) if (k.startsWith(prefix)) this.drop(k, e)
   }
 }

@@ -164,13 +164,36 @@ export class Resolver {
    *
    * @param query the query as received
    * @param tcp it came over TCP (no UDP size limit)
+   * @param maxUdpSize the responder's own UDP payload bound, when it has one below the client's
    * @returns the response to send, or null
    * @example
    * const out = resolver.respondCached(packet, false) ?? await resolver.respond(packet, false)
    */
-  respondCached(query: Uint8Array, tcp = false): Uint8Array | null {
+  respondCached(query: Uint8Array, tcp = false, maxUdpSize?: number): Uint8Array | null {
     const key = queryKey(query)
-    return key === null ? null : this.responses.lookup(query, key, tcp)
+    return key === null ? null : this.responses.lookup(query, key, tcp, maxUdpSize)
+  }
+
+  /**
+   * Keep a response built elsewhere (a server that adds its own EDNS, RA and so on) for
+   * {@link Resolver.respondCached}, until `expires` from {@link Resolver.resolveReusable}.
+   * Nothing is kept for a query that is not a plain one (see `queryKey`: CD set, options
+   * ignored by the key, …) nor for a truncated response; the caller must only pass queries
+   * whose response does not depend on more than the key (no TSIG, no EDNS options).
+   *
+   * @param query the query as received
+   * @param response the response sent for it
+   * @param expires until when it may be reused, seconds on the resolver's clock
+   * @returns true when it was kept
+   */
+  storeResponse(query: Uint8Array, response: Uint8Array, expires: number): boolean {
+    const key = queryKey(query)
+    return key !== null && this.responses.store(key, response, expires)
+  }
+
+  /** Forget the encoded responses only (verdicts, keys and upstream answers stay). */
+  clearResponses(): void {
+    this.responses.clear()
   }
 
   /**
@@ -213,6 +236,20 @@ export class Resolver {
    */
   async resolve(name: Name, type: number, opts: ResolveOptions = {}): Promise<ResolveResult> {
     return (await this.resolveFull(name, type, opts)).result
+  }
+
+  /**
+   * {@link Resolver.resolve}, and until when (seconds, the resolver's clock) a response
+   * built from the result may be reused as it is: absent for Bogus, SERVFAIL, CD and
+   * synthesized (RFC 8198) answers, which must not be reused.
+   *
+   * @param name the query name
+   * @param type the query type
+   * @param opts the client's DO, CD and AD bits
+   * @returns the result, and `expires` when it may be reused
+   */
+  async resolveReusable(name: Name, type: number, opts: ResolveOptions = {}): Promise<{ result: ResolveResult, expires?: number }> {
+    return await this.resolveFull(name, type, opts)
   }
 
   /** {@link Resolver.resolve}, and until when the result may be reused as it is (none: not at all). */

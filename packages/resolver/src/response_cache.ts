@@ -131,11 +131,13 @@ export class ResponseCache {
    * @param q the query
    * @param key its {@link queryKey}
    * @param tcp the query came over TCP (no UDP size limit)
+   * @param maxUdpSize the responder's own UDP bound (a server's EDNS payload size), when lower than the client's
    */
-  lookup(q: Uint8Array, key: QueryKey, tcp: boolean): Uint8Array | null {
+  lookup(q: Uint8Array, key: QueryKey, tcp: boolean, maxUdpSize?: number): Uint8Array | null {
     const s = this.cache.get('response', key.key) as Stored | undefined
     if (s === undefined) return null
-    if (!tcp && s.bytes.length > key.udpSize) return null
+    const limit = maxUdpSize === undefined ? key.udpSize : Math.min(key.udpSize, Math.max(PLAIN_UDP_SIZE, maxUdpSize))
+    if (!tcp && s.bytes.length > limit) return null
     // From Node's buffer pool: a typed-array slice of this size would be a fresh
     // ArrayBuffer each time (malloc, and more for the garbage collector).
     const out = Buffer.allocUnsafe(s.bytes.length)
@@ -167,11 +169,11 @@ export class ResponseCache {
    * @param response the response as sent for that query
    * @param expires when it stops being valid, seconds (the resolver's clock)
    */
-  store(key: QueryKey, response: Uint8Array, expires: number): void {
+  store(key: QueryKey, response: Uint8Array, expires: number): boolean {
     const now = this.now()
-    if (expires <= now || (response[2]! & 0x02) !== 0) return
+    if (expires <= now || (response[2]! & 0x02) !== 0) return false
     const counts = ((response[6]! << 8) | response[7]!) + ((response[8]! << 8) | response[9]!) + ((response[10]! << 8) | response[11]!)
-    if (((response[4]! << 8) | response[5]!) !== 1) return
+    if (((response[4]! << 8) | response[5]!) !== 1) return false
     const at: number[] = []
     const ttls: number[] = []
     let pos = skipName(response, 12) + 4
@@ -184,9 +186,15 @@ export class ResponseCache {
       }
       pos += 10 + ((response[pos + 8]! << 8) | response[pos + 9]!)
     }
-    if (pos !== response.length) return // not a message we understand: do not keep it
+    if (pos !== response.length) return false // not a message we understand: do not keep it
     const bytes = Uint8Array.from(response)
     const stored: Stored = { bytes, ttlAt: Uint32Array.from(at), ttls: Uint32Array.from(ttls), stored: now, qnameLength: key.qnameLength }
     this.cache.set('response', key.key, stored, expires - now, bytes.length + 8 * at.length + 64)
+    return true
+  }
+
+  /** Drop every stored response (the rest of the resolver's cache stays). */
+  clear(): void {
+    this.cache.clear('response')
   }
 }

@@ -40,6 +40,12 @@ export interface RecursionResult {
   readonly authenticated: boolean
   /** RFC 8914 INFO-CODE to report (Bogus, …), with a reason for the EXTRA-TEXT. */
   readonly ede?: { readonly infoCode: number, readonly text?: string }
+  /**
+   * Until when (seconds, on the recursor's clock) a response built from this result may
+   * be sent again as it is ({@link Recursor.storeResponse}); absent when it must not be
+   * (Bogus, SERVFAIL, CD, synthesized answers).
+   */
+  readonly expires?: number
 }
 
 /**
@@ -55,6 +61,24 @@ export interface Recursor {
    * @param opts DO and CD from the query
    */
   resolve(question: Question, opts: { readonly dnssecOk: boolean, readonly checkingDisabled: boolean }): Promise<RecursionResult>
+  /**
+   * The stored response to a warm plain query, patched for it (ID, RD, question case,
+   * TTLs), or null: not stored, not a plain query, or larger than the UDP bound.
+   * @param query the query as received
+   * @param tcp it came over a stream (no UDP size limit)
+   * @param maxUdpSize the server's EDNS UDP payload size
+   */
+  respondCached?(query: Uint8Array, tcp: boolean, maxUdpSize: number): Uint8Array | null
+  /**
+   * Keep the response the server sent for a plain query, until `expires` of its
+   * {@link RecursionResult}.
+   * @param query the query as received
+   * @param response the encoded response sent
+   * @param expires {@link RecursionResult.expires}
+   */
+  storeResponse?(query: Uint8Array, response: Uint8Array, expires: number): void
+  /** Forget every stored response (the zones we serve changed). */
+  clearResponses?(): void
   /** Trust-anchor management, when the recursor validates from a trust-anchor file. */
   readonly anchors?: TrustAnchorAdmin
   /** Answers by security state (RFC 4035 §4.3: secure, insecure, bogus, indeterminate), for status. */

@@ -34,15 +34,26 @@ export function resolverRecursor(cfg: NonNullable<ServerConfig['resolver']>, log
     throw new ServerError('ERR_SERVER_CONFIG', `resolver: ${(e as Error).message}`, { cause: e })
   }
   const anchors = live !== undefined && cfg.trustAnchors !== undefined ? anchorAdmin(cfg.trustAnchors, live, resolver) : undefined
-  const stats: Record<string, number> = { secure: 0, insecure: 0, bogus: 0, indeterminate: 0 }
+  // `cached`: answers sent from the stored responses (only Secure and Insecure ones are stored).
+  const stats: Record<string, number> = { secure: 0, insecure: 0, bogus: 0, indeterminate: 0, cached: 0 }
   return {
     stats,
     async resolve(question, opts) {
-      const r = await resolver.resolve(question.name, question.type, { dnssecOk: opts.dnssecOk, checkingDisabled: opts.checkingDisabled })
+      const { result: r, expires } = await resolver.resolveReusable(question.name, question.type, { dnssecOk: opts.dnssecOk, checkingDisabled: opts.checkingDisabled })
       stats[r.state] = (stats[r.state] ?? 0) + 1
-      const base = { rcode: r.rcode, answer: r.answer, authority: r.authority, additional: r.additional, authenticated: r.state === 'secure' }
+      const base = {
+        rcode: r.rcode, answer: r.answer, authority: r.authority, additional: r.additional, authenticated: r.state === 'secure',
+        ...(expires === undefined ? {} : { expires }),
+      }
       return r.ede === undefined ? base : { ...base, ede: { infoCode: r.ede, text: r.reason } }
     },
+    respondCached(query, tcp, maxUdpSize) {
+      const out = resolver.respondCached(query, tcp, maxUdpSize)
+      if (out !== null) stats.cached!++
+      return out
+    },
+    storeResponse(query, response, expires) { resolver.storeResponse(query, response, expires) },
+    clearResponses() { resolver.clearResponses() },
     ...(anchors === undefined ? {} : { anchors }),
   }
 }

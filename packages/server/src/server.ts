@@ -120,6 +120,8 @@ export class DnsServer {
   /** Encoded answers by transport and query bytes after the ID (see {@link answerCacheKey}). */
   readonly #answers = new Map<string, Uint8Array>()
   #answersGeneration = -1
+  /** The zone-table generation the recursor's stored responses were made under. */
+  #recursionGeneration = -1
   readonly #answersMax: number
   #refusalSecond = 0
   #refusals = 0
@@ -345,11 +347,40 @@ export class DnsServer {
    */
   async handle(buf: Uint8Array, peer: Peer): Promise<Uint8Array[] | null> {
     const kind = peer.transport === 'udp' ? 'u' : 's'
-    const hit = this.#cached(buf, kind, peer.address)
+    const hit = this.#cached(buf, kind, peer.address) ?? this.#recursionCached(buf, peer)
     if (hit !== undefined) return [hit]
-    const meta = { cacheable: false }
+    const meta: QueryMeta = { cacheable: false }
     const out = await this.#handle(buf, peer, meta)
-    if (meta.cacheable && out !== null && out.length === 1) this.#remember(buf, kind, out[0]!)
+    if (out !== null && out.length === 1) {
+      if (meta.cacheable) this.#remember(buf, kind, out[0]!)
+      else if (meta.reuse !== undefined && meta.reuse.generation === this.zones.generation) this.#recursor?.storeResponse?.(buf, out[0]!, meta.reuse.expires)
+    }
+    return out
+  }
+
+  /**
+   * A warm recursive answer from the recursor's stored responses, for a plain query
+   * (see {@link recursionCacheable}) from a client the query and recursion ACLs allow and
+   * the COOKIE policy does not stop; undefined sends it down the full path.
+   */
+  #recursionCached(buf: Uint8Array, peer: Peer): Uint8Array | undefined {
+    const rec = this.#recursor
+    if (rec?.respondCached === undefined || !recursionCacheable(buf)) return undefined
+    if (this.#recursionGeneration !== this.zones.generation) {
+      // A zone added (or removed) since: names it now covers must not get recursive answers.
+      rec.clearResponses?.()
+      this.#recursionGeneration = this.zones.generation
+      return undefined
+    }
+    // A plain query has no TSIG, so the address alone is who asks.
+    const who: Requester = { address: peer.address }
+    if ((!this.#acl.query.isAny && !this.#acl.query.allows(who)) || !this.#acl.recursion.allows(who)) return undefined
+    // RFC 7873 §5.2.1: without a COOKIE such a client gets TC over UDP (the full path says so).
+    if (peer.transport === 'udp' && this.#cookiePolicy.requireValid && !this.#cookiePolicy.allow.allows(who)) return undefined
+    const out = rec.respondCached(buf, peer.transport !== 'udp', this.config.limits.udpPayload)
+    if (out === null) return undefined
+    this.counters.received++
+    this.counters.answered++
     return out
   }
 
@@ -397,7 +428,7 @@ export class DnsServer {
     this.#answers.set(key, Uint8Array.from(response))
   }
 
-  async #handle(buf: Uint8Array, peer: Peer, meta: { cacheable: boolean }): Promise<Uint8Array[] | null> {
+  async #handle(buf: Uint8Array, peer: Peer, meta: QueryMeta): Promise<Uint8Array[] | null> {
     this.counters.received++
     let h: Header
     try {
@@ -502,7 +533,7 @@ export class DnsServer {
     return signTsig(bytes, key, { now: found.record.timeSigned, error: check.error, unsigned: true }).bytes
   }
 
-  async #query(q: Message, requester: Requester, peer: Peer, check: TsigCheck | undefined, meta?: { cacheable: boolean }): Promise<Uint8Array | null> {
+  async #query(q: Message, requester: Requester, peer: Peer, check: TsigCheck | undefined, meta?: QueryMeta): Promise<Uint8Array | null> {
     const ctx = this.#ctx(peer, requester)
     const { response, info } = answer(q, ctx)
     // Only answers from our zones are cached: not the COOKIE policy's, not the recursor's.
@@ -513,6 +544,7 @@ export class DnsServer {
       this.counters.badCookies++
     }
     if (info.noZone && q.flags.rd && this.#recursor !== undefined && this.#acl.recursion.allows(requester) && q.question.length === 1) {
+      const generation = this.zones.generation
       const r = await this.#recursor.resolve(q.question[0]!, { dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.flags.cd })
       const m = responseTo(q, ctx, r.rcode)
       m.flags.ra = true
@@ -522,6 +554,11 @@ export class DnsServer {
       m.additional = [...r.additional]
       // RFC 8914: say why an answer failed (Bogus, …) when the client speaks EDNS.
       if (r.ede !== undefined && m.edns !== undefined) m.edns.options.push(edeOption(r.ede.infoCode, (r.ede.text ?? '').slice(0, 200)))
+      // Sent again from the recursor's store only when nothing in it is particular to this
+      // request: no TSIG, no EDNS option (COOKIE, NSID, …), CD clear (the key checks the rest).
+      if (meta !== undefined && r.expires !== undefined && check === undefined && !q.flags.cd && (q.edns?.options.length ?? 0) === 0) {
+        meta.reuse = { expires: r.expires, generation }
+      }
       return this.#sign(m, check, peer, q)
     }
     return this.#sign(response, check, peer, q, info.requiredAdditional)
@@ -777,6 +814,32 @@ export class DnsServer {
     for (const p of this.#plugins) { try { await p.stop() } catch { /* best effort on the way down */ } }
     this.#bound.length = 0
   }
+}
+
+/** What the query path tells {@link DnsServer.handle} about keeping its answer. */
+interface QueryMeta {
+  /** An authoritative answer that may go into the answer cache. */
+  cacheable: boolean
+  /** A recursive answer the recursor may keep until `expires`, if the zones are still those of `generation`. */
+  reuse?: { expires: number, generation: number }
+}
+
+/**
+ * True when a query may be answered from the recursor's stored responses: a QUERY with
+ * RD set and CD clear, one question, no answer or authority records, and at most a bare
+ * OPT record (no options: a COOKIE or NSID request takes the full path, and so does a
+ * TSIG-signed request).
+ * @param buf the query
+ */
+export function recursionCacheable(buf: Uint8Array): boolean {
+  const n = buf.length
+  // QR=0, OPCODE=QUERY, TC=0, RD=1; CD=0; QDCOUNT=1, ANCOUNT=NSCOUNT=0, ARCOUNT 0 or 1.
+  if (n < 17 || (buf[2]! & 0xfb) !== 0x01 || (buf[3]! & 0x10) !== 0 || buf[4] !== 0 || buf[5] !== 1) return false
+  if ((buf[6]! | buf[7]! | buf[8]! | buf[9]! | buf[10]!) !== 0 || buf[11]! > 1) return false
+  if (buf[11] === 0) return true
+  // The last 11 octets: root owner, TYPE=OPT, CLASS, TTL, RDLENGTH=0 (the resolver's key checks the rest).
+  const o = n - 11
+  return o >= 17 && buf[o] === 0 && buf[o + 1] === 0 && buf[o + 2] === 41 && buf[o + 9] === 0 && buf[o + 10] === 0
 }
 
 /**

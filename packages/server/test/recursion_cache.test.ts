@@ -1,0 +1,206 @@
+import test from 'ava'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  EdnsOption, Name, RRType, Rcode, cookieOption, createQuery, decodeMessage, encodeMessage, parseCookieOption, parseEdeOption,
+  type EdnsOptionData, type Message,
+} from '@secdns/wire'
+import { DnsServer } from '../src/server.js'
+import { createDnsServer } from '../src/create.js'
+import { parseConfig } from '../src/config.js'
+import { recursionCacheable } from '../src/server.js'
+import { tsigKey, signTsig } from '../src/tsig.js'
+
+const signed = fileURLToPath(new URL('../../test/fixtures/example.test.nsec.signed', import.meta.url))
+const SECRET = '00112233445566778899aabbccddeeff'
+
+/** The KSK of the signed fixture as DNSKEY rdata text. */
+function fixtureKsk(): string {
+  return readFileSync(signed, 'utf8').replace(/\(\s*([^)]*?)\s*\)/g, (_, inner: string) => inner.replace(/\s+/g, ' '))
+    .split('\n').find((l) => /DNSKEY\s+257 3 13/.test(l))!.trim().replace(/^.*DNSKEY\s+/, '').replace(/\s*;.*$/, '')
+}
+
+interface Lab { rec: DnsServer, stats: () => Readonly<Record<string, number>> }
+
+/**
+ * An authoritative secdns server for the signed fixture (or a copy with www's address
+ * changed after signing, so its RRSIG no longer checks), and a validating recursive
+ * secdns server forwarding to it with the fixture's KSK as trust anchor.
+ */
+async function lab(t: { teardown(fn: () => unknown): void }, opts: { broken?: boolean, extra?: Record<string, unknown> } = {}): Promise<Lab> {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-reccache-'))
+  let zoneFile = signed
+  if (opts.broken === true) {
+    zoneFile = join(dir, 'example.test.broken')
+    writeFileSync(zoneFile, readFileSync(signed, 'utf8').replace(/^(www\.example\.test\.\s+3600\s+IN A\s+)192\.0\.2\.80/m, '$1192.0.2.99'))
+  }
+  const auth = new DnsServer(parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
+    zones: [{ name: 'example.test', type: 'primary', file: zoneFile }],
+  }))
+  await auth.start()
+  t.teardown(() => auth.stop())
+  writeFileSync(join(dir, 'TrustAnchors.dns'), `example.test. 3600 IN DNSKEY ${fixtureKsk()}\n`)
+  const rec = createDnsServer(parseConfig({
+    listeners: {}, acl: { recursion: ['127.0.0.1', '127.0.0.4'], query: ['127.0.0.1', '127.0.0.2'] }, cookieSecret: SECRET,
+    resolver: { forwarders: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`], trustAnchors: join(dir, 'TrustAnchors.dns') },
+    ...opts.extra,
+  }))
+  await rec.start()
+  t.teardown(() => rec.stop())
+  return { rec, stats: () => rec.recursor!.stats! }
+}
+
+function query(id: number, o: { name?: string, type?: number, dnssecOk?: boolean, options?: EdnsOptionData[], rd?: boolean, cd?: boolean } = {}): Uint8Array {
+  return encodeMessage(createQuery(Name.fromString(o.name ?? 'www.example.test.'), o.type ?? RRType.A, {
+    id, rd: o.rd ?? true, cd: o.cd ?? false, dnssecOk: o.dnssecOk ?? true, options: o.options ?? [],
+  }))
+}
+
+async function send(s: DnsServer, q: Uint8Array, address = '127.0.0.1', transport: 'udp' | 'tcp' = 'udp'): Promise<Uint8Array> {
+  const out = await s.handle(q, { address, port: 5300, transport })
+  if (out === null || out.length !== 1) throw new Error('expected one response')
+  return out[0]!
+}
+
+/** Wait until a new second has just begun, so two quick answers see the same clock second. */
+async function atSecondStart(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5))
+}
+
+const withId = (b: Uint8Array, id: number): Uint8Array => { const c = Uint8Array.from(b); c[0] = id >> 8; c[1] = id & 0xff; return c }
+
+test('recursionCacheable takes plain RD queries only: not CD, not RD clear, not EDNS options, not TSIG', (t) => {
+  t.true(recursionCacheable(query(1)))
+  t.true(recursionCacheable(encodeMessage(createQuery(Name.fromString('www.example.test.'), RRType.A, { udpSize: null }))))
+  t.false(recursionCacheable(query(1, { rd: false })))
+  t.false(recursionCacheable(query(1, { cd: true })))
+  t.false(recursionCacheable(query(1, { options: [cookieOption(new Uint8Array(8).fill(7))] })))
+  t.false(recursionCacheable(query(1, { options: [{ code: EdnsOption.NSID, data: new Uint8Array(0) }] })))
+  const key = tsigKey('k.', Buffer.from('0123456789abcdef0123456789abcdef').toString('base64'))
+  t.false(recursionCacheable(signTsig(query(1), key, { now: 1_700_000_000 }).bytes))
+})
+
+test('a warm recursive answer comes from the stored responses and is byte for byte the full path\'s, apart from the ID', async (t) => {
+  const { rec, stats } = await lab(t)
+  for (const dnssecOk of [true, false]) {
+    const cold = decodeMessage(await send(rec, query(1, { dnssecOk })))
+    t.is(cold.rcode, Rcode.NOERROR)
+    t.true(cold.flags.ad === dnssecOk, 'secure: AD for a DO query')
+    t.true(cold.flags.ra)
+    const before = stats().cached!
+    await atSecondStart()
+    const warm = await send(rec, query(0x1234, { dnssecOk }))
+    t.is(stats().cached, before + 1, 'answered from the stored responses')
+    // The same query with an option we never echo takes the full path, on a warm resolver cache.
+    const full = await send(rec, query(0x4321, { dnssecOk, options: [{ code: 65001, data: new Uint8Array([1, 2, 3]) }] }))
+    t.is(stats().cached, before + 1, 'an EDNS option sends the query down the full path')
+    t.is(warm[0], 0x12)
+    t.is(warm[1], 0x34)
+    t.deepEqual(withId(warm, 0x4321), full)
+    t.is(decodeMessage(warm).answer.filter((r) => r.data.type === RRType.RRSIG).length, dnssecOk ? 1 : 0)
+  }
+  // Over TCP too, and the question keeps the client's letter case (DNS 0x20).
+  const mixed = decodeMessage(await send(rec, query(7, { name: 'WwW.ExAmPlE.tEsT.' }), '127.0.0.1', 'tcp'))
+  t.is(mixed.question[0]!.name.toString(), 'WwW.ExAmPlE.tEsT.')
+  t.is(mixed.id, 7)
+})
+
+test('attack: a client not allowed recursion is REFUSED even when the answer is stored', async (t) => {
+  const { rec, stats } = await lab(t)
+  await send(rec, query(1))
+  t.is(decodeMessage(await send(rec, query(2))).rcode, Rcode.NOERROR)
+  const cached = stats().cached!
+  t.true(cached >= 1)
+  // 127.0.0.2 may query but not recurse; 127.0.0.4 may recurse but not query; 127.0.0.3 neither.
+  for (const address of ['127.0.0.2', '127.0.0.4', '127.0.0.3']) {
+    const r = decodeMessage(await send(rec, query(3), address))
+    t.is(r.rcode, Rcode.REFUSED, address)
+    t.deepEqual(r.answer, [], address)
+    t.false(r.flags.ra && address !== '127.0.0.4', address)
+  }
+  t.is(stats().cached, cached, 'no refused client was served from the store')
+})
+
+test('attack: a bogus answer is never stored: every query is validated again and gets SERVFAIL with its EDE', async (t) => {
+  const { rec, stats } = await lab(t, { broken: true })
+  for (let i = 0; i < 3; i++) {
+    const r = decodeMessage(await send(rec, query(i)))
+    t.is(r.rcode, Rcode.SERVFAIL)
+    t.deepEqual(r.answer, [])
+    const ede = r.edns?.options.find((o) => o.code === EdnsOption.EDE)
+    t.truthy(ede, 'EDE kept')
+    t.is(parseEdeOption(ede!).infoCode, 6) // DNSSEC Bogus
+  }
+  t.is(stats().cached, 0)
+  t.is(stats().bogus, 3)
+  // CD: the client validates itself; answered, never from the store, and never stored.
+  const cd = decodeMessage(await send(rec, query(9, { cd: true })))
+  t.is(cd.rcode, Rcode.NOERROR)
+  t.true(cd.flags.cd)
+  t.is(decodeMessage(await send(rec, query(10))).rcode, Rcode.SERVFAIL)
+  t.is(stats().cached, 0)
+})
+
+function cookieOf(m: Message): { client: Uint8Array, server?: Uint8Array } {
+  const o = m.edns?.options.find((x) => x.code === EdnsOption.COOKIE)
+  if (o === undefined) throw new Error('no COOKIE in the response')
+  return parseCookieOption(o)
+}
+
+test('cookies still work on recursive answers: a client cookie gets a server cookie that then checks', async (t) => {
+  const { rec, stats } = await lab(t)
+  await send(rec, query(1))
+  await send(rec, query(2))
+  const cached = stats().cached!
+  const client = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])
+  const first = decodeMessage(await send(rec, query(3, { options: [cookieOption(client)] })))
+  t.is(first.rcode, Rcode.NOERROR)
+  t.is(first.answer.filter((r) => r.data.type === RRType.A).length, 1)
+  const c = cookieOf(first)
+  t.deepEqual(c.client, client)
+  t.is(c.server?.length, 16)
+  const again = decodeMessage(await send(rec, query(4, { options: [cookieOption(client, c.server)] })))
+  t.is(again.rcode, Rcode.NOERROR)
+  t.deepEqual(cookieOf(again).server, c.server, 'a fresh valid server cookie is echoed')
+  t.is(stats().cached, cached, 'COOKIE queries take the full path')
+})
+
+test('attack: with cookies required, a UDP query without a COOKIE gets TC and no data even when the answer is stored', async (t) => {
+  const { rec, stats } = await lab(t, { extra: { cookies: { requireValid: true } } })
+  // Stored through TCP, where no cookie is needed.
+  await send(rec, query(1), '127.0.0.1', 'tcp')
+  t.is(decodeMessage(await send(rec, query(2), '127.0.0.1', 'tcp')).answer.length > 0, true)
+  const cached = stats().cached!
+  t.true(cached >= 1)
+  const r = decodeMessage(await send(rec, query(3)))
+  t.true(r.flags.tc)
+  t.deepEqual(r.answer, [])
+  t.is(stats().cached, cached)
+  // A forged server cookie: BADCOOKIE, no data.
+  const forged = decodeMessage(await send(rec, query(4, { options: [cookieOption(new Uint8Array(8).fill(1), new Uint8Array(16).fill(1))] })))
+  t.is(forged.rcode, Rcode.BADCOOKIE)
+  t.deepEqual(forged.answer, [])
+  t.is(stats().cached, cached)
+})
+
+test('a zone added after an answer was stored answers its names from then on, not the stored recursive answer', async (t) => {
+  const { rec, stats } = await lab(t)
+  await send(rec, query(1))
+  await send(rec, query(2))
+  t.is(stats().cached, 1)
+  const before = rec.zones.generation
+  const other = await (async () => {
+    const s = createDnsServer(parseConfig({ listeners: {}, zones: [{ name: 'example.test', type: 'primary', file: signed }] }))
+    await s.start()
+    t.teardown(() => s.stop())
+    return s
+  })()
+  rec.zones.set(other.zones.all()[0]!)
+  t.not(rec.zones.generation, before)
+  const r = decodeMessage(await send(rec, query(3)))
+  t.true(r.flags.aa, 'the authoritative answer of the zone now served')
+  t.is(stats().cached, 1)
+})
