@@ -1,6 +1,6 @@
 // Benchmark: secdns's validating resolver beside Unbound, both validating the same
 // signed lab zones (test/fixtures/resolver) served by the same BIND named.
-//   npx tsc -b packages/resolver test && node bench/resolver.mjs [seconds] [--workers N] [--floor] [--hit-path]
+//   npx tsc -b && node bench/resolver.mjs [seconds] [--workers N] [--floor] [--hit-path] [--server]
 // Prints, for each: warm-cache queries/s and latency from dnsperf (DO set), the CPU time
 // the resolver used per answered query (user + system, from /proc; on a shared machine
 // this moves far less than queries/s), and the cold-cache time to validate the first
@@ -10,6 +10,11 @@
 // "secdns full path" decodes, resolves, builds and encodes every response instead (the
 // front end before the response cache). Unbound runs in the foreground with num-threads N;
 // with --workers N > 1 secdns runs as N cluster workers sharing one UDP socket (same cores).
+// --server: also the deployed form, `secdns server start --foreground` (one process) with a
+// recursion config forwarding to the same named and validating with the same anchors; the
+// row "secdns server" is its warm path (the resolver's stored responses), "secdns server
+// full" the same server with an EDNS option (65001) in every query, which sends each one
+// down its full path (decode, ACLs, recursion, build, encode).
 import cluster from 'node:cluster'
 import { createSocket } from 'node:dgram'
 import { spawn } from 'node:child_process'
@@ -29,6 +34,7 @@ const FLOOR = args.includes('--floor')
 // --hit-path: also time Resolver.respondCached alone, in this process, on the warm names
 // (no sockets): the response cache's own CPU cost per query.
 const HIT_PATH = args.includes('--hit-path')
+const SERVER = args.includes('--server')
 const SECONDS = Number(args.filter((a, i) => !a.startsWith('--') && (wi < 0 || i !== wi + 1))[0] ?? 10)
 const NAMES = ['www.example.test A', 'www.nsec3.test A', 'x.wild.example.test A', 'nx.example.test A', 'www.rsa.test A', 'www.ed.test A', 'txt.example.test A', 'www.optout.test A']
 
@@ -84,6 +90,24 @@ async function secdnsFrontEnd(lab, fullPath = false) {
   return { port, cpu: ownCpu, close: () => sock.close() }
 }
 
+/** `secdns server start --foreground` with recursion through the lab; CPU from /proc. */
+async function secdnsServer(lab, tmp) {
+  const port = await freePort()
+  const config = join(tmp, 'server.json')
+  writeFileSync(config, JSON.stringify({
+    listeners: { udp: [{ address: '127.0.0.1', port }] }, acl: { recursion: ['127.0.0.1'] },
+    resolver: { forwarders: [`127.0.0.1:${lab.port}`], trustAnchors: lab.anchorsFile },
+  }))
+  const bin = new URL('../packages/cli/bin/secdns.js', import.meta.url).pathname
+  const child = spawn(process.execPath, [bin, 'server', 'start', '--foreground', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d) => { if (out.length < 100000) out += d })
+  child.stderr.on('data', (d) => { if (out.length < 100000) out += d })
+  for (let i = 0; i < 200 && !out.includes('server started'); i++) await new Promise((r) => setTimeout(r, 50))
+  if (!out.includes('server started')) { child.kill('SIGTERM'); throw new Error(`secdns server did not start: ${out}`) }
+  return { port, cpu: () => procCpu(child.pid), close: () => child.kill('SIGTERM') }
+}
+
 function firstAnswerMs(port, name, type) {
   return new Promise((resolve, reject) => {
     const s = createSocket('udp4')
@@ -118,16 +142,16 @@ function pidOf(configPath) {
 
 // dnsperf, and the CPU time the resolver under test used meanwhile: on a shared machine
 // wall-clock queries/s move with the load, CPU time per query much less.
-async function measured(port, file, cpu) {
+async function measured(port, file, cpu, extra = []) {
   const c0 = cpu()
-  const r = await dnsperf(port, file)
+  const r = await dnsperf(port, file, extra)
   const c1 = cpu()
   return { ...r, userUs: (c1.user - c0.user) * 1e6 / r.completed, systemUs: (c1.system - c0.system) * 1e6 / r.completed }
 }
 
-function dnsperf(port, file) {
+function dnsperf(port, file, extra = []) {
   return new Promise((resolve) => {
-    const p = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(SECONDS), '-D', '-c', '4', '-q', '64'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(SECONDS), '-D', '-c', '4', '-q', '64', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     p.stdout.on('data', (d) => { out += d })
     p.on('exit', () => {
@@ -137,8 +161,8 @@ function dnsperf(port, file) {
   })
 }
 
-function dnsperfWarmup(port, file) {
-  return new Promise((resolve) => spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', '1', '-c', '4', '-q', '16'], { stdio: 'ignore' }).on('exit', resolve))
+function dnsperfWarmup(port, file, extra = []) {
+  return new Promise((resolve) => spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', '1', '-c', '4', '-q', '16', ...extra], { stdio: 'ignore' }).on('exit', resolve))
 }
 
 if (cluster.isPrimary) {
@@ -172,10 +196,17 @@ if (cluster.isPrimary) {
     fronts.push(ours)
     const full = await secdnsFrontEnd(lab, true)
     fronts.push(full)
-    const warm = async (port, cpu) => { await dnsperfWarmup(port, file); return measured(port, file, cpu) }
+    const warm = async (port, cpu, extra = []) => { await dnsperfWarmup(port, file, extra); return measured(port, file, cpu, extra) }
     const warmOurs = await warm(ours.port, ours.cpu)
     const warmFull = await warm(full.port, full.cpu)
     const warmUnbound = await warm(unbound.port, () => procCpu(unboundPid))
+    let server
+    if (SERVER) {
+      const srv = await secdnsServer(lab, tmp)
+      fronts.push(srv)
+      const coldServer = await firstAnswerMs(srv.port, 'www.example.test.', 'A')
+      server = { cold: coldServer, warm: await warm(srv.port, srv.cpu), full: await warm(srv.port, srv.cpu, ['-E', '65001:00']) }
+    }
     let floor
     if (FLOOR) {
       const port = await freePort()
@@ -192,6 +223,10 @@ if (cluster.isPrimary) {
     console.log(row('secdns', warmOurs, cold.first))
     console.log(row('secdns full path', warmFull))
     console.log(row('unbound', warmUnbound, coldUnbound))
+    if (server !== undefined) {
+      console.log(row('secdns server', server.warm, server.cold))
+      console.log(row('secdns server full', server.full))
+    }
     if (floor !== undefined) console.log(row('node UDP echo', floor))
     if (HIT_PATH) {
       const r = newResolver(lab.anchorsFile, lab.port)

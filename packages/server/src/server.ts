@@ -122,6 +122,12 @@ export class DnsServer {
   #answersGeneration = -1
   /** The zone-table generation the recursor's stored responses were made under. */
   #recursionGeneration = -1
+  /**
+   * Whether the query and recursion ACLs both allow an address (no TSIG key), remembered
+   * for the warm recursive path: the ACLs do not change while the server runs, and a check
+   * costs more than the rest of that path. Emptied when it reaches its bound.
+   */
+  readonly #recursionAllowed = new Map<string, number>()
   readonly #answersMax: number
   #refusalSecond = 0
   #refusals = 0
@@ -236,8 +242,9 @@ export class DnsServer {
     this.#bound.push({ kind: 'udp', address: a.address, port: a.port })
     sock.on('error', (e) => { this.counters.errors++; this.log.warn({ err: e.message }, 'UDP socket error') })
     sock.on('message', (msg, rinfo) => {
-      // A repeated query is answered from the cache without leaving this handler.
-      const hit = this.#cached(msg, 'u', rinfo.address)
+      // A repeated query is answered from the cache, or a warm recursive one from the
+      // recursor's stored responses, without leaving this handler.
+      const hit = this.#cached(msg, 'u', rinfo.address) ?? this.#recursionCached(msg, rinfo.address, 'udp')
       if (hit !== undefined) {
         if (!this.#stopping) sock.send(hit, rinfo.port, rinfo.address)
         return
@@ -347,7 +354,7 @@ export class DnsServer {
    */
   async handle(buf: Uint8Array, peer: Peer): Promise<Uint8Array[] | null> {
     const kind = peer.transport === 'udp' ? 'u' : 's'
-    const hit = this.#cached(buf, kind, peer.address) ?? this.#recursionCached(buf, peer)
+    const hit = this.#cached(buf, kind, peer.address) ?? this.#recursionCached(buf, peer.address, peer.transport)
     if (hit !== undefined) return [hit]
     const meta: QueryMeta = { cacheable: false }
     const out = await this.#handle(buf, peer, meta)
@@ -363,7 +370,7 @@ export class DnsServer {
    * (see {@link recursionCacheable}) from a client the query and recursion ACLs allow and
    * the COOKIE policy does not stop; undefined sends it down the full path.
    */
-  #recursionCached(buf: Uint8Array, peer: Peer): Uint8Array | undefined {
+  #recursionCached(buf: Uint8Array, address: string, transport: Transport): Uint8Array | undefined {
     const rec = this.#recursor
     if (rec?.respondCached === undefined || !recursionCacheable(buf)) return undefined
     if (this.#recursionGeneration !== this.zones.generation) {
@@ -373,11 +380,18 @@ export class DnsServer {
       return undefined
     }
     // A plain query has no TSIG, so the address alone is who asks.
-    const who: Requester = { address: peer.address }
-    if ((!this.#acl.query.isAny && !this.#acl.query.allows(who)) || !this.#acl.recursion.allows(who)) return undefined
+    let may = this.#recursionAllowed.get(address)
+    if (may === undefined) {
+      const who: Requester = { address }
+      may = ((this.#acl.query.isAny || this.#acl.query.allows(who)) && this.#acl.recursion.allows(who) ? MAY_RECURSE : 0) |
+        (!this.#cookiePolicy.requireValid || this.#cookiePolicy.allow.allows(who) ? MAY_SKIP_COOKIE : 0)
+      if (this.#recursionAllowed.size >= RECURSION_ALLOWED_MAX) this.#recursionAllowed.clear()
+      this.#recursionAllowed.set(address, may)
+    }
+    if ((may & MAY_RECURSE) === 0) return undefined
     // RFC 7873 §5.2.1: without a COOKIE such a client gets TC over UDP (the full path says so).
-    if (peer.transport === 'udp' && this.#cookiePolicy.requireValid && !this.#cookiePolicy.allow.allows(who)) return undefined
-    const out = rec.respondCached(buf, peer.transport !== 'udp', this.config.limits.udpPayload)
+    if (transport === 'udp' && (may & MAY_SKIP_COOKIE) === 0) return undefined
+    const out = rec.respondCached(buf, transport !== 'udp', this.config.limits.udpPayload)
     if (out === null) return undefined
     this.counters.received++
     this.counters.answered++
@@ -815,6 +829,13 @@ export class DnsServer {
     this.#bound.length = 0
   }
 }
+
+/** Addresses whose ACL verdict the warm recursive path remembers at most. */
+const RECURSION_ALLOWED_MAX = 4096
+/** The query and recursion ACLs allow the address. */
+const MAY_RECURSE = 1
+/** The COOKIE policy lets the address query over UDP without a COOKIE. */
+const MAY_SKIP_COOKIE = 2
 
 /** What the query path tells {@link DnsServer.handle} about keeping its answer. */
 interface QueryMeta {

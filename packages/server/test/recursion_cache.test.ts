@@ -1,4 +1,6 @@
 import test from 'ava'
+import { execFile, spawnSync } from 'node:child_process'
+import { promisify } from 'node:util'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -44,7 +46,7 @@ async function lab(t: { teardown(fn: () => unknown): void }, opts: { broken?: bo
   t.teardown(() => auth.stop())
   writeFileSync(join(dir, 'TrustAnchors.dns'), `example.test. 3600 IN DNSKEY ${fixtureKsk()}\n`)
   const rec = createDnsServer(parseConfig({
-    listeners: {}, acl: { recursion: ['127.0.0.1', '127.0.0.4'], query: ['127.0.0.1', '127.0.0.2'] }, cookieSecret: SECRET,
+    listeners: { udp: [{ address: '127.0.0.1', port: 0 }] }, acl: { recursion: ['127.0.0.1', '127.0.0.4'], query: ['127.0.0.1', '127.0.0.2'] }, cookieSecret: SECRET,
     resolver: { forwarders: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`], trustAnchors: join(dir, 'TrustAnchors.dns') },
     ...opts.extra,
   }))
@@ -203,4 +205,32 @@ test('a zone added after an answer was stored answers its names from then on, no
   const r = decodeMessage(await send(rec, query(3)))
   t.true(r.flags.aa, 'the authoritative answer of the zone now served')
   t.is(stats().cached, 1)
+})
+
+/** dig from the host; under CI=true its absence fails the test (this package cannot import test/helpers). */
+function haveDig(t: { fail(m: string): void, log(m: string): void, pass(): void }): boolean {
+  if (spawnSync('sh', ['-c', 'command -v dig'], { encoding: 'utf8' }).stdout.trim() !== '') return true
+  const msg = 'peer tool missing: dig (apt-get install -y bind9-dnsutils)'
+  if (process.env['CI'] === 'true') t.fail(msg)
+  else { t.log(`not run here: ${msg}`); t.pass() }
+  return false
+}
+
+test('dig over UDP: the warm answer leaves the socket handler from the store; dig with a COOKIE gets a good server cookie', async (t) => {
+  if (!haveDig(t)) return
+  const { rec, stats } = await lab(t)
+  const port = rec.listeners.find((l) => l.kind === 'udp')!.port
+  // Not spawnSync: the server answers from this process's event loop.
+  const dig = async (...extra: string[]): Promise<string> => (await promisify(execFile)('dig', ['-p', String(port), '@127.0.0.1', 'www.example.test', 'A', '+dnssec', '+tries=1', '+time=5', ...extra], { encoding: 'utf8' })).stdout
+  const cold = await dig('+nocookie')
+  t.regex(cold, /status: NOERROR/)
+  t.regex(cold, /flags: qr rd ra ad;/)
+  const warm = await dig('+nocookie')
+  t.regex(warm, /flags: qr rd ra ad;/)
+  t.regex(warm, /www\.example\.test\.\s+\d+\s+IN\s+A\s+192\.0\.2\.80/)
+  t.is(stats().cached, 1)
+  const withCookie = await dig('+cookie')
+  t.regex(withCookie, /flags: qr rd ra ad;/)
+  t.regex(withCookie, /; COOKIE: [0-9a-f]{48} \(good\)/)
+  t.is(stats().cached, 1, 'a COOKIE query takes the full path')
 })
