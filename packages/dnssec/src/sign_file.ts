@@ -83,33 +83,54 @@ export interface SignZoneFileOptions extends Omit<SignZoneOptions, 'file'> {
  * await signZoneFile('db.example', { origin: Name.fromString('example.'), keys, now: Math.floor(Date.now() / 1000) })
  */
 export async function signZoneFile(path: string, opts: SignZoneFileOptions): Promise<SignZoneResult & { out: string, dsset: string }> {
-  const res = await signZone(readZone(path, opts.origin), { ...opts, file: path })
+  const zone = readZone(path, opts.origin)
   const out = opts.out ?? `${path}.signed`
   const zoneText = opts.origin.toString()
   const dsset = join(opts.dsDir ?? dirname(out), `dsset-${zoneText === '.' ? '.' : zoneText}`)
   if (opts.writer !== undefined) {
+    const res = await signZone(zone, { ...opts, file: path })
     await opts.writer(out, recordsToText(res.records))
     await opts.writer(dsset, recordsToText(res.ds))
-  } else {
-    // Both files go to temp files first; only when both are written are they renamed, so
-    // a failure (full disk, read-only directory) leaves the previous pair as it was.
-    const staged: Array<{ tmp: string, path: string }> = []
-    try {
-      for (const [p, records] of [[out, res.records], [dsset, res.ds]] as const) {
-        const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
-        staged.push({ tmp, path: p })
-        const fh = await open(tmp, 'wx', 0o644)
-        try {
-          for (const chunk of recordTextChunks(records)) await fh.write(chunk)
-        } finally {
-          await fh.close()
-        }
-      }
-      for (const s of staged) await rename(s.tmp, s.path)
-    } catch (e) {
-      await Promise.all(staged.map((s) => unlink(s.tmp).catch(() => undefined)))
-      throw new DnssecError('ERR_DNSSEC_WRITE_FAILED', `cannot write ${staged.at(-1)?.path ?? out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e })
-    }
+    return { ...res, out, dsset }
   }
-  return { ...res, out, dsset }
+  // Both files go to temp files first; only when both are written are they renamed, so
+  // a failure (bad key, full disk, read-only directory, a killed run) leaves the previous
+  // pair as it was. The zone's text is written while the threads sign (signZone's output).
+  const staged: Array<{ tmp: string, path: string }> = []
+  let writing = out
+  const writeFailed = (e: unknown): DnssecError => new DnssecError('ERR_DNSSEC_WRITE_FAILED', `cannot write ${writing}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e })
+  const stage = async (p: string) => {
+    writing = p
+    const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+    const fh = await open(tmp, 'wx', 0o644)
+    staged.push({ tmp, path: p })
+    return fh
+  }
+  try {
+    let res: SignZoneResult
+    let fh
+    try { fh = await stage(out) } catch (e) { throw writeFailed(e) }
+    try {
+      const file = fh
+      res = await signZone(zone, {
+        ...opts, file: path,
+        output: async (text) => { try { await file.write(text) } catch (e) { throw writeFailed(e) } },
+      })
+    } finally {
+      await fh.close()
+    }
+    try {
+      const dh = await stage(dsset)
+      try {
+        for (const chunk of recordTextChunks(res.ds)) await dh.write(chunk)
+      } finally {
+        await dh.close()
+      }
+      for (const s of staged) { writing = s.path; await rename(s.tmp, s.path) }
+    } catch (e) { throw writeFailed(e) }
+    return { ...res, out, dsset }
+  } catch (e) {
+    await Promise.all(staged.map((s) => unlink(s.tmp).catch(() => undefined)))
+    throw e
+  }
 }

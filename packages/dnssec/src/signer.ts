@@ -4,7 +4,7 @@
  * previously signed zone, and bumps the SOA serial.
  */
 import {
-  Name, RRType, canonicalRData, type Ds, type Nsec, type Nsec3, type Nsec3Param, type RData, type ResourceRecord,
+  Name, RRType, canonicalRData, rdataToText, rrClassToString, rrTypeToString, type Ds, type Nsec, type Nsec3, type Nsec3Param, type RData, type ResourceRecord,
   type Rrsig, type Soa,
 } from '@secdns/wire'
 import { Zone, type ZoneNode } from '@secdns/zone'
@@ -65,6 +65,11 @@ export interface SignZoneOptions {
   progress?: (done: number, total: number) => void
   /** File name for messages. */
   file?: string
+  /**
+   * Receives the signed zone's presentation text (the records, one a line) in pieces, in
+   * output order, while the signing threads are still at work; a rejection stops signing.
+   */
+  output?: (text: string) => Promise<void>
 }
 
 /** What {@link signZone} produced. */
@@ -265,6 +270,8 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   const head: BatchHeader = { inception: inceptionField, signerWire }
   const batch = new RRsetBatchWriter()
   const chunks: Array<Promise<Uint8Array[]>> = []
+  /** The job number of each chunk's first signature. */
+  const chunkStart: number[] = []
   const local: Array<{ data: Uint8Array, sigs: number }> = []
   let jobCount = 0
   const send = (): void => {
@@ -272,8 +279,9 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     if (sigs === 0) return
     const data = batch.take()
     const signer = opts.signer
-    if (signer === undefined) local.push({ data, sigs })
-    else if (signer.signRRsets !== undefined) chunks.push(signer.signRRsets(keys, keyTags, data, sigs, head))
+    if (signer === undefined) { local.push({ data, sigs }); return }
+    chunkStart.push(jobCount - sigs)
+    if (signer.signRRsets !== undefined) chunks.push(signer.signRRsets(keys, keyTags, data, sigs, head))
     else {
       const jobs: SignJob[] = []
       eachSignedData(data, batchKeys, head, (keyIndex, signed) => { jobs.push({ keyIndex, data: signed.slice() }) })
@@ -335,35 +343,19 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     if (node.kind === 'glue' || node.kind === 'occluded') continue
     const types: number[] = []
     for (const set of node.rrsets.values()) {
-      const signed = node.kind !== 'delegation' || set.type === RRType.DS
-      add({ name: node.name, type: set.type, class: set.class, ttl: set.ttl, rdata: set.rdata, signedBy: signed ? chosen.dataSigners : null })
       // RFC 4035 §2.3: at a delegation the bitmap shows only NS and DS (other data is glue).
       if (node.kind !== 'delegation' || set.type === RRType.NS || set.type === RRType.DS) types.push(set.type)
     }
     if (node.kind === 'apex') types.push(RRType.DNSKEY)
     owners.push({ node, types })
   }
-
-  // Denial of existence.
+  // The RRsets are handed to the signer in output order (each owner's data, then its NSEC;
+  // NSEC3 records merged in by owner name; NSEC3PARAM beside the DNSKEY at the apex), so
+  // the output can be written as the signatures come back.
   let nsecCount = 0
   let nsec3Count = 0
-  if (opts.nsec3 === undefined) {
-    // RFC 4035 §2.3: one NSEC per authoritative owner (delegations included, glue not),
-    // in canonical order, the last pointing back to the apex.
-    const withData = owners.filter((o) => o.node.kind !== 'emptyNonTerminal')
-    for (let i = 0; i < withData.length; i++) {
-      const o = withData[i]!
-      const next = withData[(i + 1) % withData.length]!.node.name
-      // RFC 4035 §2.3: NSEC and RRSIG at every owner — even an insecure delegation has the
-      // RRSIG that covers its own NSEC.
-      const types = new Set(o.types)
-      types.add(RRType.NSEC)
-      types.add(RRType.RRSIG)
-      const data: Nsec = { type: RRType.NSEC, nextDomainName: next, types: [...types].sort((a, b) => a - b) }
-      add({ name: o.node.name, type: RRType.NSEC, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
-      nsecCount++
-    }
-  } else {
+  const nsec3Out: OutSet[] = []
+  if (opts.nsec3 !== undefined) {
     const p = opts.nsec3
     const flags = p.optOut ? 1 : 0
     // RFC 5155 §7.1: an NSEC3 for every authoritative name and empty non-terminal;
@@ -400,17 +392,43 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
         type: RRType.NSEC3, hashAlgorithm: 1, flags, iterations: p.iterations, salt: p.salt,
         nextHashedOwnerName: hashed[(i + 1) % hashed.length]!.hash, types: [...types].sort((a, b) => a - b),
       }
-      add({ name: nsec3Owner(h.hash, origin), type: RRType.NSEC3, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
+      nsec3Out.push({ name: nsec3Owner(h.hash, origin), type: RRType.NSEC3, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
       nsec3Count++
     }
     // RFC 5155 §4: NSEC3PARAM at the apex; flags 0 there (opt-out lives in the NSEC3 flags).
     const param: Nsec3Param = { type: RRType.NSEC3PARAM, hashAlgorithm: 1, flags: 0, iterations: p.iterations, salt: p.salt }
     add({ name: apexName, type: RRType.NSEC3PARAM, class: zone.class, ttl: 0, rdata: [param], signedBy: chosen.dataSigners })
   }
+  // RFC 4035 §2.3: one NSEC per authoritative owner (delegations included, glue not),
+  // in canonical order, the last pointing back to the apex.
+  const nsecChain = opts.nsec3 === undefined
+  const withData = nsecChain ? owners.filter((o) => o.node.kind !== 'emptyNonTerminal') : []
+  let n3 = 0
+  for (const o of owners) {
+    const node = o.node
+    while (n3 < nsec3Out.length && nsec3Out[n3]!.name.compare(node.name) <= 0) add(nsec3Out[n3++]!)
+    for (const set of node.rrsets.values()) {
+      const signed = node.kind !== 'delegation' || set.type === RRType.DS
+      add({ name: node.name, type: set.type, class: set.class, ttl: set.ttl, rdata: set.rdata, signedBy: signed ? chosen.dataSigners : null })
+    }
+    if (!nsecChain || node.kind === 'emptyNonTerminal') continue
+    const next = withData[(nsecCount + 1) % withData.length]!.node.name
+    // RFC 4035 §2.3: NSEC and RRSIG at every owner — even an insecure delegation has the
+    // RRSIG that covers its own NSEC.
+    const types = new Set(o.types)
+    types.add(RRType.NSEC)
+    types.add(RRType.RRSIG)
+    const data: Nsec = { type: RRType.NSEC, nextDomainName: next, types: [...types].sort((a, b) => a - b) }
+    add({ name: node.name, type: RRType.NSEC, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
+    nsecCount++
+  }
+  while (n3 < nsec3Out.length) add(nsec3Out[n3++]!)
+
 
   send()
   // Start the signing now (the last batch too) and lay out the output while threads sign.
-  const signing = opts.signer !== undefined ? joinChunks(chunks) : null
+  // A rejected chunk is reported where it is awaited, never as an unhandled rejection.
+  for (const c of chunks) c.catch(() => undefined)
 
   // Output order: owners canonical; SOA first at the apex, then types by number; each
   // RRset followed by its RRSIGs (as dnssec-signzone writes them); glue and occluded data
@@ -425,7 +443,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     if (list === undefined) setsOf.set(set.name, [set]); else list.push(set)
   }
   const records: ResourceRecord[] = []
-  const slots: Array<{ rec: ResourceRecord, fields: RrsigFields, job: number }> = []
+  const slots: Slot[] = []
   const emitSets = (sets: OutSet[]): void => {
     if (sets.length > 1) sets.sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
     for (const set of sets) {
@@ -441,8 +459,8 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
         const list = fresh.length > 1 ? [...fresh].sort((a, b) => a.fields.algorithm - b.fields.algorithm || a.fields.keyTag - b.fields.keyTag) : fresh
         for (const e of list) {
           const rec: ResourceRecord = { name: set.name, class: set.class, ttl: e.fields.originalTtl, data: NO_DATA }
+          slots.push({ rec, fields: e.fields, job: e.job, at: records.length })
           records.push(rec)
-          slots.push({ rec, fields: e.fields, job: e.job })
         }
         continue
       }
@@ -455,8 +473,8 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
       for (const e of entries) {
         if (e.sig !== null) { records.push({ name: set.name, class: set.class, ttl: e.sig.originalTtl, data: e.sig }); continue }
         const rec: ResourceRecord = { name: set.name, class: set.class, ttl: e.fields!.originalTtl, data: NO_DATA }
+        slots.push({ rec, fields: e.fields!, job: e.job, at: records.length })
         records.push(rec)
-        slots.push({ rec, fields: e.fields!, job: e.job })
       }
     }
   }
@@ -479,13 +497,35 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   while (j < nsec3Sets.length) emitSets([nsec3Sets[j++]!])
   const merged = records
 
-  const signatures = signing !== null ? await signing : signBatchesLocally(keys, batchKeys, head, local, jobCount, opts.progress)
-  for (const sl of slots) {
-    const f = sl.fields
-    sl.rec.data = {
-      type: RRType.RRSIG, typeCovered: f.typeCovered, algorithm: f.algorithm, labels: f.labels, originalTtl: f.originalTtl,
-      expiration: f.expiration, inception: f.inception, keyTag: f.keyTag, signerName: f.signerName, signature: signatures[sl.job]!,
+  const output = opts.output
+  if (opts.signer === undefined) {
+    const signatures = signBatchesLocally(keys, batchKeys, head, local, jobCount, opts.progress)
+    for (const sl of slots) fillSlot(sl, signatures[sl.job]!)
+    if (output !== undefined) await writeText(records, output)
+  } else if (output === undefined) {
+    const parts = await Promise.all(chunks)
+    for (const sl of slots) {
+      const c = chunkOf(chunkStart, sl.job)
+      fillSlot(sl, parts[c]![sl.job - chunkStart[c]!]!)
     }
+  } else {
+    // Write the text in output order as the signatures come back: up to the first RRSIG
+    // whose chunk is still being signed, then wait for that chunk.
+    const parts: Array<Uint8Array[] | undefined> = new Array(chunks.length)
+    chunks.forEach((p, c) => { p.then((v) => { parts[c] = v }, () => undefined) })
+    const text = new TextWriter(records, output)
+    for (const sl of slots) {
+      const c = chunkOf(chunkStart, sl.job)
+      let part = parts[c]
+      if (part === undefined) {
+        await text.upTo(sl.at)
+        await text.flush()
+        part = await chunks[c]!
+      }
+      fillSlot(sl, part[sl.job - chunkStart[c]!]!)
+    }
+    await text.upTo(records.length)
+    await text.end()
   }
 
   const digests = opts.dsDigests ?? [2]
@@ -513,10 +553,85 @@ function hasDnssecData(zone: Zone): boolean {
 /** Signatures asked for in one RRset batch before it is handed to the signer. */
 const RRSET_BATCH_SIGS = 1024
 
-/** Join the batches' signatures in order. */
-async function joinChunks(chunks: Array<Promise<Uint8Array[]>>): Promise<Uint8Array[]> {
-  const parts = await Promise.all(chunks)
-  return parts.flat()
+/** An RRSIG record of the output waiting for its signature (job), at index `at` of the records. */
+interface Slot { rec: ResourceRecord, fields: RrsigFields, job: number, at: number }
+
+function fillSlot(sl: Slot, signature: Uint8Array): void {
+  const f = sl.fields
+  sl.rec.data = {
+    type: RRType.RRSIG, typeCovered: f.typeCovered, algorithm: f.algorithm, labels: f.labels, originalTtl: f.originalTtl,
+    expiration: f.expiration, inception: f.inception, keyTag: f.keyTag, signerName: f.signerName, signature,
+  }
+}
+
+/** The chunk holding a job: the last whose first job is at most `job` (binary search). */
+function chunkOf(starts: readonly number[], job: number): number {
+  let lo = 0
+  let hi = starts.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (starts[mid]! <= job) lo = mid; else hi = mid - 1
+  }
+  return lo
+}
+
+/** Characters of zone text handed to the output at a time. */
+const TEXT_CHUNK = 1 << 20
+/** Records turned into text between two turns of the event loop (so replies from the signing threads are taken). */
+const TEXT_YIELD = 2048
+
+/**
+ * Presentation text of records, one a line, handed to `output` in pieces of about
+ * TEXT_CHUNK characters. An owner's text is made once for its consecutive records (the
+ * signer reuses one Name object per RRset).
+ */
+class TextWriter {
+  readonly #records: readonly ResourceRecord[]
+  readonly #output: (text: string) => Promise<void>
+  #done = 0
+  #text = ''
+  #lastName: Name | null = null
+  #lastText = ''
+
+  constructor(records: readonly ResourceRecord[], output: (text: string) => Promise<void>) {
+    this.#records = records
+    this.#output = output
+  }
+
+  /** Write the records before index `to`. */
+  async upTo(to: number): Promise<void> {
+    const records = this.#records
+    while (this.#done < to) {
+      const stop = Math.min(to, this.#done + TEXT_YIELD)
+      let s = this.#text
+      for (let i = this.#done; i < stop; i++) {
+        const rr = records[i]!
+        if (rr.name !== this.#lastName) { this.#lastName = rr.name; this.#lastText = rr.name.toString() }
+        s += `${this.#lastText} ${rr.ttl} ${rrClassToString(rr.class)} ${rrTypeToString(rr.data.type)} ${rdataToText(rr.data)}\n`
+      }
+      this.#done = stop
+      if (s.length >= TEXT_CHUNK) { this.#text = ''; await this.#output(s) } else {
+        this.#text = s
+        if (this.#done < to) await new Promise<void>((resolve) => { setImmediate(resolve) })
+      }
+    }
+  }
+
+  /** Hand over the text made so far. */
+  async flush(): Promise<void> {
+    if (this.#text.length > 0) { const s = this.#text; this.#text = ''; await this.#output(s) }
+  }
+
+  /** Write what is left. */
+  async end(): Promise<void> {
+    await this.flush()
+  }
+}
+
+async function writeText(records: readonly ResourceRecord[], output: (text: string) => Promise<void>): Promise<void> {
+  const w = new TextWriter(records, output)
+  await w.upTo(records.length)
+  await w.end()
 }
 
 /** Sign RRset batches on the calling thread. */

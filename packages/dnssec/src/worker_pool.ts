@@ -16,6 +16,13 @@ import type { WorkerBatchMessage, WorkerKeysMessage, WorkerReply, WorkerRRsetsMe
 /** Jobs per batch sent to a worker. */
 export const SIGN_BATCH = 256
 
+/**
+ * Batches handed to one thread at a time: the next waits in the thread's own queue, so a
+ * thread starts on it at once even while this thread is busy (writing the text, building
+ * the rest) and cannot hand it work.
+ */
+const PER_THREAD = 2
+
 /** A pool: its {@link BatchSigner} and how to stop it. */
 export interface WorkerSigner { sign: BatchSigner, close: () => Promise<void>, threads: number }
 
@@ -35,6 +42,7 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
   const idle: Worker[] = []
   const queue: Batch[] = []
   const inFlight = new Map<number, Batch>()
+  const busy = new Map<Worker, number>()
   let sentKeys: readonly DnssecKey[] | null = null
   let nextId = 0
   let done = 0
@@ -54,7 +62,9 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
       const b = queue.shift()!
       inFlight.set(b.msg.id, b)
       // A busy thread keeps the process alive until it answers; an idle one does not.
-      w.ref()
+      const n = busy.get(w) ?? 0
+      if (n === 0) w.ref()
+      busy.set(w, n + 1)
       w.postMessage(b.msg, b.transfer)
     }
   }
@@ -66,7 +76,9 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
         w.on('message', (r: WorkerReply) => {
           const b = inFlight.get(r.id)
           inFlight.delete(r.id)
-          w.unref()
+          const n = (busy.get(w) ?? 1) - 1
+          busy.set(w, n)
+          if (n === 0) w.unref()
           idle.push(w)
           if (b !== undefined) b.onDone(r)
           pump()
@@ -74,8 +86,9 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
         w.on('error', (e: Error) => failAll(e))
         w.unref()
         workers.push(w)
-        idle.push(w)
       }
+      // Each thread's first batch goes out before any thread's second.
+      for (let k = 0; k < PER_THREAD; k++) idle.push(...workers)
     }
     return workers
   }
@@ -156,6 +169,7 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
     if (workers !== null) await Promise.all(workers.map((w) => w.terminate()))
     workers = null
     idle.length = 0
+    busy.clear()
   }
   return { sign, close, threads }
 }
