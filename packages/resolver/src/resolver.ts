@@ -165,13 +165,16 @@ export class Resolver {
    * @param query the query as received
    * @param tcp it came over TCP (no UDP size limit)
    * @param maxUdpSize the responder's own UDP payload bound, when it has one below the client's
+   * @param option an encoded EDNS option (code, length, data) to put first in the response's
+   *   OPT RDATA, e.g. a server's COOKIE for this client (the key ignores the query's options:
+   *   the caller decides which queries may take this path)
    * @returns the response to send, or null
    * @example
    * const out = resolver.respondCached(packet, false) ?? await resolver.respond(packet, false)
    */
-  respondCached(query: Uint8Array, tcp = false, maxUdpSize?: number): Uint8Array | null {
+  respondCached(query: Uint8Array, tcp = false, maxUdpSize?: number, option?: Uint8Array): Uint8Array | null {
     const key = queryKey(query)
-    return key === null ? null : this.responses.lookup(query, key, tcp, maxUdpSize)
+    return key === null ? null : this.responses.lookup(query, key, tcp, maxUdpSize, option)
   }
 
   /**

@@ -26,6 +26,8 @@ interface Stored {
   readonly stored: number
   /** Length of the question name, to copy the query's letter case over. */
   readonly qnameLength: number
+  /** Where the OPT record's RDLENGTH is when the OPT record comes last; -1 otherwise. */
+  readonly optAt: number
 }
 
 /** What a query's fixed parts say, read without decoding the message. */
@@ -132,16 +134,32 @@ export class ResponseCache {
    * @param key its {@link queryKey}
    * @param tcp the query came over TCP (no UDP size limit)
    * @param maxUdpSize the responder's own UDP bound (a server's EDNS payload size), when lower than the client's
+   * @param option an encoded EDNS option (code, length, data) to put first in the OPT
+   *   record's RDATA (a server's COOKIE for this client); null when the stored response has
+   *   no OPT record last
    */
-  lookup(q: Uint8Array, key: QueryKey, tcp: boolean, maxUdpSize?: number): Uint8Array | null {
+  lookup(q: Uint8Array, key: QueryKey, tcp: boolean, maxUdpSize?: number, option?: Uint8Array): Uint8Array | null {
     const s = this.cache.get('response', key.key) as Stored | undefined
     if (s === undefined) return null
     const limit = maxUdpSize === undefined ? key.udpSize : Math.min(key.udpSize, Math.max(PLAIN_UDP_SIZE, maxUdpSize))
-    if (!tcp && s.bytes.length > limit) return null
+    const extra = option === undefined ? 0 : option.length
+    if (!tcp && s.bytes.length + extra > limit) return null
     // From Node's buffer pool: a typed-array slice of this size would be a fresh
     // ArrayBuffer each time (malloc, and more for the garbage collector).
-    const out = Buffer.allocUnsafe(s.bytes.length)
-    out.set(s.bytes)
+    const out = Buffer.allocUnsafe(s.bytes.length + extra)
+    if (option === undefined) {
+      out.set(s.bytes)
+    } else {
+      if (s.optAt < 0) return null
+      // RDATA starts after RDLENGTH; no TTL field lies beyond it (the OPT record is last).
+      const rdata = s.optAt + 2
+      out.set(s.bytes.subarray(0, rdata))
+      out.set(option, rdata)
+      out.set(s.bytes.subarray(rdata), rdata + extra)
+      const rdlen = ((out[s.optAt]! << 8) | out[s.optAt + 1]!) + extra
+      out[s.optAt] = rdlen >> 8
+      out[s.optAt + 1] = rdlen & 0xff
+    }
     out[0] = q[0]!
     out[1] = q[1]!
     // RFC 1035 §4.1.1: RD is copied into the response.
@@ -176,6 +194,7 @@ export class ResponseCache {
     if (((response[4]! << 8) | response[5]!) !== 1) return false
     const at: number[] = []
     const ttls: number[] = []
+    let optAt = -1
     let pos = skipName(response, 12) + 4
     for (let i = 0; i < counts; i++) {
       pos = skipName(response, pos)
@@ -183,12 +202,15 @@ export class ResponseCache {
       if (type !== 41) {
         at.push(pos + 4)
         ttls.push(((response[pos + 4]! << 24) | (response[pos + 5]! << 16) | (response[pos + 6]! << 8) | response[pos + 7]!) >>> 0)
+        optAt = -1
+      } else {
+        optAt = pos + 8
       }
       pos += 10 + ((response[pos + 8]! << 8) | response[pos + 9]!)
     }
     if (pos !== response.length) return false // not a message we understand: do not keep it
     const bytes = Uint8Array.from(response)
-    const stored: Stored = { bytes, ttlAt: Uint32Array.from(at), ttls: Uint32Array.from(ttls), stored: now, qnameLength: key.qnameLength }
+    const stored: Stored = { bytes, ttlAt: Uint32Array.from(at), ttls: Uint32Array.from(ttls), stored: now, qnameLength: key.qnameLength, optAt }
     this.cache.set('response', key.key, stored, expires - now, bytes.length + 8 * at.length + 64)
     return true
   }

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createQuery, decodeMessage, encodeMessage } from '@secdns/wire'
+import { cookieOption, createQuery, decodeMessage, edeOption, encodeMessage } from '@secdns/wire'
 import { Cache } from '../src/cache.js'
 import { Resolver } from '../src/resolver.js'
 import { TrustAnchors } from '../src/trust_anchors.js'
@@ -68,6 +68,24 @@ test('a stored response larger than the responder\'s own UDP bound is not served
   t.not(r.respondCached(q, true, 512), null, 'no UDP bound over TCP')
   t.not(r.respondCached(q, false, full.length), null)
   t.not(r.respondCached(q), null, 'without a bound the client\'s size alone decides')
+})
+
+test('an option given to respondCached goes first in the OPT RDATA, as the encoder puts it', async (t) => {
+  const s = load('secure_a.rpl')
+  const { r } = resolverFor(s, () => s.now)
+  const q = encodeMessage(createQuery(s.name, s.type, { id: 1, dnssecOk: true }))
+  const m = decodeMessage((await r.respond(q))!)
+  const ede = edeOption(1, 'unsupported algorithm')
+  r.clearResponses()
+  t.true(r.storeResponse(q, encodeMessage({ ...m, edns: { ...m.edns!, options: [ede] } }), s.now + 60))
+  const cookie = cookieOption(new Uint8Array(8).fill(3), new Uint8Array(16).fill(4))
+  const wire = new Uint8Array([0, cookie.code, 0, cookie.data.length, ...cookie.data])
+  const out = r.respondCached(q, false, undefined, wire)!
+  t.deepEqual(Uint8Array.from(out), encodeMessage({ ...m, edns: { ...m.edns!, options: [cookie, ede] } }))
+  const noEdns = encodeMessage(createQuery(s.name, s.type, { id: 1, udpSize: null }))
+  await r.respond(noEdns)
+  t.is(r.respondCached(noEdns, false, undefined, wire), null, 'no OPT record to put it in')
+  t.not(r.respondCached(noEdns), null)
 })
 
 test('clearing one kind of cache entry leaves the others', (t) => {

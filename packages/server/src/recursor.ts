@@ -67,8 +67,9 @@ export interface Recursor {
    * @param query the query as received
    * @param tcp it came over a stream (no UDP size limit)
    * @param maxUdpSize the server's EDNS UDP payload size
+   * @param option an encoded EDNS option to put first in the response's OPT RDATA (our COOKIE)
    */
-  respondCached?(query: Uint8Array, tcp: boolean, maxUdpSize: number): Uint8Array | null
+  respondCached?(query: Uint8Array, tcp: boolean, maxUdpSize: number, option?: Uint8Array): Uint8Array | null
   /**
    * Keep the response the server sent for a plain query, until `expires` of its
    * {@link RecursionResult}.

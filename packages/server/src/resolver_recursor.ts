@@ -47,8 +47,8 @@ export function resolverRecursor(cfg: NonNullable<ServerConfig['resolver']>, log
       }
       return r.ede === undefined ? base : { ...base, ede: { infoCode: r.ede, text: r.reason } }
     },
-    respondCached(query, tcp, maxUdpSize) {
-      const out = resolver.respondCached(query, tcp, maxUdpSize)
+    respondCached(query, tcp, maxUdpSize, option) {
+      const out = resolver.respondCached(query, tcp, maxUdpSize, option)
       if (out !== null) stats.cached!++
       return out
     },

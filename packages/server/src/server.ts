@@ -13,6 +13,7 @@ import {
 import { loadZoneFile, writeZoneFile, Zone } from '@secdns/zone'
 import type { Logger } from 'pino'
 import { Acl, type Requester } from './acl.js'
+import { checkServerCookie, responseCookie } from './cookie.js'
 import { answer, encodeResponse, responseTo, type AnswerContext, type CookiePolicy, type Transport } from './answer.js'
 import type { ServerConfig, ZoneConfig } from './config.js'
 import { ServerError } from './errors.js'
@@ -367,12 +368,15 @@ export class DnsServer {
 
   /**
    * A warm recursive answer from the recursor's stored responses, for a plain query
-   * (see {@link recursionCacheable}) from a client the query and recursion ACLs allow and
+   * (see {@link recursionFastPath}; a COOKIE is checked and ours added as the full path
+   * would) from a client the query and recursion ACLs allow and
    * the COOKIE policy does not stop; undefined sends it down the full path.
    */
   #recursionCached(buf: Uint8Array, address: string, transport: Transport): Uint8Array | undefined {
     const rec = this.#recursor
-    if (rec?.respondCached === undefined || !recursionCacheable(buf)) return undefined
+    if (rec?.respondCached === undefined) return undefined
+    const shape = recursionFastPath(buf)
+    if (shape === NOT_PLAIN) return undefined
     if (this.#recursionGeneration !== this.zones.generation) {
       // A zone added (or removed) since: names it now covers must not get recursive answers.
       rec.clearResponses?.()
@@ -389,9 +393,29 @@ export class DnsServer {
       this.#recursionAllowed.set(address, may)
     }
     if ((may & MAY_RECURSE) === 0) return undefined
-    // RFC 7873 §5.2.1: without a COOKIE such a client gets TC over UDP (the full path says so).
-    if (transport === 'udp' && (may & MAY_SKIP_COOKIE) === 0) return undefined
-    const out = rec.respondCached(buf, transport !== 'udp', this.config.limits.udpPayload)
+    let option: Uint8Array | undefined
+    if (shape === PLAIN) {
+      // RFC 7873 §5.2.1: without a COOKIE such a client gets TC over UDP (the full path says so).
+      if (transport === 'udp' && (may & MAY_SKIP_COOKIE) === 0) return undefined
+    } else {
+      const client = buf.subarray(shape + 4, shape + 12)
+      const server = buf.length > shape + 12 ? buf.subarray(shape + 12) : undefined
+      const now = this.#now()
+      if (server !== undefined) {
+        // RFC 7873 §5.2.4: a server cookie we did not make for this address, or a stale one:
+        // BADCOOKIE or a normal answer, as the full path decides.
+        if (!checkServerCookie(this.#cookieSecret, client, server, address, now)) return undefined
+      } else if (transport === 'udp' && (may & MAY_SKIP_COOKIE) === 0) {
+        return undefined // RFC 7873 §5.2.3: BADCOOKIE by policy, from the full path.
+      }
+      // The COOKIE the full path would send (RFC 7873 §5.2.2), first in the OPT RDATA as there.
+      const o = responseCookie(this.#cookieSecret, client, server, address, now)
+      option = new Uint8Array(4 + o.data.length)
+      option[1] = o.code
+      option[3] = o.data.length
+      option.set(o.data, 4)
+    }
+    const out = rec.respondCached(buf, transport !== 'udp', this.config.limits.udpPayload, option)
     if (out === null) return undefined
     this.counters.received++
     this.counters.answered++
@@ -568,8 +592,9 @@ export class DnsServer {
       m.additional = [...r.additional]
       // RFC 8914: say why an answer failed (Bogus, …) when the client speaks EDNS.
       if (r.ede !== undefined && m.edns !== undefined) m.edns.options.push(edeOption(r.ede.infoCode, (r.ede.text ?? '').slice(0, 200)))
-      // Sent again from the recursor's store only when nothing in it is particular to this
-      // request: no TSIG, no EDNS option (COOKIE, NSID, …), CD clear (the key checks the rest).
+      // Stored for the recursor only when nothing in it is particular to this request: no
+      // TSIG, no EDNS option (a COOKIE is added to the stored bytes per query), CD clear
+      // (the key checks the rest).
       if (meta !== undefined && r.expires !== undefined && check === undefined && !q.flags.cd && (q.edns?.options.length ?? 0) === 0) {
         meta.reuse = { expires: r.expires, generation }
       }
@@ -845,22 +870,42 @@ interface QueryMeta {
   reuse?: { expires: number, generation: number }
 }
 
+/** {@link recursionFastPath}: the query may not take the warm recursive path. */
+export const NOT_PLAIN = -1
+/** {@link recursionFastPath}: a plain query without EDNS options. */
+export const PLAIN = 0
+
 /**
- * True when a query may be answered from the recursor's stored responses: a QUERY with
- * RD set and CD clear, one question, no answer or authority records, and at most a bare
- * OPT record (no options: a COOKIE or NSID request takes the full path, and so does a
- * TSIG-signed request).
+ * Whether a query may be answered from the recursor's stored responses: a QUERY with RD
+ * set and CD clear, one question, no answer or authority records, and at most an OPT
+ * record last whose RDATA is empty or one COOKIE option (RFC 7873 §4: an 8-octet client
+ * cookie, and a server cookie of 8 to 32 octets or none). Anything else — an NSID request,
+ * padding, any other option, a TSIG — takes the full path.
  * @param buf the query
+ * @returns {@link NOT_PLAIN}, {@link PLAIN}, or the offset of the COOKIE option (its code field)
  */
-export function recursionCacheable(buf: Uint8Array): boolean {
+export function recursionFastPath(buf: Uint8Array): number {
   const n = buf.length
   // QR=0, OPCODE=QUERY, TC=0, RD=1; CD=0; QDCOUNT=1, ANCOUNT=NSCOUNT=0, ARCOUNT 0 or 1.
-  if (n < 17 || (buf[2]! & 0xfb) !== 0x01 || (buf[3]! & 0x10) !== 0 || buf[4] !== 0 || buf[5] !== 1) return false
-  if ((buf[6]! | buf[7]! | buf[8]! | buf[9]! | buf[10]!) !== 0 || buf[11]! > 1) return false
-  if (buf[11] === 0) return true
-  // The last 11 octets: root owner, TYPE=OPT, CLASS, TTL, RDLENGTH=0 (the resolver's key checks the rest).
-  const o = n - 11
-  return o >= 17 && buf[o] === 0 && buf[o + 1] === 0 && buf[o + 2] === 41 && buf[o + 9] === 0 && buf[o + 10] === 0
+  if (n < 17 || (buf[2]! & 0xfb) !== 0x01 || (buf[3]! & 0x10) !== 0 || buf[4] !== 0 || buf[5] !== 1) return NOT_PLAIN
+  if ((buf[6]! | buf[7]! | buf[8]! | buf[9]! | buf[10]!) !== 0 || buf[11]! > 1) return NOT_PLAIN
+  if (buf[11] === 0) return PLAIN
+  // Where the question ends (uncompressed labels; the resolver's key checks the rest).
+  let o = 12
+  for (let len = buf[o]; len !== 0; len = buf[o]) {
+    if (len === undefined || len > 63) return NOT_PLAIN
+    o += len + 1
+  }
+  o += 5
+  // The OPT record: root owner, TYPE=OPT, CLASS, TTL, RDLENGTH, to the end of the message.
+  if (o + 11 > n || buf[o] !== 0 || buf[o + 1] !== 0 || buf[o + 2] !== 41) return NOT_PLAIN
+  const rdlen = (buf[o + 9]! << 8) | buf[o + 10]!
+  if (o + 11 + rdlen !== n) return NOT_PLAIN
+  if (rdlen === 0) return PLAIN
+  const c = o + 11
+  const len = (buf[c + 2]! << 8) | buf[c + 3]!
+  if (buf[c] !== 0 || buf[c + 1] !== 10 || len + 4 !== rdlen || (len !== 8 && (len < 16 || len > 40))) return NOT_PLAIN
+  return c
 }
 
 /**

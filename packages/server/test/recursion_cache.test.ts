@@ -12,7 +12,7 @@ import {
 import { DnsServer } from '../src/server.js'
 import { createDnsServer } from '../src/create.js'
 import { parseConfig } from '../src/config.js'
-import { recursionCacheable } from '../src/server.js'
+import { NOT_PLAIN, PLAIN, recursionFastPath } from '../src/server.js'
 import { tsigKey, signTsig } from '../src/tsig.js'
 
 const signed = fileURLToPath(new URL('../../test/fixtures/example.test.nsec.signed', import.meta.url))
@@ -74,15 +74,22 @@ async function atSecondStart(): Promise<void> {
 
 const withId = (b: Uint8Array, id: number): Uint8Array => { const c = Uint8Array.from(b); c[0] = id >> 8; c[1] = id & 0xff; return c }
 
-test('recursionCacheable takes plain RD queries only: not CD, not RD clear, not EDNS options, not TSIG', (t) => {
-  t.true(recursionCacheable(query(1)))
-  t.true(recursionCacheable(encodeMessage(createQuery(Name.fromString('www.example.test.'), RRType.A, { udpSize: null }))))
-  t.false(recursionCacheable(query(1, { rd: false })))
-  t.false(recursionCacheable(query(1, { cd: true })))
-  t.false(recursionCacheable(query(1, { options: [cookieOption(new Uint8Array(8).fill(7))] })))
-  t.false(recursionCacheable(query(1, { options: [{ code: EdnsOption.NSID, data: new Uint8Array(0) }] })))
+test('recursionFastPath takes plain RD queries, bare or with one COOKIE: not CD, not RD clear, not other EDNS options, not TSIG', (t) => {
+  const client = new Uint8Array(8).fill(7)
+  t.is(recursionFastPath(query(1)), PLAIN)
+  t.is(recursionFastPath(encodeMessage(createQuery(Name.fromString('www.example.test.'), RRType.A, { udpSize: null }))), PLAIN)
+  t.is(recursionFastPath(query(1, { rd: false })), NOT_PLAIN)
+  t.is(recursionFastPath(query(1, { cd: true })), NOT_PLAIN)
+  const withCookie = query(1, { options: [cookieOption(client)] })
+  t.is(recursionFastPath(withCookie), withCookie.length - 12, 'the offset of the COOKIE option')
+  const both = query(1, { options: [cookieOption(client, new Uint8Array(16).fill(1))] })
+  t.is(recursionFastPath(both), both.length - 28)
+  t.is(recursionFastPath(query(1, { options: [{ code: EdnsOption.COOKIE, data: new Uint8Array(12) }] })), NOT_PLAIN, 'a COOKIE of a length RFC 7873 does not allow')
+  t.is(recursionFastPath(query(1, { options: [{ code: EdnsOption.NSID, data: new Uint8Array(0) }] })), NOT_PLAIN)
+  t.is(recursionFastPath(query(1, { options: [cookieOption(client), { code: EdnsOption.NSID, data: new Uint8Array(0) }] })), NOT_PLAIN, 'COOKIE and NSID')
+  t.is(recursionFastPath(query(1, { options: [{ code: 65001, data: new Uint8Array(8) }] })), NOT_PLAIN)
   const key = tsigKey('k.', Buffer.from('0123456789abcdef0123456789abcdef').toString('base64'))
-  t.false(recursionCacheable(signTsig(query(1), key, { now: 1_700_000_000 }).bytes))
+  t.is(recursionFastPath(signTsig(query(1), key, { now: 1_700_000_000 }).bytes), NOT_PLAIN)
 })
 
 test('a warm recursive answer comes from the stored responses and is byte for byte the full path\'s, apart from the ID', async (t) => {
@@ -152,22 +159,47 @@ function cookieOf(m: Message): { client: Uint8Array, server?: Uint8Array } {
   return parseCookieOption(o)
 }
 
-test('cookies still work on recursive answers: a client cookie gets a server cookie that then checks', async (t) => {
+test('cookies on warm recursive answers: ours is added to the stored response, byte for byte what the full path sends', async (t) => {
   const { rec, stats } = await lab(t)
   await send(rec, query(1))
-  await send(rec, query(2))
-  const cached = stats().cached!
   const client = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])
-  const first = decodeMessage(await send(rec, query(3, { options: [cookieOption(client)] })))
-  t.is(first.rcode, Rcode.NOERROR)
-  t.is(first.answer.filter((r) => r.data.type === RRType.A).length, 1)
-  const c = cookieOf(first)
+  const unknown = { code: 65001, data: new Uint8Array([9]) }
+  await atSecondStart()
+  const before = stats().cached!
+  const first = await send(rec, query(3, { options: [cookieOption(client)] }))
+  t.is(stats().cached, before + 1, 'a client cookie alone: from the store')
+  // The same with an option we never echo: the full path, for the reference.
+  t.deepEqual(withId(first, 0x4444), await send(rec, query(0x4444, { options: [cookieOption(client), unknown] })))
+  const m = decodeMessage(first)
+  t.is(m.rcode, Rcode.NOERROR)
+  t.is(m.answer.filter((r) => r.data.type === RRType.A).length, 1)
+  const c = cookieOf(m)
   t.deepEqual(c.client, client)
   t.is(c.server?.length, 16)
-  const again = decodeMessage(await send(rec, query(4, { options: [cookieOption(client, c.server)] })))
-  t.is(again.rcode, Rcode.NOERROR)
-  t.deepEqual(cookieOf(again).server, c.server, 'a fresh valid server cookie is echoed')
-  t.is(stats().cached, cached, 'COOKIE queries take the full path')
+  const again = await send(rec, query(4, { options: [cookieOption(client, c.server)] }))
+  t.is(stats().cached, before + 2, 'with our valid server cookie: from the store')
+  t.deepEqual(cookieOf(decodeMessage(again)).server, c.server, 'a fresh valid server cookie is echoed')
+  t.deepEqual(withId(again, 0x5555), await send(rec, query(0x5555, { options: [cookieOption(client, c.server), unknown] })))
+  // Over TCP too.
+  const tcp = await send(rec, query(5, { options: [cookieOption(client, c.server)] }), '127.0.0.1', 'tcp')
+  t.deepEqual(withId(tcp, 0x6666), await send(rec, query(0x6666, { options: [cookieOption(client, c.server), unknown] }), '127.0.0.1', 'tcp'))
+  t.is(stats().cached, before + 3)
+})
+
+test('attack: a forged or foreign server cookie gets BADCOOKIE and no data from the full path even when the answer is stored', async (t) => {
+  const { rec, stats } = await lab(t)
+  await send(rec, query(1))
+  const client = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])
+  const good = cookieOf(decodeMessage(await send(rec, query(2, { options: [cookieOption(client)] }))))
+  const cached = stats().cached!
+  const forged = decodeMessage(await send(rec, query(3, { options: [cookieOption(client, new Uint8Array(16).fill(1))] })))
+  t.is(forged.rcode, Rcode.BADCOOKIE)
+  t.deepEqual(forged.answer, [])
+  // Our server cookie, presented with another client cookie.
+  const otherClient = decodeMessage(await send(rec, query(4, { options: [cookieOption(new Uint8Array(8).fill(9), good.server)] })))
+  t.is(otherClient.rcode, Rcode.BADCOOKIE, 'a server cookie made for another client cookie')
+  t.deepEqual(otherClient.answer, [])
+  t.is(stats().cached, cached)
 })
 
 test('attack: with cookies required, a UDP query without a COOKIE gets TC and no data even when the answer is stored', async (t) => {
@@ -181,11 +213,16 @@ test('attack: with cookies required, a UDP query without a COOKIE gets TC and no
   t.true(r.flags.tc)
   t.deepEqual(r.answer, [])
   t.is(stats().cached, cached)
-  // A forged server cookie: BADCOOKIE, no data.
-  const forged = decodeMessage(await send(rec, query(4, { options: [cookieOption(new Uint8Array(8).fill(1), new Uint8Array(16).fill(1))] })))
-  t.is(forged.rcode, Rcode.BADCOOKIE)
-  t.deepEqual(forged.answer, [])
+  // A client cookie alone: BADCOOKIE by policy, no data, and a server cookie that then works from the store.
+  const client = new Uint8Array(8).fill(1)
+  const bad = decodeMessage(await send(rec, query(4, { options: [cookieOption(client)] })))
+  t.is(bad.rcode, Rcode.BADCOOKIE)
+  t.deepEqual(bad.answer, [])
   t.is(stats().cached, cached)
+  const ok = decodeMessage(await send(rec, query(5, { options: [cookieOption(client, cookieOf(bad).server)] })))
+  t.is(ok.rcode, Rcode.NOERROR)
+  t.true(ok.answer.length > 0)
+  t.is(stats().cached, cached + 1)
 })
 
 test('a zone added after an answer was stored answers its names from then on, not the stored recursive answer', async (t) => {
@@ -216,7 +253,7 @@ function haveDig(t: { fail(m: string): void, log(m: string): void, pass(): void 
   return false
 }
 
-test('dig over UDP: the warm answer leaves the socket handler from the store; dig with a COOKIE gets a good server cookie', async (t) => {
+test('dig over UDP: warm answers leave the socket handler from the store, with and without a COOKIE (good)', async (t) => {
   if (!haveDig(t)) return
   const { rec, stats } = await lab(t)
   const port = rec.listeners.find((l) => l.kind === 'udp')!.port
@@ -232,5 +269,5 @@ test('dig over UDP: the warm answer leaves the socket handler from the store; di
   const withCookie = await dig('+cookie')
   t.regex(withCookie, /flags: qr rd ra ad;/)
   t.regex(withCookie, /; COOKIE: [0-9a-f]{48} \(good\)/)
-  t.is(stats().cached, 1, 'a COOKIE query takes the full path')
+  t.is(stats().cached, 2, 'a COOKIE query is answered from the store too')
 })
