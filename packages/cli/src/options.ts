@@ -59,7 +59,7 @@ export function deprecatedAlias(cmd: Command, flags: string, use: string, forwar
   const old = new Option(flags, `deprecated: use ${use}`).hideHelp()
   cmd.addOption(old)
   cmd.on(`option:${old.name()}`, (val: unknown) => {
-    process.stderr.write(`secdns: warning: ${old.long ?? old.flags} is deprecated; use ${use}\n`)
+    process.stderr.write(`secdns: warning: ${old.long ?? old.short ?? old.flags} is deprecated; use ${use}\n`)
     // Commander's own listener for the current option parses and stores the value.
     if (forward) (cmd as unknown as EventEmitter).emit(`option:${current.name()}`, val)
   })

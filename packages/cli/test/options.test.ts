@@ -104,9 +104,10 @@ test('every deprecated spelling is hidden from --help and sets the option it was
       count++
       const old = c.options.find((o) => o.flags === a.flags)!
       const current = c.options.find((o) => o.long === a.use)!
+      const oldFlag = old.long ?? old.short!
       const path = commandPath(c)
       if (!old.hidden) problems.push(`${path} ${a.flags} is shown`)
-      if (new RegExp(`(?<![\\w-])${old.long}(?![\\w-])`).test(helpText(c))) problems.push(`${path}: --help mentions ${old.long}`)
+      if (new RegExp(`(?<![\\w-])${oldFlag}(?![\\w-])`).test(helpText(c))) problems.push(`${path}: --help mentions ${oldFlag}`)
       // Parse with the old spelling and look at what the action would get.
       const fresh = await fullProgram()
       const cmd = allCommands(fresh).find((x) => commandPath(x) === path)!
@@ -117,13 +118,13 @@ test('every deprecated spelling is hidden from --help and sets the option it was
       const stderr = process.stderr.write
       process.stderr.write = (() => true) as typeof process.stderr.write
       try {
-        await fresh.parseAsync([...path.split(' '), ...needs(cmd, a.use), old.long!, value], { from: 'user' })
+        await fresh.parseAsync([...path.split(' '), ...needs(cmd, a.use), oldFlag, value], { from: 'user' })
       } finally {
         process.stderr.write = stderr
       }
-      if (seen === undefined) problems.push(`${path} ${old.long}: the action did not run`)
+      if (seen === undefined) problems.push(`${path} ${oldFlag}: the action did not run`)
       else if (seen[current.attributeName()] !== value && !(a.use === '--dns' && seen['server'] === value)) {
-        problems.push(`${path} ${old.long} ${value}: ${a.use} is ${String(seen[current.attributeName()])}`)
+        problems.push(`${path} ${oldFlag} ${value}: ${a.use} is ${String(seen[current.attributeName()])}`)
       }
     }
   }

@@ -141,12 +141,14 @@ export function registerZoneCommands(program: Command): void {
   zone.exitOverride((err: CommanderError) => {
     process.exit(err.exitCode === 0 ? 0 : 2)
   })
-  const common = (c: Command): Command => deprecatedAlias(c
+  // -c means --config in server and trust-anchor, so the class has only its long flag here;
+  // named-checkzone's -c is kept as a hidden deprecated spelling.
+  const common = (c: Command): Command => deprecatedAlias(deprecatedAlias(c
     .requiredOption('--zone <zone>', 'the zone apex (origin), e.g. example.test')
-    .option('-c, --class <class>', 'the zone class', 'IN')
+    .option('--class <class>', 'the zone class', 'IN')
     .option('--max-errors <n>', 'stop after this many errors (default 100)')
     .option('--json', 'machine-readable output')
-    .exitOverride((err: CommanderError) => { process.exit(err.exitCode === 0 ? 0 : 2) }), '-o, --origin <zone>', '--zone')
+    .exitOverride((err: CommanderError) => { process.exit(err.exitCode === 0 ? 0 : 2) }), '-o, --origin <zone>', '--zone'), '-c <class>', '--class')
   common(zone.command('check <file>')
     .description('load a zone file and check it like named-checkzone: exit 0 when it loads, 1 with file:line:col errors'))
     .action(run(check))
