@@ -12,8 +12,9 @@
 // with --workers N > 1 secdns runs as N cluster workers sharing one UDP socket (same cores).
 // --server: also the deployed form, `secdns server start --foreground` (one process) with a
 // recursion config forwarding to the same named and validating with the same anchors; the
-// row "secdns server" is its warm path (the resolver's stored responses), "secdns server
-// full" the same server with an EDNS option (65001) in every query, which sends each one
+// row "secdns server" is its warm path (the resolver's stored responses), "secdns srv
+// COOKIE" the same with a client COOKIE in every query (dnsperf -E 10:…: ours is computed
+// and added to each stored response), "secdns server full" the same server with an EDNS option (65001) in every query, which sends each one
 // down its full path (decode, ACLs, recursion, build, encode).
 import cluster from 'node:cluster'
 import { createSocket } from 'node:dgram'
@@ -205,7 +206,10 @@ if (cluster.isPrimary) {
       const srv = await secdnsServer(lab, tmp)
       fronts.push(srv)
       const coldServer = await firstAnswerMs(srv.port, 'www.example.test.', 'A')
-      server = { cold: coldServer, warm: await warm(srv.port, srv.cpu), full: await warm(srv.port, srv.cpu, ['-E', '65001:00']) }
+      server = {
+        cold: coldServer, warm: await warm(srv.port, srv.cpu),
+        cookie: await warm(srv.port, srv.cpu, ['-E', '10:0102030405060708']), full: await warm(srv.port, srv.cpu, ['-E', '65001:00']),
+      }
     }
     let floor
     if (FLOOR) {
@@ -225,6 +229,7 @@ if (cluster.isPrimary) {
     console.log(row('unbound', warmUnbound, coldUnbound))
     if (server !== undefined) {
       console.log(row('secdns server', server.warm, server.cold))
+      console.log(row('secdns srv COOKIE', server.cookie))
       console.log(row('secdns server full', server.full))
     }
     if (floor !== undefined) console.log(row('node UDP echo', floor))

@@ -129,6 +129,9 @@ export class DnsServer {
    * costs more than the rest of that path. Emptied when it reaches its bound.
    */
   readonly #recursionAllowed = new Map<string, number>()
+  /** COOKIE options for the warm recursive path, for the second `#cookieMemoAt` ({@link DnsServer.#cookieOption}). */
+  readonly #cookieMemo = new Map<string, Uint8Array | null>()
+  #cookieMemoAt = -1
   readonly #answersMax: number
   #refusalSecond = 0
   #refusals = 0
@@ -398,22 +401,14 @@ export class DnsServer {
       // RFC 7873 §5.2.1: without a COOKIE such a client gets TC over UDP (the full path says so).
       if (transport === 'udp' && (may & MAY_SKIP_COOKIE) === 0) return undefined
     } else {
-      const client = buf.subarray(shape + 4, shape + 12)
-      const server = buf.length > shape + 12 ? buf.subarray(shape + 12) : undefined
-      const now = this.#now()
-      if (server !== undefined) {
-        // RFC 7873 §5.2.4: a server cookie we did not make for this address, or a stale one:
-        // BADCOOKIE or a normal answer, as the full path decides.
-        if (!checkServerCookie(this.#cookieSecret, client, server, address, now)) return undefined
-      } else if (transport === 'udp' && (may & MAY_SKIP_COOKIE) === 0) {
-        return undefined // RFC 7873 §5.2.3: BADCOOKIE by policy, from the full path.
-      }
-      // The COOKIE the full path would send (RFC 7873 §5.2.2), first in the OPT RDATA as there.
-      const o = responseCookie(this.#cookieSecret, client, server, address, now)
-      option = new Uint8Array(4 + o.data.length)
-      option[1] = o.code
-      option[3] = o.data.length
-      option.set(o.data, 4)
+      const hasServer = buf.length > shape + 12
+      // RFC 7873 §5.2.3: a client cookie alone gets BADCOOKIE by policy, from the full path.
+      if (!hasServer && transport === 'udp' && (may & MAY_SKIP_COOKIE) === 0) return undefined
+      const found = this.#cookieOption(buf, shape, address)
+      // RFC 7873 §5.2.4: a server cookie we did not make for this address, or a stale one:
+      // BADCOOKIE or a normal answer, as the full path decides.
+      if (found === null) return undefined
+      option = found
     }
     const out = rec.respondCached(buf, transport !== 'udp', this.config.limits.udpPayload, option)
     if (out === null) return undefined
@@ -448,6 +443,32 @@ export class DnsServer {
     if (this.#recursor !== undefined && this.#acl.recursion.allows(who)) out[3]! |= 0x80
     else out[3]! &= 0x7f
     return out
+  }
+
+  /**
+   * The COOKIE option the full path would send for this query's COOKIE (at `at`), encoded;
+   * null when it brings a server cookie that does not check. Both depend only on the
+   * cookies, the address and the second, so they are remembered for the current second.
+   */
+  #cookieOption(buf: Uint8Array, at: number, address: string): Uint8Array | null {
+    const now = this.#now()
+    if (now !== this.#cookieMemoAt) { this.#cookieMemo.clear(); this.#cookieMemoAt = now }
+    const key = address + '|' + Buffer.from(buf.buffer, buf.byteOffset + at + 4, buf.length - at - 4).toString('latin1')
+    const memo = this.#cookieMemo.get(key)
+    if (memo !== undefined) return memo
+    const client = buf.subarray(at + 4, at + 12)
+    const server = buf.length > at + 12 ? buf.subarray(at + 12) : undefined
+    let option: Uint8Array | null = null
+    if (server === undefined || checkServerCookie(this.#cookieSecret, client, server, address, now)) {
+      const o = responseCookie(this.#cookieSecret, client, server, address, now)
+      option = new Uint8Array(4 + o.data.length)
+      option[1] = o.code
+      option[3] = o.data.length
+      option.set(o.data, 4)
+    }
+    if (this.#cookieMemo.size >= RECURSION_ALLOWED_MAX) this.#cookieMemo.clear()
+    this.#cookieMemo.set(key, option)
+    return option
   }
 
   #remember(buf: Uint8Array, kind: string, response: Uint8Array): void {

@@ -187,11 +187,18 @@ test('cookies on warm recursive answers: ours is added to the stored response, b
 })
 
 test('attack: a forged or foreign server cookie gets BADCOOKIE and no data from the full path even when the answer is stored', async (t) => {
-  const { rec, stats } = await lab(t)
+  const { rec, stats } = await lab(t, { extra: { acl: { recursion: ['127.0.0.0/8'], query: ['any'] } } })
   await send(rec, query(1))
   const client = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])
   const good = cookieOf(decodeMessage(await send(rec, query(2, { options: [cookieOption(client)] }))))
   const cached = stats().cached!
+  // Our server cookie for 127.0.0.1, sent again (and remembered as good) from there, then from another address.
+  t.is(decodeMessage(await send(rec, query(5, { options: [cookieOption(client, good.server)] }))).rcode, Rcode.NOERROR)
+  t.is(stats().cached, cached + 1)
+  const moved = decodeMessage(await send(rec, query(6, { options: [cookieOption(client, good.server)] }), '127.0.0.5'))
+  t.is(moved.rcode, Rcode.BADCOOKIE, 'a server cookie made for another address')
+  t.deepEqual(moved.answer, [])
+  t.notDeepEqual(cookieOf(moved).server, good.server)
   const forged = decodeMessage(await send(rec, query(3, { options: [cookieOption(client, new Uint8Array(16).fill(1))] })))
   t.is(forged.rcode, Rcode.BADCOOKIE)
   t.deepEqual(forged.answer, [])
@@ -199,7 +206,7 @@ test('attack: a forged or foreign server cookie gets BADCOOKIE and no data from 
   const otherClient = decodeMessage(await send(rec, query(4, { options: [cookieOption(new Uint8Array(8).fill(9), good.server)] })))
   t.is(otherClient.rcode, Rcode.BADCOOKIE, 'a server cookie made for another client cookie')
   t.deepEqual(otherClient.answer, [])
-  t.is(stats().cached, cached)
+  t.is(stats().cached, cached + 1)
 })
 
 test('attack: with cookies required, a UDP query without a COOKIE gets TC and no data even when the answer is stored', async (t) => {
