@@ -83,11 +83,15 @@ export interface SignZoneResult {
 }
 
 const NO_SIGS: readonly Rrsig[] = []
+/** Stands for the reused signatures of an RRset without old ones (never written to). */
+const NO_REUSED: Rrsig[] = []
 const NO_FRESH: ReadonlyArray<{ fields: RrsigFields, job: number }> = []
 /** Placeholder RDATA of an RRSIG slot until its signature arrives (always replaced before return). */
 const NO_DATA: RData = { type: RRType.RRSIG, data: new Uint8Array(0) }
 
 const DNSSEC_TYPES = new Set<number>([RRType.RRSIG, RRType.NSEC, RRType.NSEC3, RRType.NSEC3PARAM, RRType.DNSKEY])
+
+const byNumber = (a: number, b: number): number => a - b
 
 /** Next SOA serial under a policy (RFC 1982 arithmetic). */
 export function nextSerial(old: number, policy: SerialPolicy, now: number): number {
@@ -274,6 +278,8 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   const chunkStart: number[] = []
   const local: Array<{ data: Uint8Array, sigs: number }> = []
   let jobCount = 0
+  /** A batch went out since the last turn of the event loop (whose replies hand the threads the next ones). */
+  let yieldDue = false
   const send = (): void => {
     const sigs = batch.sigs
     if (sigs === 0) return
@@ -281,6 +287,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     const signer = opts.signer
     if (signer === undefined) { local.push({ data, sigs }); return }
     chunkStart.push(jobCount - sigs)
+    yieldDue = true
     if (signer.signRRsets !== undefined) chunks.push(signer.signRRsets(keys, keyTags, data, sigs, head))
     else {
       const jobs: SignJob[] = []
@@ -297,7 +304,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     const old = oldSigs.size === 0 ? NO_SIGS : oldSigs.get(`${set.name.hashKey()}|${set.type}`) ?? NO_SIGS
     // Only a re-sign with old signatures needs the records as objects (to verify them).
     const rrs: ResourceRecord[] = old.length === 0 ? [] : set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
-    const sigs: Rrsig[] = []
+    const sigs: Rrsig[] = old.length === 0 ? NO_REUSED : []
     if (old.length > 0) set.reused = sigs
     const labels = rrsigLabels(set.name)
     let expField = -1
@@ -354,7 +361,9 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   // the output can be written as the signatures come back.
   let nsecCount = 0
   let nsec3Count = 0
-  const nsec3Out: OutSet[] = []
+  // NSEC3 records are made when the merge reaches them (not all before the first batch).
+  let nsec3Total = 0
+  let nsec3At: (i: number) => OutSet = () => fail('ERR_DNSSEC_SIGN_FAILED', 'no NSEC3 chain')
   if (opts.nsec3 !== undefined) {
     const p = opts.nsec3
     const flags = p.optOut ? 1 : 0
@@ -382,7 +391,8 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
         fail('ERR_DNSSEC_SIGN_FAILED', `NSEC3 hash collision between ${hashed[i - 1]!.name.toString()} and ${hashed[i]!.name.toString()}; choose another salt (RFC 5155 §7.1)`)
       }
     }
-    for (let i = 0; i < hashed.length; i++) {
+    nsec3Total = hashed.length
+    nsec3At = (i) => {
       const h = hashed[i]!
       const types = new Set(h.types)
       if (h.kind === 'apex') types.add(RRType.NSEC3PARAM)
@@ -392,8 +402,8 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
         type: RRType.NSEC3, hashAlgorithm: 1, flags, iterations: p.iterations, salt: p.salt,
         nextHashedOwnerName: hashed[(i + 1) % hashed.length]!.hash, types: [...types].sort((a, b) => a - b),
       }
-      nsec3Out.push({ name: nsec3Owner(h.hash, origin), type: RRType.NSEC3, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
       nsec3Count++
+      return { name: nsec3Owner(h.hash, origin), type: RRType.NSEC3, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners }
     }
     // RFC 5155 §4: NSEC3PARAM at the apex; flags 0 there (opt-out lives in the NSEC3 flags).
     const param: Nsec3Param = { type: RRType.NSEC3PARAM, hashAlgorithm: 1, flags: 0, iterations: p.iterations, salt: p.salt }
@@ -404,9 +414,11 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   const nsecChain = opts.nsec3 === undefined
   const withData = nsecChain ? owners.filter((o) => o.node.kind !== 'emptyNonTerminal') : []
   let n3 = 0
+  let next3 = nsec3Total > 0 ? nsec3At(0) : null
   for (const o of owners) {
+    if (yieldDue) { yieldDue = false; await new Promise<void>((resolve) => { setImmediate(resolve) }) }
     const node = o.node
-    while (n3 < nsec3Out.length && nsec3Out[n3]!.name.compare(node.name) <= 0) add(nsec3Out[n3++]!)
+    while (next3 !== null && next3.name.compare(node.name) <= 0) { add(next3); next3 = ++n3 < nsec3Total ? nsec3At(n3) : null }
     for (const set of node.rrsets.values()) {
       const signed = node.kind !== 'delegation' || set.type === RRType.DS
       add({ name: node.name, type: set.type, class: set.class, ttl: set.ttl, rdata: set.rdata, signedBy: signed ? chosen.dataSigners : null })
@@ -415,14 +427,15 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     const next = withData[(nsecCount + 1) % withData.length]!.node.name
     // RFC 4035 §2.3: NSEC and RRSIG at every owner — even an insecure delegation has the
     // RRSIG that covers its own NSEC.
-    const types = new Set(o.types)
-    types.add(RRType.NSEC)
-    types.add(RRType.RRSIG)
-    const data: Nsec = { type: RRType.NSEC, nextDomainName: next, types: [...types].sort((a, b) => a - b) }
+    const types = o.types
+    if (!types.includes(RRType.NSEC)) types.push(RRType.NSEC)
+    if (!types.includes(RRType.RRSIG)) types.push(RRType.RRSIG)
+    types.sort(byNumber)
+    const data: Nsec = { type: RRType.NSEC, nextDomainName: next, types }
     add({ name: node.name, type: RRType.NSEC, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners })
     nsecCount++
   }
-  while (n3 < nsec3Out.length) add(nsec3Out[n3++]!)
+  while (next3 !== null) { add(next3); next3 = ++n3 < nsec3Total ? nsec3At(n3) : null }
 
 
   send()

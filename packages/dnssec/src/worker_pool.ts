@@ -17,11 +17,11 @@ import type { WorkerBatchMessage, WorkerKeysMessage, WorkerReply, WorkerRRsetsMe
 export const SIGN_BATCH = 256
 
 /**
- * Batches handed to one thread at a time: the next waits in the thread's own queue, so a
- * thread starts on it at once even while this thread is busy (writing the text, building
- * the rest) and cannot hand it work.
+ * Batches handed to one thread at a time: the next ones wait in the thread's own queue, so
+ * a thread goes on at once even while this thread is busy (building the next batch,
+ * writing the text) and cannot hand it work.
  */
-const PER_THREAD = 2
+const PER_THREAD = 4
 
 /** A pool: its {@link BatchSigner} and how to stop it. */
 export interface WorkerSigner { sign: BatchSigner, close: () => Promise<void>, threads: number }
