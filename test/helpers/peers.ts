@@ -4,7 +4,7 @@
  * On a developer's machine a missing tool makes the test pass with a log line that
  * says what to install; under `CI=true` a missing tool is a failure, never a skip.
  */
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process'
+import { execFileSync, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process'
 import type { ExecutionContext } from 'ava'
 
 /** The Debian package that provides each peer tool. */
@@ -69,4 +69,14 @@ export function runPeer(tool: string, args: readonly string[], opts: { input?: s
 export function peer(tool: string, args: readonly string[], opts: { cwd?: string } = {}): string {
   const path = which(tool) ?? tool
   return execFileSync(path, args, { encoding: 'utf8', cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+/** SIGTERM a peer process and resolve once it has exited (SIGKILL after 5 s). */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+    child.once('exit', () => { clearTimeout(timer); resolve() })
+    child.kill('SIGTERM')
+  })
 }

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { createDnsServer, parseConfig, type DnsServer } from '@secdns/server'
 import { createKey, signZoneFile, defaultNsec3Params } from '@secdns/dnssec'
 import { Name } from '@secdns/wire'
-import { havePeers, which } from '../helpers/peers.js'
+import { havePeers, stopChild, which } from '../helpers/peers.js'
 import { freePort } from '../helpers/ports.js'
 
 const fixtures = fileURLToPath(new URL('../../../packages/server/test/fixtures/', import.meta.url))
@@ -177,15 +177,6 @@ test.serial('nsupdate: a signed zone refuses updates even with the key; an unsig
 })
 
 /** Start named with a configuration; resolves once it answers the zone's SOA. */
-/** SIGTERM a peer and resolve once it has exited (SIGKILL after 5 s). */
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-    child.once('exit', () => { clearTimeout(timer); resolve() })
-    child.kill('SIGTERM')
-  })
-}
 
 async function startNamed(t: ExecutionContext, dir: string, port: number, zoneClause: string, zone = 'example.test'): Promise<ChildProcess> {
   const conf = join(dir, 'named.conf')

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createDnsServer, loadConfig } from '@secdns/server'
-import { havePeers, which } from '../helpers/peers.js'
+import { havePeers, stopChild, which } from '../helpers/peers.js'
 import { freePort } from '../helpers/ports.js'
 
 const fixtures = fileURLToPath(new URL('../../../packages/server/test/fixtures/', import.meta.url))
@@ -32,14 +32,6 @@ function run(cmd: string, args: readonly string[]): Promise<{ code: number, stdo
 const dig = (port: number, ...args: string[]): Promise<{ code: number, stdout: string }> =>
   run(which('dig') ?? 'dig', ['+norec', '+short', '+time=1', '+tries=1', '@127.0.0.1', '-p', String(port), ...args])
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-    child.once('exit', () => { clearTimeout(timer); resolve() })
-    child.kill('SIGTERM')
-  })
-}
 
 async function until(what: string, ok: () => Promise<boolean> | boolean): Promise<void> {
   for (let i = 0; i < 100; i++) {
