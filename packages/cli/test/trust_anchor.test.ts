@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { execFile, spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,6 +22,17 @@ const runAsync = (...args: string[]): Promise<{ status: number, stdout: string, 
   })
 })
 const DS = 'example.test. DS 61811 13 2 0102DFEA3A358309DF9E91A65CD3D14F0CE1F0517E4F83FE1507AECAACAD7DA5'
+
+/** Serve the signed example.test zone on 127.0.0.1 for the test's length; its UDP address:port. */
+async function serveSignedZone(t: ExecutionContext): Promise<string> {
+  const auth = new DnsServer(parseConfig({
+    listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
+    zones: [{ name: 'example.test', type: 'primary', file: signed }],
+  }))
+  await auth.start()
+  t.teardown(() => auth.stop())
+  return `127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`
+}
 
 test('add creates the file, list shows the anchor, a second add of it is skipped', (t) => {
   const f = join(dir, 'a.dns')
@@ -76,12 +87,7 @@ test('bad input exits 2 with a coded message and leaves the file alone', (t) => 
 })
 
 test('add, list and remove --server change a running server\'s anchors: the file keeps its comments and validation follows', async (t) => {
-  const auth = new DnsServer(parseConfig({
-    listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
-    zones: [{ name: 'example.test', type: 'primary', file: signed }],
-  }))
-  await auth.start()
-  t.teardown(() => auth.stop())
+  const dns = await serveSignedZone(t)
   const d = mkdtempSync(join(tmpdir(), 'secdns-cli-ta-server-'))
   const anchors = join(d, 'TrustAnchors.dns')
   writeFileSync(anchors, '; anchors of the lab resolver\n')
@@ -89,7 +95,7 @@ test('add, list and remove --server change a running server\'s anchors: the file
   chmodSync(join(d, 'token'), 0o600)
   const rec = createDnsServer(parseConfig({
     listeners: { admin: { address: '127.0.0.1', port: 0, tokenFile: join(d, 'token') } }, acl: { recursion: ['localhost'] },
-    resolver: { forwarders: [`127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`], trustAnchors: anchors },
+    resolver: { forwarders: [dns], trustAnchors: anchors },
   }))
   await rec.start()
   t.teardown(() => rec.stop())
@@ -158,13 +164,7 @@ test('--server https:// with --cert/--key/--ca uses an admin certificate; a clie
 })
 
 test('add --from-zone --dns writes the fetched KSK to --file, or pushes it to a running server with --server URL, where it takes effect without a restart', async (t) => {
-  const auth = new DnsServer(parseConfig({
-    listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
-    zones: [{ name: 'example.test', type: 'primary', file: signed }],
-  }))
-  await auth.start()
-  t.teardown(() => auth.stop())
-  const dns = `127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`
+  const dns = await serveSignedZone(t)
   const d = mkdtempSync(join(tmpdir(), 'secdns-cli-ta-fromzone-'))
   writeFileSync(join(d, 'token'), TOKEN + '\n')
   chmodSync(join(d, 'token'), 0o600)
@@ -228,13 +228,7 @@ test('add --from-zone --dns writes the fetched KSK to --file, or pushes it to a 
 })
 
 test('check --dns reports the anchor matches; --help shows the --dns and --server examples', async (t) => {
-  const auth = new DnsServer(parseConfig({
-    listeners: { udp: [{ address: '127.0.0.1', port: 0 }], tcp: [{ address: '127.0.0.1', port: 0 }] },
-    zones: [{ name: 'example.test', type: 'primary', file: signed }],
-  }))
-  await auth.start()
-  t.teardown(() => auth.stop())
-  const dns = `127.0.0.1:${auth.listeners.find((l) => l.kind === 'udp')!.port}`
+  const dns = await serveSignedZone(t)
   const f = join(mkdtempSync(join(tmpdir(), 'secdns-cli-ta-check-')), 'a.dns')
   t.is((await runAsync('add', '--trust-anchors', f, '--from-zone', 'example.test', '--dns', dns, '--yes')).status, 0)
   const c = await runAsync('check', '--trust-anchors', f, '--dns', dns, '--json')
