@@ -11,7 +11,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
-import { createServer as createHttpsServer } from 'node:https'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import { readFileSync, statSync } from 'node:fs'
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
@@ -19,6 +19,7 @@ import { OID_SECDNS_ADMIN } from '@secdns/pki'
 import { RRType, rdataToText } from '@secdns/wire'
 import { anchorKeyTag, parseAnchorText, ResolverError, type AnchorRecord } from '@secdns/resolver'
 import { ServerError } from './errors.js'
+import { CrlWatch } from './config.js'
 import type { BoundListener, DnsServer, ListenerPlugin } from './server.js'
 import { AdminConsole, AuditLog, setSecurityHeaders, type AdminActor } from './admin_console.js'
 import type { ChannelListener } from './channel_listener.js'
@@ -120,6 +121,7 @@ export class AdminApi implements ListenerPlugin {
   #http: Server | undefined
   #token: Buffer | undefined
   #console: AdminConsole | undefined
+  #crl: CrlWatch | undefined
 
   /**
    * @param cfg the `listeners.admin` configuration
@@ -185,6 +187,8 @@ export class AdminApi implements ListenerPlugin {
         }
         const m = /^\/reload(?:\/([^/]+))?$/.exec(url.pathname)
         if (req.method === 'POST' && m) {
+          // A reload also reads changed CRL files at once (they are otherwise checked every second).
+          if (m[1] === undefined) { this.#crl?.check(); for (const c of this.#channels) c.reloadCrl() }
           const results = server.reload(m[1] === undefined ? undefined : decodeURIComponent(m[1]))
           send(results.every((r) => r.ok) ? 200 : 422, { results })
           return
@@ -203,10 +207,18 @@ export class AdminApi implements ListenerPlugin {
         send(code, { error: (e as Error).message, code: (e as ServerError).code })
       }
     }
+    const crl = cfg.crl !== undefined && cfg.clientCa !== undefined && cfg.certificate !== undefined && cfg.key !== undefined
+      ? new CrlWatch(cfg.crl, 'listeners.admin.crl', (crls) => {
+        (this.#http as HttpsServer | undefined)?.setSecureContext({ cert: readFileSync(cfg.certificate!), key: readFileSync(cfg.key!), ca: readFileSync(cfg.clientCa!), crl: crls.pem })
+        server.log.info({ listener: 'admin', crls: crls.pem.length }, 'CRL read again')
+      }, (e) => server.log.error({ listener: 'admin', err: e.message }, 'CRL not read again; the previous one is still used'))
+      : undefined
+    this.#crl = crl
     const srv = cfg.certificate !== undefined && cfg.key !== undefined
       ? createHttpsServer({
         cert: readFileSync(cfg.certificate), key: readFileSync(cfg.key),
         ...(cfg.clientCa !== undefined ? { ca: readFileSync(cfg.clientCa), requestCert: true, rejectUnauthorized: false } : {}),
+        ...(crl !== undefined ? { crl: crl.current.pem } : {}),
       }, handler)
       : createHttpServer(handler)
     await new Promise<void>((resolve, reject) => {
@@ -220,6 +232,7 @@ export class AdminApi implements ListenerPlugin {
 
   /** Close the API. */
   async stop(): Promise<void> {
+    this.#crl?.close()
     const s = this.#http
     if (s === undefined) return
     s.closeAllConnections()

@@ -5,10 +5,11 @@
  * Safe defaults (issue 6): recursion, transfers, NOTIFY and UPDATE are allowed to
  * nobody unless an ACL says otherwise; queries are answered for everyone.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { isIP } from 'node:net'
 import { z } from 'zod'
+import { parseCrl, toPem } from '@secdns/pki'
 import { ServerError } from './errors.js'
 import { aclEntryProblem } from './acl.js'
 
@@ -17,6 +18,12 @@ const address = z.string().refine((s) => isIP(s) !== 0, { message: 'expected an 
 
 /** One `address:port` socket to listen on. */
 const socketSchema = z.strictObject({ address, port })
+
+/**
+ * CRL file(s), PEM or DER as `secdns ca crl` writes them: one path or a list. Read at start and
+ * again whenever a file's mtime changes, so a new revocation takes effect without a restart.
+ */
+const crlField = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional()
 
 const tlsFields = {
   /** PEM certificate chain of the server (a DNS-server certificate from our CA). */
@@ -27,11 +34,13 @@ const tlsFields = {
   clientCa: z.string().min(1).optional(),
   /** Reject clients without a certificate from `clientCa`. */
   requireClientCertificate: z.boolean().default(false),
+  /** CRL(s) of `clientCa`: a revoked client certificate is refused. */
+  crl: crlField,
 }
 
 const dotSchema = z.strictObject({ address, port, ...tlsFields }).refine((d) => !d.requireClientCertificate || d.clientCa !== undefined, {
   message: 'requireClientCertificate needs clientCa', path: ['clientCa'],
-})
+}).refine((d) => d.crl === undefined || d.clientCa !== undefined, { message: 'crl needs clientCa', path: ['crl'] })
 
 const channelSchema = z.strictObject({
   address, port,
@@ -39,6 +48,8 @@ const channelSchema = z.strictObject({
   key: z.string().min(1),
   /** CA certificates whose clients are accepted. */
   trustedCas: z.array(z.string().min(1)).min(1),
+  /** CRL(s) of the trusted CAs: a revoked client certificate is refused (ERR_CHANNEL_PEER_REVOKED). */
+  crl: crlField,
   /** Connection security rule: `require` encryption, `request` it (integrity accepted), or `none` (integrity only). */
   encryption: z.enum(['require', 'request', 'none']).default('require'),
   /** WebSocket path. */
@@ -56,13 +67,15 @@ const adminSchema = z.strictObject({
   key: z.string().min(1).optional(),
   /** CA whose admin client certificates are accepted. */
   clientCa: z.string().min(1).optional(),
+  /** CRL(s) of `clientCa`: a revoked admin certificate is not taken as an admin. */
+  crl: crlField,
   /** The audit log of admin changes (JSON lines); default `<dataDir>/admin-audit.jsonl`, else kept in memory. */
   auditLog: z.string().min(1).optional(),
 }).refine((a) => a.tokenFile !== undefined || a.clientCa !== undefined, {
   message: 'the admin API needs tokenFile or clientCa (it is never open)', path: ['tokenFile'],
 }).refine((a) => a.clientCa === undefined || (a.certificate !== undefined && a.key !== undefined), {
   message: 'clientCa needs certificate and key (HTTPS)', path: ['certificate'],
-})
+}).refine((a) => a.crl === undefined || a.clientCa !== undefined, { message: 'crl needs clientCa', path: ['crl'] })
 
 /**
  * An ACL: entries are `any`, `none`, `localhost`, an address, a prefix `addr/len`,
@@ -295,6 +308,7 @@ export function loadConfig(file: string): ServerConfig {
 export function resolveConfigPaths(c: ServerConfig, base: string): ServerConfig {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p))
   const opt = (p: string | undefined): string | undefined => (p === undefined ? undefined : abs(p))
+  const crl = (p: string | string[] | undefined): string | string[] | undefined => (p === undefined ? undefined : Array.isArray(p) ? p.map(abs) : abs(p))
   return {
     ...c,
     dataDir: opt(c.dataDir),
@@ -302,16 +316,101 @@ export function resolveConfigPaths(c: ServerConfig, base: string): ServerConfig 
     zones: c.zones.map((zz) => ({ ...zz, file: abs(zz.file) })),
     listeners: {
       ...c.listeners,
-      dot: c.listeners.dot.map((d) => ({ ...d, certificate: abs(d.certificate), key: abs(d.key), clientCa: opt(d.clientCa) })),
-      channel: c.listeners.channel.map((d) => ({ ...d, certificate: abs(d.certificate), key: abs(d.key), trustedCas: d.trustedCas.map(abs) })),
+      dot: c.listeners.dot.map((d) => ({ ...d, certificate: abs(d.certificate), key: abs(d.key), clientCa: opt(d.clientCa), crl: crl(d.crl) })),
+      channel: c.listeners.channel.map((d) => ({ ...d, certificate: abs(d.certificate), key: abs(d.key), trustedCas: d.trustedCas.map(abs), crl: crl(d.crl) })),
       admin: c.listeners.admin === undefined ? undefined : {
         ...c.listeners.admin,
         tokenFile: opt(c.listeners.admin.tokenFile),
         certificate: opt(c.listeners.admin.certificate),
         key: opt(c.listeners.admin.key),
         clientCa: opt(c.listeners.admin.clientCa),
+        crl: crl(c.listeners.admin.crl),
         auditLog: opt(c.listeners.admin.auditLog),
       },
     },
+  }
+}
+
+/** CRLs read from files: the raw contents (for `@secdns/channel`) and PEM (for node:tls). */
+export interface LoadedCrls {
+  readonly raw: (string | Uint8Array)[]
+  readonly pem: string[]
+}
+
+/**
+ * Read and check CRL files (PEM or DER).
+ *
+ * @param files one path or a list (a `crl` field)
+ * @param field the configuration field, for messages (`listeners.channel[0].crl`)
+ * @throws {ServerError} ERR_SERVER_CONFIG naming the field and the file when one is unreadable or not a CRL
+ */
+export function readCrlFiles(files: string | string[], field: string): LoadedCrls {
+  const raw: (string | Uint8Array)[] = [], pem: string[] = []
+  for (const f of Array.isArray(files) ? files : [files]) {
+    try {
+      const buf = readFileSync(f)
+      const isPem = buf.subarray(0, 11).toString('latin1') === '-----BEGIN '
+      const data: string | Uint8Array = isPem ? buf.toString('utf8') : new Uint8Array(buf)
+      parseCrl(data)
+      raw.push(data)
+      pem.push(isPem ? buf.toString('utf8') : toPem(new Uint8Array(buf), 'X509 CRL'))
+    } catch (e) {
+      throw new ServerError('ERR_SERVER_CONFIG', `${field}: ${f}: not a readable CRL: ${(e as Error).message}`, { cause: e })
+    }
+  }
+  return { raw, pem }
+}
+
+/**
+ * Watch CRL files by mtime: when one changes (a new `secdns ca crl`), `onChange` is called
+ * with the files read again; a file that is then bad is reported to `onError` and the
+ * CRLs in use stay as they were.
+ */
+export class CrlWatch {
+  readonly #files: string[]
+  readonly #field: string
+  #current: LoadedCrls
+  readonly #listener: () => void
+  #stamp: string
+
+  /**
+   * @param files the `crl` field's value (absolute paths)
+   * @param field the field name, for messages
+   * @param onChange called with the CRLs read again after a change
+   * @param onError called with the error when a changed file cannot be used
+   * @param intervalMs how often the files' mtimes are checked
+   * @throws {ServerError} ERR_SERVER_CONFIG when a file is bad at start
+   */
+  constructor(files: string | string[], field: string, onChange: (crls: LoadedCrls) => void, onError: (e: Error) => void, intervalMs = 1000) {
+    this.#files = Array.isArray(files) ? files : [files]
+    this.#field = field
+    this.#current = readCrlFiles(this.#files, field)
+    this.#stamp = this.#stat()
+    this.#listener = (): void => {
+      const stamp = this.#stat()
+      if (stamp === this.#stamp) return
+      try {
+        this.#current = readCrlFiles(this.#files, this.#field)
+        this.#stamp = stamp
+        onChange(this.#current)
+      } catch (e) {
+        this.#stamp = stamp
+        onError(e as Error)
+      }
+    }
+    for (const f of this.#files) watchFile(f, { interval: intervalMs, persistent: false }, this.#listener)
+  }
+
+  /** The CRLs in use. */
+  get current(): LoadedCrls { return this.#current }
+
+  /** Check the files now (as a reload does), rather than at the next poll. */
+  check(): void { this.#listener() }
+
+  /** Stop watching. */
+  close(): void { for (const f of this.#files) unwatchFile(f, this.#listener) }
+
+  #stat(): string {
+    return this.#files.map((f) => { try { const s = statSync(f); return `${s.mtimeMs}:${s.size}:${s.ino}` } catch { return 'missing' } }).join('|')
   }
 }

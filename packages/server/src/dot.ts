@@ -2,9 +2,10 @@
  * DNS over TLS (RFC 7858) on node:tls: the same stream handling as TCP behind TLS
  * with the server's DNS-server certificate; client certificates optional or required.
  */
-import { createServer, type Server } from 'node:tls'
+import { createServer, type Server, type TlsOptions } from 'node:tls'
 import { readFileSync } from 'node:fs'
 import { ServerError } from './errors.js'
+import { CrlWatch } from './config.js'
 import type { BoundListener, DnsServer, ListenerPlugin } from './server.js'
 
 type DotConfig = DnsServer['config']['listeners']['dot'][number]
@@ -19,6 +20,7 @@ export class DotListener implements ListenerPlugin {
   readonly kind = 'dot' as const
   readonly #cfg: DotConfig
   #srv: Server | undefined
+  #crl: CrlWatch | undefined
 
   /** @param cfg one `listeners.dot` entry */
   constructor(cfg: DotConfig) {
@@ -28,7 +30,7 @@ export class DotListener implements ListenerPlugin {
   /** Bind the listener. */
   async start(server: DnsServer): Promise<BoundListener> {
     const c = this.#cfg
-    let opts
+    let opts: TlsOptions
     try {
       opts = {
         cert: readFileSync(c.certificate), key: readFileSync(c.key),
@@ -40,12 +42,20 @@ export class DotListener implements ListenerPlugin {
     } catch (e) {
       throw new ServerError('ERR_SERVER_CONFIG', `listeners.dot: cannot read certificate or key: ${(e as Error).message}`, { cause: e })
     }
+    if (c.crl !== undefined && c.clientCa !== undefined) {
+      // node:tls checks client certificates against `crl`; a changed file gets a new secure context.
+      this.#crl = new CrlWatch(c.crl, 'listeners.dot.crl', (crls) => {
+        this.#srv?.setSecureContext({ ...opts, crl: crls.pem })
+        server.log.info({ listener: 'dot', crls: crls.pem.length }, 'CRL read again')
+      }, (e) => server.log.error({ listener: 'dot', err: e.message }, 'CRL not read again; the previous one is still used'))
+      opts = { ...opts, crl: this.#crl.current.pem }
+    }
     const srv = createServer(opts, (sock) => server.serveStream(sock, 'dot'))
     srv.on('tlsClientError', () => { server.counters.tcpRejected++ })
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject)
       srv.listen(c.port, c.address, () => { srv.off('error', reject); resolve() })
-    }).catch((e: unknown) => { throw new ServerError('ERR_SERVER_BIND', `DoT ${c.address}:${c.port}: ${(e as Error).message}`, { cause: e }) })
+    }).catch((e: unknown) => { this.#crl?.close(); throw new ServerError('ERR_SERVER_BIND', `DoT ${c.address}:${c.port}: ${(e as Error).message}`, { cause: e }) })
     this.#srv = srv
     const a = srv.address()
     return { kind: 'dot', address: typeof a === 'object' && a ? a.address : c.address, port: typeof a === 'object' && a ? a.port : c.port }
@@ -53,6 +63,7 @@ export class DotListener implements ListenerPlugin {
 
   /** Close the listener. */
   async stop(): Promise<void> {
+    this.#crl?.close()
     const s = this.#srv
     if (s === undefined) return
     await new Promise<void>((r) => s.close(() => r()))
