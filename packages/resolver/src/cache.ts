@@ -86,6 +86,23 @@ export class Cache<V> {
     }
   }
 
+  /**
+   * Shorten the life of an entry to at most `ttl` seconds from now (never lengthen it);
+   * a TTL of 0 drops it. Used for data that validated Bogus (RFC 4035 §4.7: kept only
+   * briefly, then fetched afresh).
+   *
+   * @param kind the entry's kind
+   * @param key the key within the kind
+   * @param ttl seconds from now
+   */
+  cap(kind: CacheKind, key: string, ttl: number): void {
+    const k = `${kind}|${key}`
+    const e = this.map.get(k)
+    if (e === undefined) return
+    if (ttl <= 0) { this.drop(k, e); return }
+    e.expires = Math.min(e.expires, this.now() + ttl)
+  }
+
   private drop(k: string, e: { size: number }): void {
     this.map.delete(k)
     this.bytes -= e.size

@@ -131,6 +131,8 @@ export class Resolver {
   private readonly aggressiveNsec: boolean
   private readonly nsecRanges = new Map<string, NsecRange>()
   private readonly fetchedAt = new WeakMap<Message, number>()
+  /** Upstream cache keys of the answers a CNAME chase joined into a message (iteration). */
+  private readonly parts = new WeakMap<Message, string[]>()
   private readonly responses: ResponseCache
 
   /**
@@ -289,8 +291,13 @@ export class Resolver {
       try {
         const r = await this.validate(name, type, msg, work)
         verdict = r.verdict
-        ttl = verdict.state === 'bogus' ? this.limits.bogusTtl : r.ttl
+        // RFC 4035 §4.7: Bogus is kept only briefly (and never longer than the records).
+        ttl = verdict.state === 'bogus' ? Math.min(this.limits.bogusTtl, Math.max(1, r.ttl)) : r.ttl
+        // The data judged Bogus goes with the verdict: once the verdict expires the answer
+        // is fetched afresh, so a repaired zone is believed again after the bogus TTL.
+        if (verdict.state === 'bogus') this.distrust(key, msg, ttl)
       } catch (e) {
+        // Validation could not finish (a limit, unreachable servers): nothing is judged.
         verdict = { state: 'bogus', ede: EdeCode.DNSSEC_BOGUS, reason: `validation stopped: ${(e as Error).message}` }
         ttl = 0
       }
@@ -385,6 +392,16 @@ export class Resolver {
     return msg
   }
 
+  /**
+   * Keep an upstream answer that validated Bogus (and the answers a CNAME chase joined
+   * into it) for at most `ttl` more seconds; its own TTL still bounds it.
+   */
+  private distrust(key: string, msg: Message | undefined, ttl: number): void {
+    this.cache.cap('upstream', key, ttl)
+    if (msg === undefined) return
+    for (const k of this.parts.get(msg) ?? []) this.cache.cap('upstream', k, ttl)
+  }
+
   private forwardersFor(name: Name): readonly Server[] | null {
     let best: { zone: Name, servers: readonly Server[] } | null = null
     for (const z of this.zoneForwarders) if (name.isSubdomainOf(z.zone) && (best === null || z.zone.labelCount > best.zone.labelCount)) best = z
@@ -454,7 +471,9 @@ export class Resolver {
       if (++work.cnames > this.limits.maxCnameChain) throw new ResolverError('ERR_RESOLVER_LIMIT', `CNAME chain from ${name.toString()} longer than ${this.limits.maxCnameChain}`)
       if (!resp.answer.some((r) => r.name.equals(cur))) {
         const sub = await this.fetch(cur, type, work)
-        return { ...sub, answer: [...resp.answer, ...sub.answer] }
+        const joined = { ...sub, answer: [...resp.answer, ...sub.answer] }
+        this.parts.set(joined, [`${cur.toLowerCase().toString()}|${type}`, ...(this.parts.get(sub) ?? [])])
+        return joined
       }
     }
   }
@@ -656,7 +675,10 @@ export class Resolver {
     const set = groupRRsets(resp.answer).find((s) => s.type === RRType.DNSKEY && s.name.equals(zone)) ?? null
     const zk = verifyDnskeysWithAnchor(zone, set, a, this.now(), work.budget)
     // Issue 7 §1: an anchor that no longer matches its zone is reported, never silently ignored.
-    if (zk.state === 'bogus') this.log(`trust anchor for ${zone.toString()}: ${zk.reason ?? ''}`)
+    if (zk.state === 'bogus') {
+      this.log(`trust anchor for ${zone.toString()}: ${zk.reason ?? ''}`)
+      this.distrust(`${zone.toLowerCase().toString()}|${RRType.DNSKEY}`, resp, this.limits.bogusTtl)
+    }
     this.anchorChecks.set(zone.toLowerCase().toString(), { zone: zone.toString(), state: zk.state, checked: this.now(), ...(zk.reason === undefined ? {} : { reason: zk.reason }) })
     this.cache.set('keys', key, zk, zk.state === 'bogus' ? this.limits.bogusTtl : Math.min(zk.ttl || this.limits.maxCacheTtl, this.limits.maxCacheTtl))
     return zk
@@ -682,6 +704,12 @@ export class Resolver {
         continue
       }
       const step = await this.stepDown(n, cur, work)
+      if (step.next?.state === 'bogus') {
+        // The DS or DNSKEY answers that broke the chain live no longer than the verdict.
+        const nk = n.toLowerCase().toString()
+        this.distrust(`${nk}|${RRType.DS}`, undefined, this.limits.bogusTtl)
+        this.distrust(`${nk}|${RRType.DNSKEY}`, undefined, this.limits.bogusTtl)
+      }
       this.cache.set('keys', ck, step, step.next?.state === 'bogus' ? this.limits.bogusTtl : Math.max(1, Math.min(step.ttl, this.limits.maxCacheTtl)))
       if (step.next !== null) cur = step.next
       if (step.stop) return cur

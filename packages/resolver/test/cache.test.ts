@@ -48,3 +48,22 @@ test('the byte bound evicts the least recently used entries too', (t) => {
   c.set('upstream', 'b', 'y2', 60, 100)
   t.is(c.byteSize, 500)
 })
+
+test('cap shortens an entry to at most its new TTL, never lengthens it, and 0 drops it', (t) => {
+  let now = 1000
+  const c = new Cache<string>(100, () => now)
+  c.set('upstream', 'long', 'x', 3600, 10)
+  c.set('upstream', 'short', 'y', 30, 10)
+  c.set('upstream', 'gone', 'z', 3600, 10)
+  c.cap('upstream', 'long', 60)
+  c.cap('upstream', 'short', 60)
+  c.cap('upstream', 'gone', 0)
+  c.cap('upstream', 'absent', 60)
+  t.is(c.get('upstream', 'gone'), undefined)
+  t.is(c.byteSize, 20)
+  now += 59
+  t.deepEqual([c.get('upstream', 'long'), c.get('upstream', 'short')], ['x', undefined])
+  now += 1
+  t.is(c.get('upstream', 'long'), undefined)
+  t.is(c.size, 0)
+})
