@@ -54,6 +54,7 @@ const ruleSchema = z.strictObject({
   secureChannelRequired: z.boolean().optional(),
   encryption: z.enum(ENCRYPTION_TYPES).optional(),
   trustAuthority: z.union([nonEmpty, z.array(nonEmpty)]).optional(),
+  crl: z.union([nonEmpty, z.array(nonEmpty)]).optional(),
   clientCertificate: identitySchema.optional(),
 })
 
@@ -101,6 +102,11 @@ export interface NrptRule {
   encryption: EncryptionType
   /** CA certificates the server's must chain to: PEM file paths or PEM text. */
   trustAuthority: string[]
+  /**
+   * CRLs of the trust authority (file paths, PEM or DER as `secdns ca crl` writes them, or PEM
+   * text): a revoked server certificate is refused. A file is read again when its mtime changes.
+   */
+  crl?: string[]
   /** This rule's client certificate, instead of the global one. */
   clientCertificate?: ClientIdentityEntry
 }
@@ -246,6 +252,7 @@ function normalizeRule(r: z.infer<typeof ruleSchema>): NrptRule {
   }
   if (r.displayName !== undefined) out.displayName = r.displayName
   if (r.comment !== undefined) out.comment = r.comment
+  if (r.crl !== undefined) out.crl = Array.isArray(r.crl) ? r.crl : [r.crl]
   if (r.clientCertificate !== undefined) out.clientCertificate = stripUndefined(r.clientCertificate)
   return out
 }
@@ -288,6 +295,9 @@ function compileRule(rule: NrptRule, index: number, source: string, global: Nrpt
       }
     }
     const channelAt = servers.findIndex((s) => isChannel(s.kind))
+    if ((rule.crl ?? []).length > 0 && rule.trustAuthority.length === 0) {
+      throw new ClientError('ERR_CLIENT_NRPT_INVALID', `${who}, field crl: a CRL needs the trustAuthority whose certificates it revokes`)
+    }
     if (channelAt >= 0 && rule.trustAuthority.length === 0) {
       throw new ClientError('ERR_CLIENT_NRPT_INVALID', `${who}, field trustAuthority: the protected channel to "${servers[channelAt]!.text}" needs the CA certificate(s) to trust`)
     }

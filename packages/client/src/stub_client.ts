@@ -4,7 +4,8 @@
  * answer without AD, a SERVFAIL, or a channel that cannot be set up as required into a
  * coded {@link ClientError}, never into data.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
+import { parseCrl, toPem } from '@secdns/pki'
 import { randomInt } from 'node:crypto'
 import { isIP } from 'node:net'
 import { resolve as resolvePath } from 'node:path'
@@ -147,6 +148,38 @@ function readPem(value: string, baseDir: string, what: string): string {
   }
 }
 
+/**
+ * A CRL of an NRPT rule: PEM text, or a file (PEM or DER) read again when its mtime or size
+ * changes. A CRL that cannot be read or parsed fails the query: a revocation list that was
+ * asked for is never silently dropped.
+ */
+function crlReader(value: string, baseDir: string): () => string {
+  if (value.includes('-----BEGIN')) {
+    try { parseCrl(value) } catch (e) { throw new ClientError('ERR_CLIENT_NRPT_FILE', `the CRL text of the rule is not a CRL: ${(e as Error).message}`, { cause: e }) }
+    return () => value
+  }
+  const path = resolvePath(baseDir, value)
+  let stamp = ''
+  let pem = ''
+  return () => {
+    try {
+      const st = statSync(path)
+      const now = `${st.mtimeMs}:${st.size}:${st.ino}`
+      if (now !== stamp) {
+        const buf = readFileSync(path)
+        const isPem = buf.subarray(0, 11).toString('latin1') === '-----BEGIN '
+        const next = isPem ? buf.toString('utf8') : toPem(new Uint8Array(buf), 'X509 CRL')
+        parseCrl(next)
+        pem = next
+        stamp = now
+      }
+      return pem
+    } catch (e) {
+      throw new ClientError('ERR_CLIENT_NRPT_FILE', `cannot read the CRL ${path}: ${(e as Error).message}`, { cause: e })
+    }
+  }
+}
+
 function toName(name: string | Name): Name {
   if (typeof name !== 'string') return name
   try {
@@ -220,7 +253,11 @@ export function createStubClient(opts: StubClientOptions): StubClient {
     const r = rule?.rule
     const base: TransportSecurity = { cas: [], encryption: r?.encryption ?? 'None', ...(opts.now !== undefined ? { now: opts.now } : {}) }
     if (server.kind === 'udp' || server.kind === 'tcp') return base
-    const sec: TransportSecurity = { ...base, cas: (r?.trustAuthority ?? []).map((t) => pem(t, 'trust authority certificate')) }
+    const crls = (r?.crl ?? []).map((c) => crlReader(c, nrpt.baseDir))
+    const sec: TransportSecurity = {
+      ...base, cas: (r?.trustAuthority ?? []).map((t) => pem(t, 'trust authority certificate')),
+      ...(crls.length > 0 ? { crls: () => crls.map((read) => read()) } : {}),
+    }
     if (!isChannel(server.kind)) return sec
     const id = identityOf(r?.clientCertificate ?? nrpt.table.global.clientCertificate)
     return id === undefined ? sec : { ...sec, identity: id }

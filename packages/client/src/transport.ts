@@ -33,6 +33,11 @@ export interface Transport {
 export interface TransportSecurity {
   /** CA certificates (PEM) the server's must chain to; empty for DoT means the system store. */
   readonly cas: readonly string[]
+  /**
+   * CRLs (PEM) of those CAs, asked for at every new connection (so a CRL file that changed is
+   * read again): a revoked server certificate is refused.
+   */
+  readonly crls?: () => readonly string[]
   /** The client certificate for the channel's mutual authentication. */
   readonly identity?: ChannelIdentity
   /** The rule's encryption level. */
@@ -181,6 +186,8 @@ export class StreamTransport implements Transport {
     if (this.#sock !== undefined && !this.#sock.destroyed) return Promise.resolve(this.#sock)
     if (this.#ready !== undefined) return this.#ready
     const s = this.#server
+    let crl: readonly string[] = []
+    try { if (s.kind === 'tls') crl = this.#security?.crls?.() ?? [] } catch (e) { return Promise.reject(e) }
     const p = new Promise<Socket | TLSSocket>((resolve, reject) => {
       let sock: Socket | TLSSocket
       const frames = new TcpFrameReader()
@@ -208,6 +215,7 @@ export class StreamTransport implements Transport {
           // RFC 6066 §3: SNI carries host names only, never IP literals.
           ...(s.serverName !== undefined && isIP(s.serverName) === 0 ? { servername: s.serverName } : {}),
           ...(cas.length > 0 ? { ca: [...cas] } : {}),
+          ...(crl.length > 0 ? { crl: [...crl] } : {}),
           // RFC 7858 §4.2 strict privacy profile: the certificate must carry the name we meant.
           checkServerIdentity: (_host, cert) => checkServerIdentity(s.serverName ?? s.host, cert),
           minVersion: 'TLSv1.2', ALPNProtocols: ['dot'],
@@ -321,11 +329,13 @@ export class ChannelTransport implements Transport {
     if (sec.identity === undefined) {
       return Promise.reject(new ClientError('ERR_CLIENT_CHANNEL_REFUSED', `channel to ${s.text}: no client certificate configured (clientCertificate in the rule or the global settings)`))
     }
+    let crls: readonly string[] | undefined
+    try { crls = sec.crls?.() } catch (e) { return Promise.reject(e) }
     const p = (async () => {
       let ch: ChannelClient
       try {
         ch = await channelConnect(s.url, {
-          identity: sec.identity!, trust: { cas: [...sec.cas] }, serverName: s.serverName ?? s.host,
+          identity: sec.identity!, trust: { cas: [...sec.cas], ...(crls !== undefined ? { crls: [...crls] } : {}) }, serverName: s.serverName ?? s.host,
           policy: { encryption: sec.encryption }, ...(sec.now !== undefined ? { now: sec.now } : {}),
           limits: { handshakeTimeoutMs: Math.max(timeoutMs, 1000), queryTimeoutMs: timeoutMs },
         })
