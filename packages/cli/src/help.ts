@@ -162,6 +162,7 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
   ],
   'nrpt add': [
     ['secdns nrpt add --nrpt nrpt.json --name corp --namespace .corp.example --server wss://dns1.corp.example:8053/ --server-name dns1.corp.example --validation-required --secure-channel --encryption High --trust-authority ca.crt', 'validation and an encrypted channel (Add-DnsClientNrptRule)'],
+    ['secdns nrpt add --nrpt nrpt.json --name corp --namespace .corp.example --server wss://dns1.corp.example:8053/ --server-name dns1.corp.example --secure-channel --encryption High --trust-authority ca.crt --crl crl.der', 'the same with the CA\'s CRL: a revoked server certificate is refused'],
     ['secdns nrpt add --nrpt nrpt.json --namespace printer.corp.example', 'an exemption rule (no name servers)'],
   ],
   'nrpt remove': [

@@ -78,6 +78,7 @@ function ruleDetail(r: NrptRule): string {
     `DnsSecIPsecRequired       : ${r.secureChannelRequired}`,
     `DnsSecIPsecEncryptionType : ${r.encryption}`,
     `TrustAuthority            : ${r.trustAuthority.map((x) => x.includes('-----BEGIN') ? '(PEM)' : x).join(', ')}`,
+    ...(r.crl !== undefined ? [`Crl                       : ${r.crl.map((x) => x.includes('-----BEGIN') ? '(PEM)' : x).join(', ')}`] : []),
   ]
   return `${lines.join('\n')}\n`
 }
@@ -107,7 +108,7 @@ function effective(nrpt: CompiledNrpt, name: string, json: boolean): void {
 interface AddOptions {
   nrpt?: string; json?: boolean; name?: string; namespace: string[]; server?: string[]; serverName?: string; dnssec?: boolean
   validationRequired?: boolean; secureChannel?: boolean; encryption?: EncryptionType; trustAuthority?: string[]; comment?: string
-  displayName?: string; clientCert?: string; clientKey?: string
+  crl?: string[]; displayName?: string; clientCert?: string; clientKey?: string
 }
 
 /**
@@ -157,6 +158,7 @@ export function registerNrptCommands(program: Command): void {
     .option('--secure-channel', 'DnsSecIPsecRequired: only the protected channel')
     .addOption(new Option('--encryption <level>', 'DnsSecIPsecEncryptionType').choices([...ENCRYPTION_TYPES]))
     .option('--trust-authority <ca>', 'CA certificate file (PEM) the server must chain to; repeatable', collect)
+    .option('--crl <file>', 'CRL file (PEM or DER, as `secdns ca crl` writes) of the trust authority: a revoked server certificate is refused; read again when it changes; repeatable', collect)
     .option('--client-cert <file>', 'client certificate for the channel (this rule only)')
     .option('--client-key <file>', 'its private key')
     .option('--name <name>', 'rule name (default: a GUID)')
@@ -171,6 +173,7 @@ export function registerNrptCommands(program: Command): void {
         dnsSecValidationRequired: o.validationRequired === true, secureChannelRequired: o.secureChannel === true,
         ...(o.encryption !== undefined ? { encryption: o.encryption } : {}),
         ...(o.trustAuthority !== undefined ? { trustAuthority: o.trustAuthority } : {}),
+        ...(o.crl !== undefined ? { crl: o.crl } : {}),
         ...(o.name !== undefined ? { name: o.name } : {}),
         ...(o.displayName !== undefined ? { displayName: o.displayName } : {}),
         ...(o.comment !== undefined ? { comment: o.comment } : {}),
