@@ -1,5 +1,8 @@
 import test from 'ava'
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
+import type { AddressInfo } from 'node:net'
+import { TcpFrameReader, decodeMessage, encodeMessage, frameTcp } from '@secdns/wire'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createCrl, type CertifiedKey } from '@secdns/pki'
@@ -70,4 +73,37 @@ test('a rule with a CRL but no trustAuthority is refused naming the field', (t) 
   t.throws(() => addRule(table, { name: 'x', namespace: '.corp.example', nameServers: ['udp://127.0.0.1:53'], crl: ['a.crl'] }), {
     instanceOf: ClientError, code: 'ERR_CLIENT_NRPT_INVALID', message: /field crl: a CRL needs the trustAuthority whose certificates it revokes/,
   })
+})
+
+/** A DoT server (node:tls) answering every query, with the given certificate. */
+async function dotServer(cert: CertifiedKey): Promise<{ port: number, close(): Promise<void> }> {
+  const socks = new Set<TLSSocket>()
+  const srv = createTlsServer({ cert: cert.certPem, key: cert.keyPem!, ALPNProtocols: ['dot'] }, (s) => {
+    socks.add(s)
+    s.on('close', () => socks.delete(s))
+    s.on('error', () => undefined)
+    const frames = new TcpFrameReader()
+    s.on('data', (d: Buffer) => { for (const m of frames.push(d)) s.write(frameTcp(encodeMessage(answer(decodeMessage(m), { ad: true })))) })
+  })
+  srv.on('tlsClientError', () => undefined)
+  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', () => res()))
+  return { port: (srv.address() as AddressInfo).port, close: async () => { for (const s of socks) s.destroy(); await new Promise<void>((res) => srv.close(() => res())) } }
+}
+
+test('over DoT too, a rule with a CRL refuses a revoked server certificate and accepts it before', async (t) => {
+  const p = await labPki()
+  const s = await dotServer(p.serverToday)
+  t.teardown(() => s.close())
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-nrpt-crl-'))
+  // node's TLS checks the CRL's dates on the real clock.
+  const crl = (serials: string[], n: number): Promise<{ pem: string, der: Uint8Array }> => createCrl(p.root, { revoked: serials.map((serial) => ({ serial, date: new Date() })), number: n })
+  writeAtomic(join(dir, 'lab.crl'), (await crl([p.noEku.serial], 1)).pem)
+  const nrpt = { rules: [{ name: 'corp', namespace: '.corp.example', trustAuthority: p.root.certPem, crl: 'lab.crl', nameServers: [{ address: `tls://127.0.0.1:${s.port}`, serverName: 'dns1.lab.test' }] }] }
+  const before = createStubClient({ nrpt: compileNrpt(nrpt, 'NRPT', dir) })
+  t.teardown(() => before.close())
+  t.is((await before.resolve('www.corp.example', 'A')).transport, 'tls')
+  writeAtomic(join(dir, 'lab.crl'), (await crl([p.noEku.serial, p.serverToday.serial], 2)).der)
+  const after = createStubClient({ nrpt: compileNrpt(nrpt, 'NRPT', dir) })
+  t.teardown(() => after.close())
+  await t.throwsAsync(after.resolve('www.corp.example', 'A'), { instanceOf: ClientError, code: 'ERR_CLIENT_CHANNEL_REFUSED', message: `DNS over TLS to tls://127.0.0.1:${s.port} refused: certificate revoked` })
 })
