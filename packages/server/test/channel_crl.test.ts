@@ -1,6 +1,7 @@
 import test from 'ava'
 import { copyFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs'
 import { connect as tlsConnect } from 'node:tls'
+import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +14,8 @@ import { ChannelListener } from '../src/channel_listener.js'
 import { DotListener } from '../src/dot.js'
 import { AdminApi } from '../src/admin.js'
 import { parseConfig } from '../src/config.js'
+import { createDnsServer } from '../src/create.js'
+import { X509Certificate } from 'node:crypto'
 
 const fixture = (f: string): string => fileURLToPath(new URL(`../../test/fixtures/${f}`, import.meta.url))
 const TOKEN = 'a-long-enough-admin-token-0123456789'
@@ -153,4 +156,34 @@ test('DoT with a required client certificate refuses a revoked one after the CRL
   // without an answer) and the server counts a rejected TLS client.
   t.regex(refused?.message ?? 'answered', /closed without an answer|socket disconnected|ECONNRESET/)
   t.true(server.counters.tcpRejected > rejectedBefore)
+})
+
+function adminStatus(port: number, ca: string, cert: TestIdentity): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/status', ca, servername: 'ns1.example.test', agent: false, cert: cert.certPem, key: cert.keyPem }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+test('the admin API no longer takes a revoked administrator certificate once the CRL changes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'secdns-crl-admin-'))
+  const { root, peers: [admin] } = await writeTestPki(dir, 'secdns crl admin root', [{ profile: 'admin', name: 'operator' }])
+  const serial = new X509Certificate(admin!.certPem).serialNumber.toLowerCase().replace(/^(00)+/, '')
+  const crlFile = join(dir, 'ca.crl')
+  writeAtomic(crlFile, (await createCrl(root, { revoked: [], number: 1 })).pem)
+  const server = createDnsServer(parseConfig({
+    listeners: { admin: { address: '127.0.0.1', port: 0, certificate: join(dir, 'ns.pem'), key: join(dir, 'ns.key'), clientCa: join(dir, 'ca.pem'), crl: crlFile } },
+  }))
+  await server.start()
+  t.teardown(() => server.stop())
+  const port = server.listeners.find((l) => l.kind === 'admin')!.port
+  t.is(await adminStatus(port, root.certPem, admin!), 200)
+  writeAtomic(crlFile, (await createCrl(root, { revoked: [{ serial, date: new Date() }], number: 2 })).der)
+  let status = 200
+  for (let i = 0; i < 40 && status === 200; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    if (i >= 10) status = await adminStatus(port, root.certPem, admin!)
+  }
+  t.is(status, 401)
 })
