@@ -26,17 +26,21 @@ function expiryCell(z: Zone): Child {
     z.warning !== undefined ? badge('re-sign soon', left <= 0 ? 'bad' : 'warn') : null)
 }
 
-/** Render the zones page. */
-export async function zonesPage(): Promise<void> {
+/**
+ * Render the zones page.
+ *
+ * @param message a notice to show above the table (the outcome of a reload, which re-renders the page)
+ */
+export async function zonesPage(message?: HTMLElement): Promise<void> {
   const { zones } = await get<{ zones: Zone[] }>('/console/api/zones')
-  const msg = h('div', {})
+  const msg = h('div', {}, message ?? null)
   const reload = (name?: string) => async (ev: Event): Promise<void> => {
     const b = ev.currentTarget as HTMLButtonElement
     b.disabled = true
     try {
       const r = await post<{ results: { zone: string, ok: boolean, serial?: number }[] }>(name === undefined ? '/reload' : `/reload/${encodeURIComponent(name)}`)
-      msg.replaceChildren(notice(r.results.map((x) => `${x.zone}: ${x.ok ? `reloaded, serial ${x.serial}` : 'failed'}`).join('; '), 'ok'))
-      await zonesPage()
+      // The page is drawn again with the new serials; the outcome stays on it.
+      await zonesPage(notice(r.results.map((x) => `${x.zone}: ${x.ok ? `reloaded, serial ${x.serial}` : 'failed'}`).join('; '), 'ok'))
     } catch (e) {
       msg.replaceChildren(notice(`Reload failed: ${(e as ApiError).message}`, 'error'))
       b.disabled = false
