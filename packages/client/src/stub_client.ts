@@ -5,7 +5,7 @@
  * coded {@link ClientError}, never into data.
  */
 import { readFileSync, statSync } from 'node:fs'
-import { parseCrl, toPem } from '@secdns/pki'
+import { crlFileToPem, parseCrl } from '@secdns/pki'
 import { randomInt } from 'node:crypto'
 import { isIP } from 'node:net'
 import { resolve as resolvePath } from 'node:path'
@@ -166,11 +166,7 @@ function crlReader(value: string, baseDir: string): () => string {
       const st = statSync(path)
       const now = `${st.mtimeMs}:${st.size}:${st.ino}`
       if (now !== stamp) {
-        const buf = readFileSync(path)
-        const isPem = buf.subarray(0, 11).toString('latin1') === '-----BEGIN '
-        const next = isPem ? buf.toString('utf8') : toPem(new Uint8Array(buf), 'X509 CRL')
-        parseCrl(next)
-        pem = next
+        pem = crlFileToPem(readFileSync(path))
         stamp = now
       }
       return pem

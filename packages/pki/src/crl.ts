@@ -126,6 +126,20 @@ export interface ParsedCrl {
 const KNOWN_CRL_EXTENSIONS = new Set<string>([OID_EXT.crlNumber, OID_EXT.authorityKeyIdentifier])
 
 /**
+ * A CRL file's contents (PEM, or DER) as PEM text, checked by {@link parseCrl}: what a
+ * server's listeners and a client's NRPT rules hand to node:tls and `@secdns/channel`.
+ *
+ * @param bytes the file as read
+ * @throws {PkiError} ERR_PKI_CRL_INVALID when it is not a CRL
+ */
+export function crlFileToPem(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const pem = text.subarray(0, 11).toString('latin1') === '-----BEGIN ' ? text.toString('utf8') : toPem(bytes, 'X509 CRL')
+  parseCrl(pem)
+  return pem
+}
+
+/**
  * Parse a CRL (PEM labelled `X509 CRL` or `CRL`, or DER).
  *
  * @throws {PkiError} ERR_PKI_CRL_INVALID when it cannot be read or has a critical extension we do not process

@@ -18,7 +18,7 @@ export {
 } from './issue.js'
 export {
   type RevocationReason, REVOCATION_REASONS, isRevocationReason, type RevokedEntry, type CrlOptions, type EncodedCrl,
-  type ParsedCrl, createCrl, parseCrl,
+  type ParsedCrl, createCrl, parseCrl, crlFileToPem,
 } from './crl.js'
 export { type PresentedNames, matchName, matchDnsId, ipBytes } from './names.js'
 export {

@@ -51,10 +51,10 @@ export class ChannelListener implements ListenerPlugin {
     if (c.crl !== undefined) {
       const field = 'listeners.channel.crl'
       this.#crl = new CrlWatch(c.crl, field, (crls) => {
-        trust.crls = crls.raw
-        server.log.info({ listener: 'channel', crls: crls.raw.length }, 'CRL read again')
+        trust.crls = crls.pem
+        server.log.info({ listener: 'channel', crls: crls.pem.length }, 'CRL read again')
       }, (e) => server.log.error({ listener: 'channel', err: e.message }, 'CRL not read again; the previous one is still used'))
-      trust.crls = this.#crl.current.raw
+      trust.crls = this.#crl.current.pem
     }
     const channel = createChannelServer({
       identity: { certPem, keyPem }, trust, rules: { encryption: c.encryption },

@@ -9,7 +9,7 @@ import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { isIP } from 'node:net'
 import { z } from 'zod'
-import { parseCrl, toPem } from '@secdns/pki'
+import { crlFileToPem } from '@secdns/pki'
 import { ServerError } from './errors.js'
 import { aclEntryProblem } from './acl.js'
 
@@ -331,9 +331,8 @@ export function resolveConfigPaths(c: ServerConfig, base: string): ServerConfig 
   }
 }
 
-/** CRLs read from files: the raw contents (for `@secdns/channel`) and PEM (for node:tls). */
+/** CRLs read from files, as PEM (for node:tls and `@secdns/channel`). */
 export interface LoadedCrls {
-  readonly raw: (string | Uint8Array)[]
   readonly pem: string[]
 }
 
@@ -345,20 +344,15 @@ export interface LoadedCrls {
  * @throws {ServerError} ERR_SERVER_CONFIG naming the field and the file when one is unreadable or not a CRL
  */
 export function readCrlFiles(files: string | string[], field: string): LoadedCrls {
-  const raw: (string | Uint8Array)[] = [], pem: string[] = []
+  const pem: string[] = []
   for (const f of Array.isArray(files) ? files : [files]) {
     try {
-      const buf = readFileSync(f)
-      const isPem = buf.subarray(0, 11).toString('latin1') === '-----BEGIN '
-      const data: string | Uint8Array = isPem ? buf.toString('utf8') : new Uint8Array(buf)
-      parseCrl(data)
-      raw.push(data)
-      pem.push(isPem ? buf.toString('utf8') : toPem(new Uint8Array(buf), 'X509 CRL'))
+      pem.push(crlFileToPem(readFileSync(f)))
     } catch (e) {
       throw new ServerError('ERR_SERVER_CONFIG', `${field}: ${f}: not a readable CRL: ${(e as Error).message}`, { cause: e })
     }
   }
-  return { raw, pem }
+  return { pem }
 }
 
 /**
