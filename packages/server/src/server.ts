@@ -124,11 +124,11 @@ export class DnsServer {
   /** The zone-table generation the recursor's stored responses were made under. */
   #recursionGeneration = -1
   /**
-   * Whether the query and recursion ACLs both allow an address (no TSIG key), remembered
-   * for the warm recursive path: the ACLs do not change while the server runs, and a check
-   * costs more than the rest of that path. Emptied when it reaches its bound.
+   * What the ACLs and the COOKIE policy let an address (no TSIG key) do, as MAY_* bits,
+   * remembered for the cached paths: they do not change while the server runs, and a check
+   * costs more than the rest of those paths. Emptied when it reaches its bound.
    */
-  readonly #recursionAllowed = new Map<string, number>()
+  readonly #allowed = new Map<string, number>()
   /** COOKIE options for the warm recursive path, for the second `#cookieMemoAt` ({@link DnsServer.#cookieOption}). */
   readonly #cookieMemo = new Map<string, Uint8Array | null>()
   #cookieMemoAt = -1
@@ -387,15 +387,8 @@ export class DnsServer {
       return undefined
     }
     // A plain query has no TSIG, so the address alone is who asks.
-    let may = this.#recursionAllowed.get(address)
-    if (may === undefined) {
-      const who: Requester = { address }
-      may = ((this.#acl.query.isAny || this.#acl.query.allows(who)) && this.#acl.recursion.allows(who) ? MAY_RECURSE : 0) |
-        (!this.#cookiePolicy.requireValid || this.#cookiePolicy.allow.allows(who) ? MAY_SKIP_COOKIE : 0)
-      if (this.#recursionAllowed.size >= RECURSION_ALLOWED_MAX) this.#recursionAllowed.clear()
-      this.#recursionAllowed.set(address, may)
-    }
-    if ((may & MAY_RECURSE) === 0) return undefined
+    const may = this.#may(address)
+    if ((may & MAY_QUERY) === 0 || (may & MAY_RECURSE) === 0) return undefined
     let option: Uint8Array | undefined
     if (shape === PLAIN) {
       // RFC 7873 §5.2.1: without a COOKIE such a client gets TC over UDP (the full path says so).
@@ -430,9 +423,9 @@ export class DnsServer {
     const tpl = this.#answers.get(key)
     if (tpl === undefined) return undefined
     // A cached query has no TSIG, so the address alone is who asks.
-    const who: Requester = { address }
-    if (!this.#acl.query.isAny && !this.#acl.query.allows(who)) return undefined
-    if (kind === 'u' && this.#cookiePolicy.requireValid && !this.#cookiePolicy.allow.allows(who)) return undefined
+    const may = this.#may(address)
+    if ((may & MAY_QUERY) === 0) return undefined
+    if (kind === 'u' && (may & MAY_SKIP_COOKIE) === 0) return undefined
     this.counters.received++
     this.counters.answered++
     const out = Buffer.allocUnsafe(tpl.length)
@@ -440,9 +433,23 @@ export class DnsServer {
     out[0] = buf[0]!
     out[1] = buf[1]!
     // RA is the one bit of an authoritative answer that depends on who asks (the recursion ACL).
-    if (this.#recursor !== undefined && this.#acl.recursion.allows(who)) out[3]! |= 0x80
+    if (this.#recursor !== undefined && (may & MAY_RECURSE) !== 0) out[3]! |= 0x80
     else out[3]! &= 0x7f
     return out
+  }
+
+  /** The MAY_* bits of an address without a TSIG key (remembered, see `#allowed`). */
+  #may(address: string): number {
+    let may = this.#allowed.get(address)
+    if (may === undefined) {
+      const who: Requester = { address }
+      may = (this.#acl.query.isAny || this.#acl.query.allows(who) ? MAY_QUERY : 0) |
+        (this.#acl.recursion.allows(who) ? MAY_RECURSE : 0) |
+        (!this.#cookiePolicy.requireValid || this.#cookiePolicy.allow.allows(who) ? MAY_SKIP_COOKIE : 0)
+      if (this.#allowed.size >= MAY_MEMO_MAX) this.#allowed.clear()
+      this.#allowed.set(address, may)
+    }
+    return may
   }
 
   /**
@@ -466,7 +473,7 @@ export class DnsServer {
       option[3] = o.data.length
       option.set(o.data, 4)
     }
-    if (this.#cookieMemo.size >= RECURSION_ALLOWED_MAX) this.#cookieMemo.clear()
+    if (this.#cookieMemo.size >= MAY_MEMO_MAX) this.#cookieMemo.clear()
     this.#cookieMemo.set(key, option)
     return option
   }
@@ -876,12 +883,14 @@ export class DnsServer {
   }
 }
 
-/** Addresses whose ACL verdict the warm recursive path remembers at most. */
-const RECURSION_ALLOWED_MAX = 4096
-/** The query and recursion ACLs allow the address. */
+/** Addresses whose ACL verdicts (and COOKIE memos) the cached paths remember at most. */
+const MAY_MEMO_MAX = 4096
+/** The recursion ACL allows the address. */
 const MAY_RECURSE = 1
 /** The COOKIE policy lets the address query over UDP without a COOKIE. */
 const MAY_SKIP_COOKIE = 2
+/** The query ACL allows the address. */
+const MAY_QUERY = 4
 
 /** What the query path tells {@link DnsServer.handle} about keeping its answer. */
 interface QueryMeta {
