@@ -27,5 +27,6 @@ export {
 export { recordsToText, readZoneRecords, readZone, type SignZoneFileOptions, signZoneFile } from './sign_file.js'
 export { type VerifyProblem, type VerifyResult, verifyZone, verifyZoneFile } from './verify.js'
 export { SIGN_BATCH, type WorkerSigner, createWorkerSigner } from './worker_pool.js'
+export { type NativeSigner, createNativeSigner, nativeSignStatus } from './native_signer.js'
 export { type BatchKey, type BatchHeader, RRsetBatchWriter, eachSignedData } from './sign_batch.js'
 export { type RolloverTimings, DEFAULT_TIMINGS, type RolloverMethod, type RolloverPlan, startRollover, type KeyState, type KeyStatus, keyState, keyStatus } from './rollover.js'

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { DnssecError } from './errors.js'
 import type { DnssecKey } from './keys.js'
+import { createNativeSigner } from './native_signer.js'
 import type { BatchSigner, RRsetBatchSigner, SignJob } from './signer.js'
 import type { WorkerBatchMessage, WorkerKeysMessage, WorkerReply, WorkerRRsetsMessage } from './sign_worker.js'
 
@@ -23,20 +24,28 @@ export const SIGN_BATCH = 256
  */
 const PER_THREAD = 4
 
-/** A pool: its {@link BatchSigner} and how to stop it. */
-export interface WorkerSigner { sign: BatchSigner, close: () => Promise<void>, threads: number }
+/**
+ * A pool: its {@link BatchSigner}, how to stop it, and what signs: the native addon on
+ * libuv's thread pool (native_signer.ts) or worker threads.
+ */
+export interface WorkerSigner { sign: BatchSigner, close: () => Promise<void>, threads: number, kind: 'native' | 'threads' }
 
 interface Batch { msg: WorkerBatchMessage | WorkerRRsetsMessage, transfer: ArrayBuffer[], onDone: (r: WorkerReply) => void }
 
 /**
- * Start a signing pool.
+ * Start a signing pool: the native signer when its addon is built (and not disabled with
+ * SECDNS_NATIVE_SIGN=0 or `native: false`), else worker threads. Both give the same output.
  *
- * @param opts threads (default: available cores), progress callback (signatures done so far, total queued)
+ * @param opts threads (default: available cores), progress callback (signatures done so far, total queued), native (default true)
  * @example
  * const pool = createWorkerSigner({ threads: 2 })
  * try { await signZone(records, { ...opts, signer: pool.sign }) } finally { await pool.close() }
  */
-export function createWorkerSigner(opts: { threads?: number | undefined, progress?: ((done: number, total: number) => void) | undefined } = {}): WorkerSigner {
+export function createWorkerSigner(opts: { threads?: number | undefined, progress?: ((done: number, total: number) => void) | undefined, native?: boolean | undefined } = {}): WorkerSigner {
+  if (opts.native !== false) {
+    const n = createNativeSigner(opts)
+    if (n !== null) return { ...n, kind: 'native' }
+  }
   const threads = Math.max(1, opts.threads ?? availableParallelism())
   let workers: Worker[] | null = null
   const idle: Worker[] = []
@@ -171,5 +180,5 @@ export function createWorkerSigner(opts: { threads?: number | undefined, progres
     idle.length = 0
     busy.clear()
   }
-  return { sign, close, threads }
+  return { sign, close, threads, kind: 'threads' }
 }
