@@ -15,6 +15,7 @@ import { ChannelError } from './errors.js'
 import { ICV_OCTETS, IV_OCTETS, type DirectionKey, type TransformSpec } from './transforms.js'
 import { ReplayWindow } from './replay_window.js'
 import { KIND_RECORD } from './ike_message.js'
+import { NATIVE_ALG, nativeAead, type NativeAead, type NativeSaHandle } from './native.js'
 
 /** Octets before the payload: kind, SPI, sequence number, IV. */
 export const RECORD_HEADER_OCTETS = 1 + 4 + 8 + IV_OCTETS
@@ -22,6 +23,7 @@ export const RECORD_HEADER_OCTETS = 1 + 4 + 8 + IV_OCTETS
 export const RECORD_OVERHEAD = RECORD_HEADER_OCTETS + ICV_OCTETS
 const AAD_OCTETS = 13
 const TAG = { authTagLength: ICV_OCTETS }
+const EMPTY = Buffer.alloc(0)
 
 // The per-record AEAD, specialised for the record layout: the key is a KeyObject made once
 // per SA (node then skips converting raw key bytes for every record), the nonce lives in
@@ -62,14 +64,34 @@ export class OutboundSa {
   readonly spec: TransformSpec
   readonly maxPackets: number
   readonly maxBytes: number
-  private readonly key: KeyObject
+  // Either the native SA (one keyed EVP context) or node:crypto's KeyObject and nonce.
+  private readonly addon: NativeAead | undefined
+  private handle: NativeSaHandle | undefined
+  private key: KeyObject | undefined
   private readonly nonce: Buffer
 
   constructor(spi: number, spec: TransformSpec, key: DirectionKey, maxPackets: number, maxBytes: number, now: number) {
     this.spi = spi; this.spec = spec; this.maxPackets = maxPackets; this.maxBytes = maxBytes
-    this.key = createSecretKey(key.key)
-    this.nonce = makeNonce(key.salt)
+    this.addon = nativeAead()
+    if (this.addon !== undefined) {
+      this.handle = this.addon.saNew(NATIVE_ALG[spec.name], true, key.key, key.salt)
+      this.nonce = EMPTY
+    } else {
+      this.key = createSecretKey(key.key)
+      this.nonce = makeNonce(key.salt)
+    }
     this.createdAt = now
+  }
+
+  /** True when records are protected by the native addon. */
+  get native(): boolean {
+    return this.addon !== undefined
+  }
+
+  /** Drop the key now (the native key schedule is wiped); the SA cannot seal afterwards. */
+  destroy(): void {
+    if (this.handle !== undefined) { this.addon!.saFree(this.handle); this.handle = undefined }
+    this.key = undefined
   }
 
   /** True when one more record of `len` octets fits the budget. */
@@ -84,17 +106,23 @@ export class OutboundSa {
    *   §3.3.3: the sequence number must never cycle; a new SA is needed first)
    */
   seal(payload: Uint8Array): Uint8Array {
+    if (this.handle === undefined && this.key === undefined) throw new ChannelError('ERR_CHANNEL_CLOSED', `SA ${this.spi.toString(16)} has been deleted`)
     if (!this.canSend(payload.length)) throw new ChannelError('ERR_CHANNEL_SA_EXHAUSTED', `SA ${this.spi.toString(16)} has spent its budget (${this.seq} records, ${this.bytes} octets)`)
     const seq = ++this.seq
     this.bytes += payload.length
     const out = Buffer.allocUnsafe(RECORD_OVERHEAD + payload.length)
+    if (this.addon !== undefined) {
+      // One call writes the header, the ciphertext (or clear payload) and the ICV.
+      this.addon.recordSeal(this.handle!, out, payload, this.spi, Math.floor(seq / 2 ** 32), seq >>> 0)
+      return out
+    }
     out[0] = KIND_RECORD
     out.writeUInt32BE(this.spi, 1)
     out.writeUInt32BE(Math.floor(seq / 2 ** 32), 5)
     out.writeUInt32BE(seq >>> 0, 9)
     out.copy(out, 13, 5, 13) // IV = sequence number
     const end = RECORD_HEADER_OCTETS + payload.length
-    const cipher = createCipheriv(this.spec.cipher as CipherGCMTypes, this.key, nonceInto(this.nonce, out), TAG)
+    const cipher = createCipheriv(this.spec.cipher as CipherGCMTypes, this.key!, nonceInto(this.nonce, out), TAG)
     if (this.spec.encrypts) {
       // RFC 4106 §5: AAD = SPI | sequence number (with our kind octet in front).
       cipher.setAAD(out.subarray(0, AAD_OCTETS))
@@ -121,14 +149,33 @@ export class InboundSa {
   /** @param spi the SPI we chose; records carrying it are ours */
   readonly spi: number
   readonly spec: TransformSpec
-  private readonly key: KeyObject
+  private readonly addon: NativeAead | undefined
+  private handle: NativeSaHandle | undefined
+  private key: KeyObject | undefined
   private readonly nonce: Buffer
 
   constructor(spi: number, spec: TransformSpec, key: DirectionKey, windowSize: number) {
     this.spi = spi; this.spec = spec
-    this.key = createSecretKey(key.key)
-    this.nonce = makeNonce(key.salt)
     this.window = new ReplayWindow(windowSize)
+    this.addon = nativeAead()
+    if (this.addon !== undefined) {
+      this.handle = this.addon.saNew(NATIVE_ALG[spec.name], false, key.key, key.salt)
+      this.nonce = EMPTY
+    } else {
+      this.key = createSecretKey(key.key)
+      this.nonce = makeNonce(key.salt)
+    }
+  }
+
+  /** True when records are checked by the native addon. */
+  get native(): boolean {
+    return this.addon !== undefined
+  }
+
+  /** Drop the key now (the native key schedule is wiped); the SA cannot open afterwards. */
+  destroy(): void {
+    if (this.handle !== undefined) { this.addon!.saFree(this.handle); this.handle = undefined }
+    this.key = undefined
   }
 
   /**
@@ -146,6 +193,16 @@ export class InboundSa {
     // before any cryptography is spent on them.
     this.window.check(seq)
     const tagAt = frame.length - ICV_OCTETS
+    if (this.addon !== undefined) {
+      if (this.handle === undefined) throw new ChannelError('ERR_CHANNEL_BAD_SPI', `SA ${this.spi.toString(16)} has been deleted`, { offset: 1 })
+      const payload = this.spec.encrypts ? Buffer.allocUnsafe(tagAt - RECORD_HEADER_OCTETS) : frame.subarray(RECORD_HEADER_OCTETS, tagAt)
+      // RFC 4303 §3.4.4: a record whose ICV does not verify is discarded and audited.
+      if (!this.addon.recordOpen(this.handle, frame, this.spec.encrypts ? payload : EMPTY)) throw new ChannelError('ERR_CHANNEL_INTEGRITY', `ICV check failed (${this.spec.name})`)
+      this.window.accept(seq)
+      this.packets++
+      return payload
+    }
+    if (this.key === undefined) throw new ChannelError('ERR_CHANNEL_BAD_SPI', `SA ${this.spi.toString(16)} has been deleted`, { offset: 1 })
     const decipher = createDecipheriv(this.spec.cipher as CipherGCMTypes, this.key, nonceInto(this.nonce, frame), TAG)
     decipher.setAuthTag(frame.subarray(tagAt))
     let payload: Uint8Array

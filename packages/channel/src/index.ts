@@ -7,6 +7,7 @@ export {
   MAX_HALF_OPEN_PER_SOURCE, MAX_IN_FLIGHT, VERIFY_CACHE_SIZE, VERIFY_CACHE_TTL_MS, type ChannelLimits,
 } from './limits.js'
 export { TRANSFORMS, transformById, seal, open, ICV_OCTETS, IV_OCTETS, type TransformName, type TransformSpec, type DirectionKey } from './transforms.js'
+export { nativeCryptoStatus, useNativeCrypto, type NativeCryptoStatus } from './native.js'
 export { createKeyShare, groupById, GROUPS, type GroupName, type KeyShare } from './key_exchange.js'
 export { prf, prfPlus, prfById, prfOctets, PRFS, deriveIkeKeys, deriveRekeyedIkeKeys, deriveChildKeys, IKE_SA_TRANSFORM, type PrfName, type IkeKeys, type ChildKeys } from './key_schedule.js'
 export { ReplayWindow } from './replay_window.js'

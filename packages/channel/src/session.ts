@@ -298,8 +298,16 @@ export class ChannelSession {
     this.request(EXCHANGE.INFORMATIONAL, [{ type: PAYLOAD.DELETE, spis: [spiBytes(inSpi)] }], () => {
       this.deleting.delete(inSpi)
       // The peer answered after its last record on this SA, so nothing more can arrive on it.
-      if (this.pairs.get(inSpi) !== this.outbound) { this.pairs.delete(inSpi); this.inbound.delete(inSpi) }
+      const out = this.pairs.get(inSpi)
+      if (out !== undefined && out !== this.outbound) { this.pairs.delete(inSpi); this.dropSa(inSpi, out) }
     })
+  }
+
+  /** Forget both halves of a child SA and wipe their keys. */
+  private dropSa(inSpi: number, out: OutboundSa): void {
+    this.inbound.get(inSpi)?.destroy()
+    this.inbound.delete(inSpi)
+    out.destroy()
   }
 
   private retryLater(): void {
@@ -506,7 +514,7 @@ export class ChannelSession {
             this.use(other)
           }
           // RFC 7296 §1.4.1: delete our inbound half and answer with its SPI.
-          this.inbound.delete(mine); this.pairs.delete(mine); this.deleting.delete(mine); gone.push(spiBytes(mine))
+          this.pairs.delete(mine); this.deleting.delete(mine); this.dropSa(mine, out); gone.push(spiBytes(mine))
         }
       }
     }
@@ -626,6 +634,9 @@ export class ChannelSession {
     this.ike.pending.clear()
     this.oldIke?.pending.clear()
     try { this.transport.close(code, reason) } catch { /* already closed */ }
+    // The transport has taken every frame it will send: wipe every child SA's keys.
+    for (const sa of this.inbound.values()) sa.destroy()
+    for (const out of this.pairs.values()) out.destroy()
     this.hooks.onClose(err)
   }
 }
