@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 #define ICV 16
 #define IVN 8
@@ -72,14 +73,18 @@ static int bytes_arg(napi_env env, napi_value v, unsigned char **data, size_t *l
   return 1;
 }
 
+/* An integer 0…2^32-1 (napi_get_value_uint32 alone would wrap 2^32 to 0 and truncate 1.5). */
 static int u32_arg(napi_env env, napi_value v, uint32_t *out, const char *what) {
   napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number || napi_get_value_uint32(env, v, out) != napi_ok) {
+  double d;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number || napi_get_value_double(env, v, &d) != napi_ok
+      || !(d >= 0 && d <= 4294967295.0) || d != (double)(uint32_t)d) {
     char msg[96];
-    snprintf(msg, sizeof msg, "%s must be a number", what);
-    napi_throw_type_error(env, "ERR_CHANNEL_NATIVE", msg);
+    snprintf(msg, sizeof msg, "%s must be an integer from 0 to 2^32-1", what);
+    napi_throw_range_error(env, "ERR_CHANNEL_NATIVE", msg);
     return 0;
   }
+  *out = (uint32_t)d;
   return 1;
 }
 
