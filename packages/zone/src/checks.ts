@@ -3,7 +3,7 @@
  */
 import { Name, RRType, rrTypeToString, type Ns } from '@secdns/wire'
 import { ZoneError, type SourceLocation, type ZoneWarning } from './errors.js'
-import type { Zone, RRset } from './zone.js'
+import { rrsetRData, rrsetSize, type Zone, type RRset } from './zone.js'
 
 /** Errors (the zone must not be served) and warnings found by {@link checkZone}. */
 export interface ZoneCheckResult {
@@ -35,9 +35,9 @@ export function checkZone(zone: Zone, file = '<zone>'): ZoneCheckResult {
   const soa = zone.rrset(zone.origin, RRType.SOA)
   if (soa === undefined) {
     errors.push(new ZoneError('ERR_ZONE_NO_SOA', `zone ${origin} has no SOA record at its apex`, whole))
-  } else if (soa.rdata.length > 1) {
+  } else if (rrsetSize(soa) > 1) {
     // RFC 1035 §5.2: exactly one SOA, at the top of the zone.
-    errors.push(new ZoneError('ERR_ZONE_MULTIPLE_SOA', `zone ${origin} has ${soa.rdata.length} SOA records; a zone has exactly one`, at(soa)))
+    errors.push(new ZoneError('ERR_ZONE_MULTIPLE_SOA', `zone ${origin} has ${rrsetSize(soa)} SOA records; a zone has exactly one`, at(soa)))
   }
   if (zone.rrset(zone.origin, RRType.NS) === undefined) {
     errors.push(new ZoneError('ERR_ZONE_NO_NS_AT_APEX', `zone ${origin} has no NS records at its apex`, soa ? at(soa) : whole))
@@ -50,8 +50,8 @@ export function checkZone(zone: Zone, file = '<zone>'): ZoneCheckResult {
     }
     const cname = node.rrsets.get(RRType.CNAME)
     if (cname !== undefined) {
-      if (cname.rdata.length > 1) {
-        errors.push(new ZoneError('ERR_ZONE_MULTIPLE_CNAME', `${node.name.toString()} has ${cname.rdata.length} CNAME records; a name has at most one`, at(cname)))
+      if (rrsetSize(cname) > 1) {
+        errors.push(new ZoneError('ERR_ZONE_MULTIPLE_CNAME', `${node.name.toString()} has ${rrsetSize(cname)} CNAME records; a name has at most one`, at(cname)))
       }
       for (const [type, other] of node.rrsets) {
         if (CNAME_COMPANIONS.has(type)) continue
@@ -63,7 +63,7 @@ export function checkZone(zone: Zone, file = '<zone>'): ZoneCheckResult {
     if (node.kind === 'glue' || node.kind === 'occluded') continue
     const ns = node.rrsets.get(RRType.NS)
     if (ns === undefined) continue
-    for (const d of ns.rdata) checkNsTarget(zone, (d as Ns).nsdname, ns, errors, at(ns))
+    for (const d of rrsetRData(ns)) checkNsTarget(zone, (d as Ns).nsdname, ns, errors, at(ns))
   }
   for (const w of zone.warnings) warnings.push(w)
   return { errors, warnings }

@@ -3,7 +3,7 @@
  * name is — apex, authoritative data, delegation point, glue, occluded data or empty
  * non-terminal — as the signer and the authoritative server need to know.
  */
-import { Name, RRType, canonicalRData, type RData, type ResourceRecord, type Soa } from '@secdns/wire'
+import { Name, RRType, WireWriter, WireFormatError, canonicalRData, decodeRData, encodeRData, writeRData, type RData, type ResourceRecord, type Soa } from '@secdns/wire'
 import { ZoneError, zoneWarning, type SourceLocation, type ZoneWarning } from './errors.js'
 
 /**
@@ -164,67 +164,230 @@ class StoredNode extends RRsetTable implements ZoneNode {
   get rrsets(): Map<number, RRset> { return this }
 }
 
+// Record layout in the store: next record of the same RRset (u32, 0 = none), RDATA
+// length (u16), then the RDATA, uncompressed and case-preserved (what the reader read).
+const HDR = 6
+// ASCII letters fold to lower case; every other octet stays (a fold table, not toLowerCase).
+const FOLD = new Uint8Array(256)
+for (let i = 0; i < 256; i++) FOLD[i] = i >= 65 && i <= 90 ? i + 32 : i
+
 /**
- * An RRset as the zone keeps it. Most RRsets of a zone hold one record: that record is
- * kept in a field and the `rdata` array is made the first time someone asks for it (an
- * array is two heap objects); the source location is kept in fields and made into a
- * {@link SourceLocation} only when asked for. Both save the garbage collector work on a
- * large load, where every object is copied as it survives.
+ * The RDATA of every record of a zone, as wire octets in one growable buffer: a zone
+ * holds no JS object per record (the typed objects are made when someone asks for
+ * them). Offset 0 is never a record, so it can mean "none".
+ */
+class RDataStore {
+  readonly w = new WireWriter(1 << 16)
+  constructor() { this.w.pos = 8 }
+
+  /**
+   * Append one record's RDATA (uncompressed).
+   * @returns its offset
+   * @throws {WireFormatError} when the RDATA does not encode or is over 65535 octets
+   */
+  append(d: RData): number {
+    const w = this.w
+    const at = w.pos
+    w.ensure(HDR)
+    w.pos = at + HDR
+    try {
+      writeRData(w, d, 0)
+    } catch (e) {
+      w.pos = at
+      throw e
+    }
+    const len = w.pos - at - HDR
+    if (len > 0xffff) {
+      w.pos = at
+      throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `RDATA of ${len} octets is longer than 65535`, 0)
+    }
+    const b = w.buf
+    b[at] = 0; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0
+    b[at + 4] = len >>> 8; b[at + 5] = len & 255
+    return at
+  }
+
+  /** Forget the record at `at` (the last one appended). */
+  drop(at: number): void { this.w.pos = at }
+
+  next(at: number): number {
+    const b = this.w.buf
+    return b[at]! * 0x1000000 + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]!
+  }
+
+  setNext(at: number, to: number): void {
+    const b = this.w.buf
+    b[at] = to >>> 24; b[at + 1] = (to >>> 16) & 255; b[at + 2] = (to >>> 8) & 255; b[at + 3] = to & 255
+  }
+
+  len(at: number): number {
+    const b = this.w.buf
+    return (b[at + 4]! << 8) | b[at + 5]!
+  }
+
+  /** A copy of the RDATA octets at `at`. */
+  bytes(at: number): Uint8Array {
+    const s = at + HDR
+    return this.w.buf.slice(s, s + this.len(at))
+  }
+
+  /** The typed RDATA at `at`, decoded from a private copy (views in it stay valid). */
+  decode(type: number, at: number): RData {
+    return decodeRData(type, this.bytes(at))
+  }
+
+  /** 0: same octets; 1: same but for the case of ASCII letters; 2: different. */
+  compare(a: number, b: number): 0 | 1 | 2 {
+    const n = this.len(a)
+    if (n !== this.len(b)) return 2
+    const buf = this.w.buf
+    let r: 0 | 1 = 0
+    for (let i = HDR; i < HDR + n; i++) {
+      const x = buf[a + i]!, y = buf[b + i]!
+      if (x === y) continue
+      if (FOLD[x] !== FOLD[y]) return 2
+      r = 1
+    }
+    return r
+  }
+}
+
+/**
+ * An RRset as the zone keeps it: its records are RDATA octets in the zone's
+ * {@link RDataStore} (a chain of offsets), and `rdata` decodes them into typed objects
+ * the first time someone asks and keeps that array from then on (the signer and the
+ * server get the same arrays as before, which stay the same objects as records are
+ * added; changes made to the array are what the zone holds from then on). The source
+ * location is kept in fields and made into a {@link SourceLocation} only when asked for.
+ * Both keep the number of JS objects per record low: a large load is mostly the
+ * garbage collector copying every object that survives.
  */
 class StoredRRset implements RRset {
   readonly name: Name
   readonly type: number
   readonly class: number
   ttl: number
-  #one: RData | undefined
-  #all: RData[] | undefined = undefined
-  // once `rdata` was handed out, the array is only ever pushed to (callers keep it)
-  #shared = false
+  readonly #store: RDataStore
+  #head: number
+  #tail: number
+  #count = 1
+  #cache: RData[] | undefined = undefined
+  // canonical forms of a large RRset's records (duplicate checks)
+  #keys: Set<string> | undefined = undefined
   #file: string | undefined
   #line: number
   #column: number
-  constructor(name: Name, type: number, cls: number, ttl: number, first: RData, source: SourceLocation | undefined) {
+  constructor(store: RDataStore, name: Name, type: number, cls: number, ttl: number, first: number, source: SourceLocation | undefined) {
     this.name = name
     this.type = type
     this.class = cls
     this.ttl = ttl
-    this.#one = first
+    this.#store = store
+    this.#head = first
+    this.#tail = first
     this.#file = source?.file
     this.#line = source?.line ?? 0
     this.#column = source?.column ?? 0
   }
 
   get rdata(): RData[] {
-    if (this.#all === undefined) {
-      this.#all = this.#one === undefined ? [] : [this.#one]
-      this.#one = undefined
+    let c = this.#cache
+    if (c === undefined) this.#cache = c = this.decoded()
+    return c
+  }
+
+  /** The records as typed objects, without keeping them when they were not kept yet (internal). */
+  decoded(): RData[] {
+    if (this.#cache !== undefined) return this.#cache
+    const store = this.#store
+    const out = new Array<RData>(this.#count)
+    let at = this.#head
+    for (let i = 0; i < out.length; i++) {
+      out[i] = store.decode(this.type, at)
+      at = store.next(at)
     }
-    this.#shared = true
-    return this.#all
+    return out
   }
 
-  /** The records without making the array (internal). */
-  peek(): readonly RData[] | RData {
-    return this.#all ?? this.#one!
+  /** The first record as a typed object, or undefined (internal). */
+  first(): RData | undefined {
+    if (this.#cache !== undefined) return this.#cache[0]
+    return this.#count === 0 ? undefined : this.#store.decode(this.type, this.#head)
   }
 
-  /** Number of records without making the array (internal). */
+  /** Number of records, without decoding them (internal). */
   get count(): number {
-    return this.#all !== undefined ? this.#all.length : this.#one === undefined ? 0 : 1
+    return this.#cache !== undefined ? this.#cache.length : this.#count
   }
 
-  /** Add a record (internal; duplicates already excluded). */
-  push(d: RData): void {
-    const all = this.#all
-    if (all === undefined) {
-      if (this.#one === undefined) this.#one = d
-      else { this.#all = [this.#one, d]; this.#one = undefined }
-    } else if (!this.#shared && all.length < DEDUP_SET_FROM) {
-      // exact-size copy while small: push would reserve 16 spare slots
-      this.#all = all.concat(d)
-    } else {
-      all.push(d)
+  /** Each record's RDATA, uncompressed (new arrays). */
+  wire(): Uint8Array[] {
+    if (this.#cache !== undefined) return this.#cache.map((d) => encodeRData(d))
+    const store = this.#store
+    const out = new Array<Uint8Array>(this.#count)
+    let at = this.#head
+    for (let i = 0; i < out.length; i++) {
+      out[i] = store.bytes(at)
+      at = store.next(at)
     }
+    return out
+  }
+
+  /**
+   * Add a record unless the RRset has it already (same canonical RDATA, RFC 4034 §6.2).
+   * @returns false for a duplicate
+   * @throws {WireFormatError} when the RDATA does not encode
+   */
+  addRecord(d: RData): boolean {
+    const cache = this.#cache
+    if (cache !== undefined) {
+      if (this.#isDuplicateOf(cache, d)) return false
+      cache.push(d)
+      return true
+    }
+    const store = this.#store
+    if (this.#count >= DEDUP_SET_FROM) {
+      if (this.#isDuplicateOf(null, d)) return false
+      const at = store.append(d)
+      store.setNext(this.#tail, at)
+      this.#tail = at
+      this.#count++
+      return true
+    }
+    // Small RRsets (almost all): append, compare with each record in the store, and take
+    // it back if it was there already. Canonical forms differ from the octets only by
+    // the case of names, so only records equal but for ASCII case need a closer look.
+    const at = store.append(d)
+    let canon: Uint8Array | undefined
+    for (let p = this.#head; p !== 0; p = store.next(p)) {
+      const c = store.compare(p, at)
+      if (c === 2) continue
+      if (c === 1) {
+        canon ??= canonicalRData(d)
+        if (!sameBytes(canonicalRData(store.decode(this.type, p)), canon)) continue
+      }
+      store.drop(at)
+      return false
+    }
+    store.setNext(this.#tail, at)
+    this.#tail = at
+    this.#count++
+    return true
+  }
+
+  // Large RRsets keep a Set of canonical forms; made on first need.
+  #isDuplicateOf(list: RData[] | null, d: RData): boolean {
+    if (list !== null && list.length < DEDUP_SET_FROM) {
+      const c = canonicalRData(d)
+      for (const x of list) if (sameBytes(canonicalRData(x), c)) return true
+      return false
+    }
+    let keys = this.#keys
+    if (keys === undefined) this.#keys = keys = new Set((list ?? this.decoded()).map(rdataKey))
+    const k = rdataKey(d)
+    if (keys.has(k)) return true
+    keys.add(k)
+    return false
   }
 
   get source(): SourceLocation | undefined {
@@ -238,6 +401,33 @@ class StoredRRset implements RRset {
     if (src !== undefined) o.source = src
     return o
   }
+}
+
+/**
+ * The records of an RRset as typed objects, without making the zone keep them when it
+ * holds them as octets (for reading a whole zone: checks, printing). Use `set.rdata` to
+ * get the array the zone keeps.
+ * @param set an RRset of a {@link Zone}
+ */
+export function rrsetRData(set: RRset): readonly RData[] {
+  return set instanceof StoredRRset ? set.decoded() : set.rdata
+}
+
+/**
+ * Number of records of an RRset (without decoding them).
+ * @param set an RRset of a {@link Zone}
+ */
+export function rrsetSize(set: RRset): number {
+  return set instanceof StoredRRset ? set.count : set.rdata.length
+}
+
+/**
+ * Each record's RDATA as uncompressed wire octets, in the RRset's order (new arrays;
+ * copied from the zone's store without making typed objects when it holds them so).
+ * @param set an RRset of a {@link Zone}
+ */
+export function rrsetWire(set: RRset): Uint8Array[] {
+  return set instanceof StoredRRset ? set.wire() : set.rdata.map((d) => encodeRData(d))
 }
 
 /**
@@ -256,6 +446,8 @@ export class Zone {
   readonly class: number
   private readonly byKey = new Map<string, ZoneNode>()
   private readonly dedup = new WeakMap<RRset, Set<string>>()
+  // every record's RDATA, as octets
+  private readonly store = new RDataStore()
   private sorted: ZoneNode[] | null = null
   private dataCount = 0
   private lastName: Name | null = null
@@ -310,18 +502,14 @@ export class Zone {
     const type = rr.data.type
     const set = node.rrsets.get(type)
     if (set === undefined) {
-      node.rrsets.set(type, new StoredRRset(node.name, type, rr.class, rr.ttl, rr.data, source))
+      const at = this.store.append(rr.data)
+      node.rrsets.set(type, new StoredRRset(this.store, node.name, type, rr.class, rr.ttl, at, source))
       this.dataCount++
       this.sorted = null
       return true
     }
-    if (set instanceof StoredRRset && set.count < DEDUP_SET_FROM) {
-      // Small RRsets (almost all): compare canonical forms directly, no Set kept.
-      const c = canonicalRData(rr.data)
-      const have = set.peek()
-      if (Array.isArray(have)) {
-        for (const d of have as readonly RData[]) if (sameBytes(canonicalRData(d), c)) return false
-      } else if (sameBytes(canonicalRData(have as RData), c)) return false
+    if (set instanceof StoredRRset) {
+      if (!set.addRecord(rr.data)) return false
     } else {
       let keys = this.dedup.get(set)
       if (keys === undefined) {
@@ -331,12 +519,11 @@ export class Zone {
       const k = rdataKey(rr.data)
       if (keys.has(k)) return false
       keys.add(k)
+      set.rdata.push(rr.data)
     }
     if (rr.ttl !== set.ttl && source) {
       this.warnings.push(zoneWarning('ERR_ZONE_TTL_MISMATCH', `TTL ${rr.ttl} differs from the ${rr.name.toString()} RRset's TTL ${set.ttl}; using ${set.ttl} (RFC 2181 §5.2)`, source))
     }
-    if (set instanceof StoredRRset) set.push(rr.data)
-    else set.rdata.push(rr.data)
     this.dataCount++
     return true
   }
@@ -408,7 +595,7 @@ export class Zone {
     for (const node of this.nodes()) {
       const sets = [...node.rrsets.values()].sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
       for (const set of sets) {
-        for (const data of sortRData(set.rdata)) yield { name: node.name, class: set.class, ttl: set.ttl, data }
+        for (const data of sortRData(rrsetRData(set))) yield { name: node.name, class: set.class, ttl: set.ttl, data }
       }
     }
   }
