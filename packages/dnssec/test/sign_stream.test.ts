@@ -53,18 +53,19 @@ const CASES: ReadonlyArray<{ name: string, nsec3?: Nsec3Params, sha256: string }
 
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex')
 
-test('the streamed output is byte-identical to the signer\'s earlier output, on 1 and 2 threads and on this thread', async (t) => {
+test('the streamed output is byte-identical to the signer\'s earlier output, native and on 1 and 2 worker threads and on this thread', async (t) => {
   const keys = seededKeys()
   const { dir, file } = await zoneFile()
   for (const c of CASES) {
     const extra = c.nsec3 === undefined ? {} : { nsec3: c.nsec3 }
-    for (const threads of [0, 1, 2]) {
-      const out = join(dir, `${c.name}.${threads}`)
-      const pool = threads === 0 ? null : createWorkerSigner({ threads })
+    // 0: this thread; then the native signer (when built) and the worker-thread pool.
+    for (const [threads, native] of [[0, false], [1, true], [2, true], [1, false], [2, false]] as const) {
+      const out = join(dir, `${c.name}.${threads}.${native}`)
+      const pool = threads === 0 ? null : createWorkerSigner({ threads, native })
       try {
         await signZoneFile(file, { origin, keys, ...TIMES, out, ...extra, ...(pool === null ? {} : { signer: pool.sign }) })
       } finally { await pool?.close() }
-      t.is(sha256(await readFile(out)), c.sha256, `${c.name}, ${threads} threads`)
+      t.is(sha256(await readFile(out)), c.sha256, `${c.name}, ${threads} threads${native ? ', native' : ''}`)
     }
   }
 })

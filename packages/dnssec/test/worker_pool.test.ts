@@ -18,7 +18,7 @@ test('signing on 1, 2 and 3 threads gives identical output with deterministic al
   const z = zone(300)
   const single = await signZone(z, { origin, keys, now: NOW })
   for (const threads of [2, 3]) {
-    const pool = createWorkerSigner({ threads })
+    const pool = createWorkerSigner({ threads, native: false })
     try {
       const multi = await signZone(z, { origin, keys, now: NOW, signer: pool.sign })
       t.deepEqual(multi.records, single.records, `${threads} threads`)
@@ -31,7 +31,7 @@ test('a zone larger than one streamed chunk signs identically on threads (Ed2551
   const z = zone(1600)
   const single = await signZone(z, { origin, keys, now: NOW })
   t.true(single.stats.signatures > 2048 + 512)
-  const pool = createWorkerSigner({ threads: 2 })
+  const pool = createWorkerSigner({ threads: 2, native: false })
   try {
     const multi = await signZone(z, { origin, keys, now: NOW, signer: pool.sign })
     t.deepEqual(multi.records, single.records)
@@ -40,13 +40,13 @@ test('a zone larger than one streamed chunk signs identically on threads (Ed2551
 
 test('ECDSA signatures made on threads verify (they differ by their random part only)', async (t) => {
   const keys = [createKey('example.test', 13, { ksk: true, now: NOW - 10 }).key, createKey('example.test', 13, { now: NOW - 10 }).key]
-  const pool = createWorkerSigner({ threads: 2 })
+  const pool = createWorkerSigner({ threads: 2, native: false })
   let progressed = 0
   try {
     const res = await signZone(zone(600), { origin, keys, now: NOW, signer: pool.sign })
     t.deepEqual(verifyZone(res.records, { origin, now: NOW }).errors, [])
   } finally { await pool.close() }
-  const pool2 = createWorkerSigner({ threads: 2, progress: (d) => { progressed = d } })
+  const pool2 = createWorkerSigner({ threads: 2, native: false, progress: (d) => { progressed = d } })
   try {
     const res = await signZone(zone(10), { origin, keys, now: NOW, signer: pool2.sign })
     t.is(progressed, res.stats.signatures)
