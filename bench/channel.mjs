@@ -11,11 +11,15 @@
 // Run: npm run build && flock /tmp/bench.lock node --expose-gc bench/channel.mjs
 //   (about 80 s; SLICE=s ROUNDS=n to change; PARTS=queries or handshakes,memory for a part)
 // Instructions per query, which do not move with load at all: bench/channel_cost.mjs.
+// With the native record AEAD loaded, the AES-256-GCM subjects are also measured on
+// node:crypto (the addon switched off for their SAs) in the same run; SECDNS_NATIVE_CRYPTO=0
+// runs everything on node:crypto.
 import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls'
 import { WebSocketServer, WebSocket } from 'ws'
 import { createRootCa, issueCertificate } from '@secdns/pki'
 import { randomBytes } from 'node:crypto'
-import { connect, createChannelServer, loadIdentity, OutboundSa, InboundSa, TRANSFORMS } from '@secdns/channel'
+import os from 'node:os'
+import { connect, createChannelServer, loadIdentity, OutboundSa, InboundSa, TRANSFORMS, nativeCryptoStatus, useNativeCrypto } from '@secdns/channel'
 
 const SLICE = Number(process.env.SLICE ?? 1)
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
@@ -112,16 +116,24 @@ async function pipelined(send, seconds) {
 /** Per-CPU-second rates of each query subject, keyed by its send function. */
 const cpuRates = new Map()
 
+/** Make `fn`'s SAs on node:crypto (native false) or on the addon when it is loaded. */
+async function onPath(native, fn) {
+  const was = nativeCryptoStatus().enabled
+  useNativeCrypto(native)
+  try { return await fn() } finally { useNativeCrypto(was) }
+}
+const pathName = (native) => native && nativeCryptoStatus().enabled ? '' : ', node:crypto'
+
 /**
  * Plain ws request/response. With `crypto`, each end also seals and opens every message
- * with an AES-256-GCM record SA outside any protocol: the floor the channel cannot beat,
- * which separates the cost of node:crypto from the cost of the protocol.
+ * with an AES-256-GCM record SA outside any protocol, which separates the cost of the
+ * record AEAD from the cost of the protocol (`native` false: on node:crypto).
  */
-async function benchPlainWs(crypto = false) {
+async function benchPlainWs(crypto = false, native = true) {
   const spec = TRANSFORMS['AES-256-GCM']
   const k = { key: randomBytes(32), salt: randomBytes(4) }
-  const pairOf = () => [new OutboundSa(0x1000, spec, k, 2 ** 40, 2 ** 50, 0), new InboundSa(0x1000, spec, k, 1024)]
-  const [so, si] = pairOf(), [co, ci] = pairOf()
+  const pairOf = () => onPath(native, () => [new OutboundSa(0x1000, spec, k, 2 ** 40, 2 ** 50, 0), new InboundSa(0x1000, spec, k, 1024)])
+  const [so, si] = await pairOf(), [co, ci] = await pairOf()
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
   await new Promise((r) => wss.once('listening', r))
   wss.on('connection', (ws) => ws.on('message', async (d) => { if (crypto) d = si.open(so.seal(d)); ws.send(await echo(d)) }))
@@ -130,20 +142,21 @@ async function benchPlainWs(crypto = false) {
   const waiting = new Map()
   ws.on('message', (d) => { if (crypto) d = ci.open(co.seal(d)); const id = d.readUInt16BE(0); const q = waiting.get(id); waiting.delete(id); q?.(d) })
   return {
-    name: crypto ? 'plain ws + AES-256-GCM seal/open only (floor)' : 'plain ws request/response (no protection)',
+    name: crypto ? `plain ws + AES-256-GCM seal/open only${pathName(native)}` : 'plain ws request/response (no protection)',
     send: (m) => new Promise((resolve) => { waiting.set(m.readUInt16BE(0), resolve); ws.send(m) }),
     close: async () => { ws.close(); await new Promise((r) => wss.close(r)) },
   }
 }
 
-async function benchTransform(p, level, rule, transforms) {
+async function benchTransform(p, level, rule, transforms, native = true) {
   const server = createChannelServer({
     identity: { certPem: p.server.certPem, keyPem: p.server.keyPem }, trust: { cas: [p.root.certPem] }, rules: { encryption: rule, transforms }, handler: echo, now,
   })
   const { port } = await server.listen({ host: '127.0.0.1', port: 0 })
-  const c = await connect(`ws://127.0.0.1:${port}/`, clientOpts(p, level))
+  // The SAs of the handshake are made on the chosen path (no rekey happens in a run).
+  const c = await onPath(native, () => connect(`ws://127.0.0.1:${port}/`, clientOpts(p, level)))
   return {
-    name: `channel ${c.negotiated.transform}`,
+    name: `channel ${c.negotiated.transform}${pathName(native)}`,
     send: (m) => c.query(m),
     close: async () => { await c.close(); await server.close() },
   }
@@ -170,7 +183,9 @@ async function benchMemory(p, count) {
 const fmt = (n) => Math.round(n).toLocaleString('en-US')
 const t0 = performance.now()
 const p = await pkiSetup()
+const nat = nativeCryptoStatus()
 console.log(`secdns channel benchmark — node ${process.version}; medians of ${ROUNDS} alternating ${SLICE} s slices; ${IN_FLIGHT} queries in flight; 512-octet messages`)
+console.log(`record AEAD: ${nat.enabled ? `native addon on ${nat.openssl}` : `node:crypto (${nat.reason})`}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`)
 
 const list = (r) => r.all.map((x) => fmt(x)).join(' / ')
 if (PARTS.has('handshakes')) {
@@ -182,9 +197,11 @@ if (PARTS.has('handshakes')) {
 
 if (PARTS.has('queries')) {
   const subjects = [await benchPlainWs(), await benchPlainWs(true)]
+  if (nat.enabled) subjects.push(await benchPlainWs(true, false))
   for (const [level, rule, prefer] of [['High', 'require', ['AES-256-GCM']], ['Medium', 'require', ['AES-128-GCM']], ['High', 'require', ['ChaCha20-Poly1305']], ['None', 'none', undefined]]) {
     subjects.push(await benchTransform(p, level, rule, prefer))
   }
+  if (nat.enabled) subjects.push(await benchTransform(p, 'High', 'require', ['AES-256-GCM'], false))
   for (const x of subjects) cpuRates.set(x.send, [])
   const rates = await interleaved(subjects.map((x) => () => pipelined(x.send, SLICE)))
   for (const x of subjects) await x.close()
@@ -192,13 +209,13 @@ if (PARTS.has('queries')) {
   const plain = rates[0].median
   subjects.forEach((x, i) => {
     const share = i === 0 ? '' : `   ${(rates[i].median / plain * 100).toFixed(0)}% of plain ws`
-    console.log(`  ${x.name.padEnd(43)} ${fmt(rates[i].median).padStart(8)}${share}   [slices ${list(rates[i])}]`)
+    console.log(`  ${x.name.padEnd(56)} ${fmt(rates[i].median).padStart(8)}${share}   [slices ${list(rates[i])}]`)
   })
   console.log('\nqueries per CPU second (client and server ends together; insensitive to other processes\' load)')
   const cpu = subjects.map((x) => { const all = cpuRates.get(x.send); return { median: median(all), all } })
   subjects.forEach((x, i) => {
     const share = i === 0 ? '' : `   ${(cpu[i].median / cpu[0].median * 100).toFixed(0)}% of plain ws`
-    console.log(`  ${x.name.padEnd(43)} ${fmt(cpu[i].median).padStart(8)}${share}   [slices ${list(cpu[i])}]`)
+    console.log(`  ${x.name.padEnd(56)} ${fmt(cpu[i].median).padStart(8)}${share}   [slices ${list(cpu[i])}]`)
   })
 }
 
