@@ -58,6 +58,8 @@ export interface ChannelClientStats {
   collisions: number
   /** IKE SA rekeys completed. */
   ikeRekeys: number
+  /** IKE SA rekeys this client started. */
+  ikeRekeysInitiated: number
   refused: Record<string, number>
 }
 
@@ -75,7 +77,7 @@ interface InFlight {
  * 'error' (ChannelError: a dropped record, or the fatal error), 'close' ({code, error?}).
  */
 export class ChannelClient extends EventEmitter {
-  readonly stats: ChannelClientStats = { queries: 0, answers: 0, unmatched: 0, rekeys: 0, rekeysInitiated: 0, collisions: 0, ikeRekeys: 0, refused: {} }
+  readonly stats: ChannelClientStats = { queries: 0, answers: 0, unmatched: 0, rekeys: 0, rekeysInitiated: 0, collisions: 0, ikeRekeys: 0, ikeRekeysInitiated: 0, refused: {} }
   private readonly session: ChannelSession
   private readonly inflight = new Map<number, InFlight>()
   private readonly limits: ChannelLimits
@@ -106,7 +108,7 @@ export class ChannelClient extends EventEmitter {
         this.stats.collisions = this.session.collisions
         if (this.listenerCount('rekey') > 0) this.emit('rekey', info)
       },
-      onIkeRekey: (info) => { this.stats.ikeRekeys++; if (this.listenerCount('ike-rekey') > 0) this.emit('ike-rekey', info) },
+      onIkeRekey: (info) => { this.stats.ikeRekeys++; this.stats.ikeRekeysInitiated = this.session.ikeRekeysInitiated; if (this.listenerCount('ike-rekey') > 0) this.emit('ike-rekey', info) },
       onClose: (err) => this.onClosed(err ?? this.closeError),
     })
     ws.on('message', (d: Buffer) => this.session.handleFrame(d))

@@ -59,6 +59,8 @@ export interface SessionInfo extends PeerInfo {
   readonly collisions: number
   /** IKE SA rekeys. */
   readonly ikeRekeys: number
+  /** IKE SA rekeys the server started itself. */
+  readonly ikeRekeysInitiated: number
 }
 
 /** Counters of a server. `refused` counts each refusal by its code. */
@@ -294,7 +296,7 @@ export class ChannelServer extends EventEmitter {
     })
     c.session = session
     c.info = {
-      ...base, group: r.group, prf: r.prf, spis: session.spis, establishedAt: new Date(), rekeys: 0, rekeysInitiated: 0, collisions: 0, ikeRekeys: 0,
+      ...base, group: r.group, prf: r.prf, spis: session.spis, establishedAt: new Date(), rekeys: 0, rekeysInitiated: 0, collisions: 0, ikeRekeys: 0, ikeRekeysInitiated: 0,
       ikeSpis: { initiator: Buffer.from(r.spiI).toString('hex'), responder: Buffer.from(r.spiR).toString('hex') },
     }
     this.stats.established++
@@ -308,7 +310,7 @@ export class ChannelServer extends EventEmitter {
     for (const c of this.conns) {
       if (c.session !== undefined && c.info !== undefined && !c.session.closed) out.push({
         ...c.info, spis: c.session.spis, ikeSpis: c.session.ikeSpis, rekeys: c.session.rekeys,
-        rekeysInitiated: c.session.rekeysInitiated, collisions: c.session.collisions, ikeRekeys: c.session.ikeRekeys,
+        rekeysInitiated: c.session.rekeysInitiated, collisions: c.session.collisions, ikeRekeys: c.session.ikeRekeys, ikeRekeysInitiated: c.session.ikeRekeysInitiated,
       })
     }
     return out

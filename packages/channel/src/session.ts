@@ -61,6 +61,12 @@ interface IkeSa {
   readonly keys: IkeKeys
   readonly sendKey: DirectionKey
   readonly recvKey: DirectionKey
+  /**
+   * True when we are this IKE SA's initiator: the end that began the handshake, or, after
+   * a rekey, the end that started that rekey (RFC 7296 §2.18, §3.1: the I flag "changes to
+   * reflect who initiated the last rekey of the IKE SA"). It decides SK_ei/SK_er and the I flag.
+   */
+  readonly weInitiated: boolean
   nextRequestId: number
   expectedPeerRequest: number
   readonly pending: Map<number, (ps: Payload[]) => void>
@@ -140,6 +146,8 @@ export class ChannelSession {
   collisions = 0
   /** IKE SA rekeys completed. */
   ikeRekeys = 0
+  /** IKE SA rekeys this end started (and completed). */
+  ikeRekeysInitiated = 0
   /** Exchanges the peer answered with TEMPORARY_FAILURE (retried later). */
   temporaryFailures = 0
 
@@ -152,7 +160,7 @@ export class ChannelSession {
     const initiator = hs.role === 'initiator'
     // Message ids 0 and 1 were INIT and AUTH (initiator's requests); the responder's own
     // requests start at 0 (RFC 7296 §2.2: each side numbers its requests).
-    this.ike = this.newIkeSa(hs.spiI, hs.spiR, hs.ikeKeys, initiator ? 2 : 0, initiator ? 0 : 2)
+    this.ike = this.newIkeSa(hs.spiI, hs.spiR, hs.ikeKeys, initiator ? 2 : 0, initiator ? 0 : 2, initiator)
     this.outbound = this.install(hs.child, initiator, hs.inboundSpi, hs.outboundSpi)
     this.currentIn = this.inbound.get(hs.inboundSpi)!
     const period = Math.max(20, Math.min(1000, limits.dpdIntervalMs / 2, limits.idleTimeoutMs / 2, limits.saLifetimeMs / 8, limits.ikeSaLifetimeMs / 8))
@@ -160,11 +168,9 @@ export class ChannelSession {
     this.timer.unref()
   }
 
-  private newIkeSa(spiI: Uint8Array, spiR: Uint8Array, keys: IkeKeys, nextRequestId: number, expectedPeerRequest: number): IkeSa {
-    // The original initiator (the client) is always the IKE SA's initiator: only it rekeys the IKE SA.
-    const initiator = this.hs.role === 'initiator'
+  private newIkeSa(spiI: Uint8Array, spiR: Uint8Array, keys: IkeKeys, nextRequestId: number, expectedPeerRequest: number, weInitiated: boolean): IkeSa {
     return {
-      spiI, spiR, keys, sendKey: initiator ? keys.skEi : keys.skEr, recvKey: initiator ? keys.skEr : keys.skEi,
+      spiI, spiR, keys, sendKey: weInitiated ? keys.skEi : keys.skEr, recvKey: weInitiated ? keys.skEr : keys.skEi, weInitiated,
       nextRequestId, expectedPeerRequest, pending: new Map(), createdAt: Date.now(),
     }
   }
@@ -319,7 +325,11 @@ export class ChannelSession {
 
   private ikeSoftLimitReached(): boolean {
     const k = this.ike, l = this.limits
-    return k.nextRequestId + k.expectedPeerRequest >= l.ikeSaMaxMessages * REKEY_AT || Date.now() - k.createdAt >= l.ikeSaLifetimeMs * REKEY_AT
+    // Both ends count the same messages and run the same clock; the server waits a little
+    // longer, so the client usually goes first and the server rekeys only for a client that
+    // does not (crossing IKE SA rekeys are refused with TEMPORARY_FAILURE and retried).
+    const f = this.hs.role === 'initiator' ? REKEY_AT : REKEY_AT + 0.1
+    return k.nextRequestId + k.expectedPeerRequest >= l.ikeSaMaxMessages * f || Date.now() - k.createdAt >= l.ikeSaLifetimeMs * f
   }
 
   private maybeRekeyIke(force: boolean): void {
@@ -331,11 +341,12 @@ export class ChannelSession {
    * Replace the IKE SA now (RFC 7296 §1.3.2, §2.18): CREATE_CHILD_SA with a new SPIi, nonce
    * and key share; the new keys come from the old SK_d and the new Diffie-Hellman secret.
    * Child SAs carry on unchanged and belong to the new IKE SA; the old one is deleted.
-   * Only the initiator (the client) rekeys the IKE SA, and only while no other exchange of
-   * its own is outstanding (§2.25.2); otherwise the call waits for the next chance.
+   * Either end may rekey the IKE SA, and only while no other exchange of its own is
+   * outstanding (§2.25.2); otherwise the call waits for the next chance. The end that
+   * rekeys becomes the new IKE SA's initiator (§2.18).
    */
   rekeyIke(): void {
-    if (this.hs.role !== 'initiator' || this.ikeRekeying || this.closed) return
+    if (this.ikeRekeying || this.closed) return
     if (this.childRekey !== undefined || this.oldIke !== undefined || this.ike.pending.size > 0) { this.ikeRekeyWanted = true; return }
     this.ikeRekeyWanted = false
     this.ikeRekeying = true
@@ -360,9 +371,10 @@ export class ChannelSession {
       const spiR = Uint8Array.from(sa.spi)
       const keys = deriveRekeyedIkeKeys(this.hs.prf, old.keys.skD, secret, ni, nonce.data, spiI, spiR)
       const before = this.ikeSpis
-      this.ike = this.newIkeSa(spiI, spiR, keys, 0, 0)
+      this.ike = this.newIkeSa(spiI, spiR, keys, 0, 0, true)
       this.oldIke = old
       this.ikeRekeys++
+      this.ikeRekeysInitiated++
       this.hooks.onIkeRekey?.({ oldSpis: before, newSpis: this.ikeSpis })
       // RFC 7296 §2.8: the initiator of the rekey deletes the old IKE SA, in the old SA.
       this.requestOn(old, EXCHANGE.INFORMATIONAL, [{ type: PAYLOAD.DELETE, spis: [], ike: true }], () => {
@@ -382,8 +394,7 @@ export class ChannelSession {
   }
 
   private header(sa: IkeSa, exchange: number, messageId: number, response: boolean) {
-    const initiator = this.hs.role === 'initiator'
-    return { spiI: sa.spiI, spiR: sa.spiR, exchange, flags: (initiator ? FLAG_INITIATOR : 0) | (response ? FLAG_RESPONSE : 0), messageId }
+    return { spiI: sa.spiI, spiR: sa.spiR, exchange, flags: (sa.weInitiated ? FLAG_INITIATOR : 0) | (response ? FLAG_RESPONSE : 0), messageId }
   }
 
   private request(exchange: number, payloads: Payload[], onResponse: (ps: Payload[]) => void): void {
@@ -554,10 +565,10 @@ export class ChannelSession {
   }
 
   private onIkeRekeyRequest(ike: IkeSa, ps: Payload[], reply: (payloads: Payload[]) => void): void {
-    if (this.hs.role !== 'responder') throw new ChannelError('ERR_CHANNEL_PROTOCOL', 'only the initiator rekeys the IKE SA')
     if (ike !== this.ike) throw new ChannelError('ERR_CHANNEL_PROTOCOL', 'IKE SA rekey requested on an IKE SA that was already replaced')
-    // RFC 7296 §2.25.2: while we are rekeying or deleting a child SA (any request of ours
-    // outstanding), an IKE SA rekey gets TEMPORARY_FAILURE and the initiator tries again.
+    // RFC 7296 §2.25.2: while we are rekeying or deleting a child SA or rekeying the IKE SA
+    // ourselves (any request of ours outstanding), an IKE SA rekey gets TEMPORARY_FAILURE and
+    // its initiator tries again after a random pause; two crossing IKE SA rekeys both get it.
     if (this.childRekey !== undefined || ike.pending.size > 0 || this.oldIke !== undefined) {
       reply([{ type: PAYLOAD.NOTIFY, notifyType: NOTIFY.TEMPORARY_FAILURE, data: new Uint8Array(0) }])
       return
@@ -579,7 +590,7 @@ export class ChannelSession {
     const before = this.ikeSpis
     // New requests of ours go in the new IKE SA; the old one stays for the initiator's DELETE.
     this.oldIke = ike
-    this.ike = this.newIkeSa(spiI, spiR, keys, 0, 0)
+    this.ike = this.newIkeSa(spiI, spiR, keys, 0, 0, false)
     this.ikeRekeys++
     this.hooks.onIkeRekey?.({ oldSpis: before, newSpis: this.ikeSpis })
   }

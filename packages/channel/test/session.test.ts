@@ -80,6 +80,43 @@ test('10,000 queries while both ends rekey child SAs (at once, too) and the IKE 
   await c.close()
 })
 
+test('10,000 queries while the server rekeys the IKE SA by itself (the client never does) and both ends rekey child SAs: none lost or duplicated', async (t) => {
+  const p = await pki()
+  // Only the server's IKE SA budget is small: every IKE SA rekey is the server's.
+  const { server, url } = await startServer(p, { limits: { saMaxPackets: 200, ikeSaMaxMessages: 24 } })
+  t.teardown(() => server.close())
+  const c = await connect(url, clientOptions(p, {}, { saMaxPackets: 200, ikeSaMaxMessages: 1_000_000 }))
+  const firstIke = c.negotiated.ikeSpis
+  const seen = new Map<number, number>()
+  let next = 0
+  const total = 10_000
+  async function worker(): Promise<void> {
+    while (next < total) {
+      const n = next++
+      const a = await c.query(dnsQuery(n & 0xffff, `q${n}.example.test`))
+      t.is(Buffer.from(a.subarray(13, 13 + a[12]!)).toString(), `q${n}`)
+      seen.set(n, (seen.get(n) ?? 0) + 1)
+    }
+  }
+  await Promise.all(Array.from({ length: 64 }, worker))
+  t.is(seen.size, total)
+  t.true([...seen.values()].every((v) => v === 1))
+  t.is(server.stats.queries, total)
+  await c.ping()
+  const s = server.sessions()[0]!
+  t.log(`IKE SA rekeys ${c.stats.ikeRekeys} (server started ${s.ikeRekeysInitiated}); child rekeys ${c.stats.rekeys}`)
+  t.true(s.ikeRekeysInitiated >= 3, `only ${s.ikeRekeysInitiated} IKE SA rekeys by the server`)
+  t.is(c.stats.ikeRekeysInitiated, 0)
+  t.is(c.stats.ikeRekeys, s.ikeRekeysInitiated)
+  t.is(server.stats.ikeRekeys, c.stats.ikeRekeys)
+  t.true(c.stats.rekeys >= 40, `only ${c.stats.rekeys} rekeys`)
+  t.notDeepEqual(c.negotiated.ikeSpis, firstIke)
+  t.deepEqual(s.ikeSpis, c.negotiated.ikeSpis)
+  t.deepEqual(server.stats.refused, {})
+  t.deepEqual(c.stats.refused, {})
+  await c.close()
+})
+
 test('a message of a rekeyed-away IKE SA replayed by a man in the middle is refused with ERR_CHANNEL_BAD_SPI', async (t) => {
   const p = await pki()
   const { server, url } = await startServer(p)

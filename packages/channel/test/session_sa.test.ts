@@ -10,7 +10,7 @@ import { OutboundSa } from '../src/esp.js'
 import type { ChannelError } from '../src/errors.js'
 import { pki, ident, now, dnsQuery } from './helpers.js'
 import { randomBytes } from 'node:crypto'
-import { EXCHANGE, PAYLOAD, type Payload } from '../src/ike_message.js'
+import { EXCHANGE, FLAG_INITIATOR, PAYLOAD, type Payload } from '../src/ike_message.js'
 import { PRFS } from '../src/key_schedule.js'
 import { createKeyShare, GROUPS } from '../src/key_exchange.js'
 
@@ -221,34 +221,107 @@ test('the initiator rekeys the IKE SA by itself when its message budget runs out
   t.deepEqual(s.client.ikeSpis, s.server.ikeSpis)
 })
 
-test('an IKE SA rekey started by the responder, or with a key share in another group, is refused with ERR_CHANNEL_PROTOCOL', async (t) => {
-  const s = await pair()
-  t.teardown(() => { s.client.end(undefined, 1000, ''); s.server.end(undefined, 1000, '') })
-  // Reach past the API: the server's session has no way to start this itself.
-  const server = s.server as unknown as { request(ex: number, ps: Payload[], cb: (ps: Payload[]) => void): void }
-  const ike = (group: number): Payload[] => [
+test('an IKE SA rekey with a key share in another group is refused with ERR_CHANNEL_PROTOCOL, from either end', async (t) => {
+  const ike = (s: Awaited<ReturnType<typeof pair>>, group: number): Payload[] => [
     { type: PAYLOAD.SA, spi: randomBytes(8), groups: [group], prfs: [PRFS['HMAC-SHA-256'], PRFS['HMAC-SHA-384']], transforms: [] },
     { type: PAYLOAD.NONCE, data: randomBytes(32) },
     { type: PAYLOAD.KE, group, data: createKeyShare(s.client.hs.group).publicKey },
   ]
-  server.request(EXCHANGE.CREATE_CHILD_SA, ike(GROUPS[s.client.hs.group]), () => {})
-  s.deliver(s.toClient, s.client)
-  t.is(s.got.clientErrors.at(-1)?.code, 'ERR_CHANNEL_PROTOCOL')
-  t.is(s.got.clientErrors.at(-1)?.message, 'only the initiator rekeys the IKE SA')
-  // (The server's refused request stays unanswered, so a second attempt uses a fresh pair.)
-  const s2 = await pair()
-  t.teardown(() => { s2.client.end(undefined, 1000, ''); s2.server.end(undefined, 1000, '') })
-  const client = s2.client as unknown as { request(ex: number, ps: Payload[], cb: (ps: Payload[]) => void): void }
-  const other = s2.client.hs.group === 'X25519' ? GROUPS['P-256'] : GROUPS.X25519
-  client.request(EXCHANGE.CREATE_CHILD_SA, ike(other), () => {})
-  s2.deliver(s2.toServer, s2.server)
-  t.is(s2.got.serverErrors.at(-1)?.code, 'ERR_CHANNEL_PROTOCOL')
-  t.regex(s2.got.serverErrors.at(-1)!.message, /^IKE SA rekey key share in group \d+, not the negotiated /)
+  const pairs = [await pair(), await pair()]
+  for (const x of pairs) t.teardown(() => { x.client.end(undefined, 1000, ''); x.server.end(undefined, 1000, '') })
+  // Reach past the API to send a request the sessions never make.
+  for (const [x, fromServer] of [[pairs[0]!, false], [pairs[1]!, true]] as const) {
+    const from = (fromServer ? x.server : x.client) as unknown as { request(ex: number, ps: Payload[], cb: (ps: Payload[]) => void): void }
+    const other = x.client.hs.group === 'X25519' ? GROUPS['P-256'] : GROUPS.X25519
+    from.request(EXCHANGE.CREATE_CHILD_SA, ike(x, other), () => {})
+    if (fromServer) x.deliver(x.toClient, x.client)
+    else x.deliver(x.toServer, x.server)
+    const errs = fromServer ? x.got.clientErrors : x.got.serverErrors
+    t.is(errs.at(-1)?.code, 'ERR_CHANNEL_PROTOCOL')
+    t.regex(errs.at(-1)!.message, /^IKE SA rekey key share in group \d+, not the negotiated /)
+  }
   // Nothing changed: both still share the first IKE SA, and records flow.
-  for (const x of [s, s2]) {
+  for (const x of pairs) {
     t.deepEqual(x.client.ikeSpis, x.server.ikeSpis)
     t.is(x.client.ikeRekeys + x.server.ikeRekeys, 0)
     x.client.send(dnsQuery(4)); x.deliver(x.toServer, x.server)
     t.is(x.got.server.at(-1)![1], 4)
   }
+})
+
+test('the server rekeys the IKE SA: it becomes the new IKE SA\'s initiator, the old IKE SA is deleted, and both ends go on in the new one', async (t) => {
+  const s = await pair()
+  t.teardown(() => { s.client.end(undefined, 1000, ''); s.server.end(undefined, 1000, '') })
+  const oldIke = s.server.ikeSpis
+  void s.server.ping()
+  const oldPing = s.toClient[0]!             // an INFORMATIONAL request of the server in the old IKE SA
+  s.settle()
+  s.server.send(dnsQuery(1))                 // a record in flight across the rekey
+  s.server.rekeyIke()
+  s.settle()
+  t.is(s.got.client.at(-1)![1], 1)
+  t.notDeepEqual(s.server.ikeSpis, oldIke)
+  t.deepEqual(s.client.ikeSpis, s.server.ikeSpis)
+  t.is(s.server.ikeRekeys, 1)
+  t.is(s.server.ikeRekeysInitiated, 1)
+  t.is(s.client.ikeRekeys, 1)
+  t.is(s.client.ikeRekeysInitiated, 0)
+  // RFC 7296 §3.1: the I flag now marks the server's messages (octet 18 of the frame).
+  void s.server.ping()
+  t.is(s.toClient[0]![18]! & FLAG_INITIATOR, FLAG_INITIATOR)
+  s.settle()
+  void s.client.ping()
+  t.is(s.toServer[0]![18]! & FLAG_INITIATOR, 0)
+  s.settle()
+  // The old IKE SA is gone on the client: a replay of the server's old message names nothing.
+  s.client.handleFrame(oldPing)
+  t.is(s.got.clientErrors.at(-1)?.code, 'ERR_CHANNEL_BAD_SPI')
+  t.is(s.got.clientErrors.at(-1)?.message, 'handshake message for another IKE SA')
+  // Child rekeys from either end and a client IKE SA rekey work under the server's IKE SA.
+  s.client.rekey(); s.settle()
+  s.server.rekey(); s.settle()
+  s.client.rekeyIke(); s.settle()
+  t.is(s.client.ikeRekeys, 2)
+  t.is(s.client.ikeRekeysInitiated, 1)
+  t.deepEqual(s.client.ikeSpis, s.server.ikeSpis)
+  s.client.send(dnsQuery(2)); s.server.send(dnsQuery(3)); s.settle()
+  t.is(s.got.server.at(-1)![1], 2)
+  t.is(s.got.client.at(-1)![1], 3)
+  agreed(t, s)
+  t.is(s.got.clientErrors.length, 1)
+  t.deepEqual(s.got.serverErrors, [])
+})
+
+test('IKE SA rekeys started by both ends at once both get TEMPORARY_FAILURE, then one completes after the random pause', async (t) => {
+  const s = await pair()
+  t.teardown(() => { s.client.end(undefined, 1000, ''); s.server.end(undefined, 1000, '') })
+  s.client.rekeyIke(); s.server.rekeyIke()
+  s.settle()
+  t.is(s.client.temporaryFailures, 1)
+  t.is(s.server.temporaryFailures, 1)
+  t.is(s.client.ikeRekeys + s.server.ikeRekeys, 0)
+  for (let i = 0; i < 2000 && s.client.ikeRekeys + s.server.ikeRekeys < 4; i++) {
+    await new Promise((r) => setTimeout(r, 1))
+    s.settle()
+  }
+  // Each end wanted one rekey: two complete, one after the other, never crossing again for good.
+  t.is(s.client.ikeRekeys, 2)
+  t.is(s.server.ikeRekeys, 2)
+  t.is(s.client.ikeRekeysInitiated + s.server.ikeRekeysInitiated, 2)
+  t.deepEqual(s.client.ikeSpis, s.server.ikeSpis)
+  s.client.send(dnsQuery(7)); s.server.send(dnsQuery(8)); s.settle()
+  t.is(s.got.server.at(-1)![1], 7)
+  t.is(s.got.client.at(-1)![1], 8)
+})
+
+test('the server rekeys the IKE SA by itself when the message budget runs out and the client does not', async (t) => {
+  const s = await pair()
+  t.teardown(() => { s.client.end(undefined, 1000, ''); s.server.end(undefined, 1000, '') })
+  ;(s.server as unknown as { limits: { ikeSaMaxMessages: number } }).limits = { ...(s.server as unknown as { limits: object }).limits, ikeSaMaxMessages: 8 } as never
+  ;(s.client as unknown as { limits: { ikeSaMaxMessages: number } }).limits = { ...(s.client as unknown as { limits: object }).limits, ikeSaMaxMessages: 1_000_000 } as never
+  for (let i = 0; i < 12; i++) { void s.server.ping(); s.settle() }
+  t.true(s.server.ikeRekeysInitiated >= 2, `${s.server.ikeRekeysInitiated} IKE rekeys`)
+  t.is(s.client.ikeRekeysInitiated, 0)
+  t.is(s.client.ikeRekeys, s.server.ikeRekeys)
+  t.deepEqual(s.client.ikeSpis, s.server.ikeSpis)
 })
