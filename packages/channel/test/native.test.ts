@@ -3,7 +3,9 @@
 // an addon that survives malformed arguments. Tests that switch the path are serial (the
 // switch is process-wide) and switch it back before they end.
 import test from 'ava'
+import { fc } from '@fast-check/ava'
 import { randomBytes } from 'node:crypto'
+import { ChannelError } from '../src/errors.js'
 import { InboundSa, OutboundSa, RECORD_HEADER_OCTETS, RECORD_OVERHEAD } from '../src/esp.js'
 import { TRANSFORMS, seal, open, ICV_OCTETS, type TransformName, type DirectionKey } from '../src/transforms.js'
 import { nativeAead, nativeCryptoStatus, useNativeCrypto, NATIVE_ALG } from '../src/native.js'
@@ -202,4 +204,27 @@ test.serial('a whole channel runs on node:crypto when the addon is switched off,
       useNativeCrypto(was)
     }
   }
+})
+
+test.serial('random and mutated frames only ever give ChannelError refusals, on both paths', (t) => {
+  const codes = new Set(['ERR_CHANNEL_TRUNCATED', 'ERR_CHANNEL_BAD_SPI', 'ERR_CHANNEL_REPLAY', 'ERR_CHANNEL_INTEGRITY'])
+  for (const name of NAMES) {
+    for (const native of [true, false]) {
+      const k = keyOf(name)
+      const o = out(native, name, k), i = inb(native, name, k)
+      const good = Buffer.from(o.seal(randomBytes(64)))
+      fc.assert(fc.property(fc.oneof(
+        fc.uint8Array({ maxLength: 200 }),
+        // A valid record with some octets changed, cut or extended.
+        fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 1, max: 255 }), fc.integer({ min: -good.length, max: 20 })).map(([at, x, cut]) => {
+          const b = Buffer.concat([good, randomBytes(Math.max(0, cut))]).subarray(0, cut < 0 ? good.length + cut : undefined)
+          if (at < b.length) b[at]! ^= x
+          return b
+        }),
+      ), (frame) => {
+        try { i.open(frame); return true } catch (e) { return e instanceof ChannelError && codes.has(e.code) }
+      }), { numRuns: 300 })
+    }
+  }
+  t.pass()
 })
