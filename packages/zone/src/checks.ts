@@ -3,7 +3,7 @@
  */
 import { Name, RRType, rrTypeToString, type Ns } from '@secdns/wire'
 import { ZoneError, type SourceLocation, type ZoneWarning } from './errors.js'
-import { rrsetRData, rrsetSize, type Zone, type RRset } from './zone.js'
+import { peekRRset, peekRRsets, rrsetRData, rrsetSize, type Zone, type RRset } from './zone.js'
 
 /** Errors (the zone must not be served) and warnings found by {@link checkZone}. */
 export interface ZoneCheckResult {
@@ -45,15 +45,16 @@ export function checkZone(zone: Zone, file = '<zone>'): ZoneCheckResult {
 
   for (const node of zone.nodes()) {
     if (node.kind !== 'apex') {
-      const s = node.rrsets.get(RRType.SOA)
+      const s = peekRRset(node, RRType.SOA)
       if (s !== undefined) errors.push(new ZoneError('ERR_ZONE_SOA_NOT_AT_APEX', `SOA record at ${node.name.toString()}, which is not the zone apex ${origin}`, at(s)))
     }
-    const cname = node.rrsets.get(RRType.CNAME)
+    const cname = peekRRset(node, RRType.CNAME)
     if (cname !== undefined) {
       if (rrsetSize(cname) > 1) {
         errors.push(new ZoneError('ERR_ZONE_MULTIPLE_CNAME', `${node.name.toString()} has ${rrsetSize(cname)} CNAME records; a name has at most one`, at(cname)))
       }
-      for (const [type, other] of node.rrsets) {
+      for (const other of peekRRsets(node)) {
+        const type = other.type
         if (CNAME_COMPANIONS.has(type)) continue
         // RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME owner has no other data.
         errors.push(new ZoneError('ERR_ZONE_CNAME_AND_OTHER_DATA', `${node.name.toString()} has a CNAME and other data (${rrTypeToString(type)})`, at(other)))
@@ -61,7 +62,7 @@ export function checkZone(zone: Zone, file = '<zone>'): ZoneCheckResult {
       }
     }
     if (node.kind === 'glue' || node.kind === 'occluded') continue
-    const ns = node.rrsets.get(RRType.NS)
+    const ns = peekRRset(node, RRType.NS)
     if (ns === undefined) continue
     for (const d of rrsetRData(ns)) checkNsTarget(zone, (d as Ns).nsdname, ns, errors, at(ns))
   }

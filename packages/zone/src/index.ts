@@ -8,7 +8,7 @@ export { generateText, parseGenerateRange, MAX_GENERATE_ITERATIONS } from './gen
 export type { GenerateRange } from './generate.js'
 export { readZoneFile, readZoneFileAsync, readZoneText, DEFAULT_MAX_ERRORS, MAX_INCLUDE_DEPTH } from './reader.js'
 export type { ReadZoneOptions, ReadZoneResult, RecordSink } from './reader.js'
-export { Zone, RRsetTable, sortRData, rrsetRecords, rrsetRData, rrsetSize, rrsetWire } from './zone.js'
+export { Zone, RRsetTable, sortRData, rrsetRecords, rrsetRData, rrsetSize, rrsetWire, peekRRset, peekRRsets } from './zone.js'
 export type { RRset, ZoneNode, NodeKind } from './zone.js'
 export { checkZone } from './checks.js'
 export type { ZoneCheckResult } from './checks.js'

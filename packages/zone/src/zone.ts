@@ -151,98 +151,144 @@ export class RRsetTable implements Map<number, RRset> {
   get [Symbol.toStringTag](): string { return 'RRsetTable' }
 }
 
-/** A node as the zone keeps it: the node is its own RRset table (one object less per name). */
-class StoredNode extends RRsetTable implements ZoneNode {
-  readonly name: Name
-  kind: NodeKind
-  constructor(name: Name, kind: NodeKind) {
-    super()
-    this.name = name
-    this.kind = kind
-  }
-
-  get rrsets(): Map<number, RRset> { return this }
-}
-
-// Record layout in the store: next record of the same RRset (u32, 0 = none), RDATA
-// length (u16), then the RDATA, uncompressed and case-preserved (what the reader read).
-const HDR = 6
+// The store's layouts. A record: next record of the same RRset (u32, 0 = none), RDATA
+// length (u16), then the RDATA, uncompressed and case-preserved (as the reader read it).
+const REC_HDR = 6
+// An RRset: next RRset of the same node (u32, 0 = none), type (u16), class (u16), TTL
+// (u32), first and last record (u32 each), number of records (u32), source line and
+// column (u32 each) and file (u16: index + 1 into the store's file names, 0 = none).
+const SET_NEXT = 0, SET_TYPE = 4, SET_CLASS = 6, SET_TTL = 8, SET_HEAD = 12, SET_TAIL = 16, SET_COUNT = 20, SET_LINE = 24, SET_COLUMN = 28, SET_FILE = 32
+const SET_HDR = 36
 // ASCII letters fold to lower case; every other octet stays (a fold table, not toLowerCase).
 const FOLD = new Uint8Array(256)
 for (let i = 0; i < 256; i++) FOLD[i] = i >= 65 && i <= 90 ? i + 32 : i
 
 /**
- * The RDATA of every record of a zone, as wire octets in one growable buffer: a zone
- * holds no JS object per record (the typed objects are made when someone asks for
- * them). Offset 0 is never a record, so it can mean "none".
+ * Everything a zone holds but its index, as octets in one growable buffer: each owner
+ * name (wire form, case kept), each RRset (a fixed header) and each record (its RDATA,
+ * uncompressed). A loaded zone so holds two JS objects per owner name (its node and
+ * its index key) instead of a dozen: a large load was mostly the garbage collector
+ * copying and marking the objects that survive. Typed objects (names, RRsets, RDATA)
+ * are made when someone asks for them. Offset 0 is never used, so it means "none".
  */
-class RDataStore {
+class ZoneStore {
   readonly w = new WireWriter(1 << 16)
+  readonly #files: string[] = []
+  #lastFile: string | undefined = undefined
+  #lastFileIndex = 0
+  /** Canonical forms of the records of large RRsets (duplicate checks), by RRset offset. */
+  readonly bigKeys = new Map<number, Set<string>>()
   constructor() { this.w.pos = 8 }
+
+  u16(at: number): number { const b = this.w.buf; return (b[at]! << 8) | b[at + 1]! }
+  u32(at: number): number { const b = this.w.buf; return b[at]! * 0x1000000 + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]! }
+  setU16(at: number, v: number): void { const b = this.w.buf; b[at] = v >>> 8; b[at + 1] = v & 255 }
+  setU32(at: number, v: number): void {
+    const b = this.w.buf
+    b[at] = v >>> 24; b[at + 1] = (v >>> 16) & 255; b[at + 2] = (v >>> 8) & 255; b[at + 3] = v & 255
+  }
+
+  /** Append a name's wire form; returns its offset. */
+  appendName(n: Name): number {
+    const at = this.w.pos
+    this.w.bytes(n.wire)
+    return at
+  }
+
+  /** The name at `at` as a {@link Name} (a copy of its octets). */
+  name(at: number): Name {
+    const b = this.w.buf
+    let p = at
+    while (b[p] !== 0) p += b[p]! + 1
+    return new Name(b.slice(at, p + 1))
+  }
 
   /**
    * Append one record's RDATA (uncompressed).
    * @returns its offset
    * @throws {WireFormatError} when the RDATA does not encode or is over 65535 octets
    */
-  append(d: RData): number {
+  appendRecord(d: RData): number {
     const w = this.w
     const at = w.pos
-    w.ensure(HDR)
-    w.pos = at + HDR
+    w.ensure(REC_HDR)
+    w.pos = at + REC_HDR
     try {
       writeRData(w, d, 0)
     } catch (e) {
       w.pos = at
       throw e
     }
-    const len = w.pos - at - HDR
+    const len = w.pos - at - REC_HDR
     if (len > 0xffff) {
       w.pos = at
       throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `RDATA of ${len} octets is longer than 65535`, 0)
     }
-    const b = w.buf
-    b[at] = 0; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0
-    b[at + 4] = len >>> 8; b[at + 5] = len & 255
+    this.setU32(at, 0)
+    this.setU16(at + 4, len)
     return at
   }
 
-  /** Forget the record at `at` (the last one appended). */
+  /** Append an RRset header whose one record is at `rec`; returns its offset. */
+  appendSet(type: number, cls: number, ttl: number, rec: number, source: SourceLocation | undefined): number {
+    const w = this.w
+    const at = w.pos
+    w.ensure(SET_HDR)
+    w.pos = at + SET_HDR
+    this.setU32(at + SET_NEXT, 0)
+    this.setU16(at + SET_TYPE, type)
+    this.setU16(at + SET_CLASS, cls)
+    this.setU32(at + SET_TTL, ttl >>> 0)
+    this.setU32(at + SET_HEAD, rec)
+    this.setU32(at + SET_TAIL, rec)
+    this.setU32(at + SET_COUNT, 1)
+    this.setU32(at + SET_LINE, source === undefined ? 0 : Math.min(source.line, 0xffffffff) >>> 0)
+    this.setU32(at + SET_COLUMN, source === undefined ? 0 : Math.min(source.column, 0xffffffff) >>> 0)
+    this.setU16(at + SET_FILE, source === undefined ? 0 : this.#fileIndex(source.file))
+    return at
+  }
+
+  #fileIndex(file: string): number {
+    if (file === this.#lastFile) return this.#lastFileIndex
+    let i = this.#files.indexOf(file)
+    if (i < 0) {
+      if (this.#files.length >= 0xfffe) return 0
+      i = this.#files.push(file) - 1
+    }
+    this.#lastFile = file
+    this.#lastFileIndex = i + 1
+    return i + 1
+  }
+
+  source(set: number): SourceLocation | undefined {
+    const f = this.u16(set + SET_FILE)
+    if (f === 0) return undefined
+    return { file: this.#files[f - 1]!, line: this.u32(set + SET_LINE), column: this.u32(set + SET_COLUMN) }
+  }
+
+  /** Forget the record at `at` (the last thing appended). */
   drop(at: number): void { this.w.pos = at }
 
-  next(at: number): number {
-    const b = this.w.buf
-    return b[at]! * 0x1000000 + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]!
-  }
+  recLen(at: number): number { return this.u16(at + 4) }
 
-  setNext(at: number, to: number): void {
-    const b = this.w.buf
-    b[at] = to >>> 24; b[at + 1] = (to >>> 16) & 255; b[at + 2] = (to >>> 8) & 255; b[at + 3] = to & 255
-  }
-
-  len(at: number): number {
-    const b = this.w.buf
-    return (b[at + 4]! << 8) | b[at + 5]!
-  }
-
-  /** A copy of the RDATA octets at `at`. */
+  /** A copy of the RDATA octets of the record at `at`. */
   bytes(at: number): Uint8Array {
-    const s = at + HDR
-    return this.w.buf.slice(s, s + this.len(at))
+    const s = at + REC_HDR
+    return this.w.buf.slice(s, s + this.recLen(at))
   }
 
-  /** The typed RDATA at `at`, decoded from a private copy (views in it stay valid). */
+  /** The typed RDATA of the record at `at`, decoded from a private copy (views in it stay valid). */
   decode(type: number, at: number): RData {
     return decodeRData(type, this.bytes(at))
   }
 
   /** 0: same octets; 1: same but for the case of ASCII letters; 2: different. */
   compare(a: number, b: number): 0 | 1 | 2 {
-    const n = this.len(a)
-    if (n !== this.len(b)) return 2
+    const n = this.recLen(a)
+    if (n !== this.recLen(b)) return 2
     const buf = this.w.buf
     let r: 0 | 1 = 0
-    for (let i = HDR; i < HDR + n; i++) {
+    for (let i = REC_HDR; i < REC_HDR + n; i++) {
       const x = buf[a + i]!, y = buf[b + i]!
       if (x === y) continue
       if (FOLD[x] !== FOLD[y]) return 2
@@ -250,148 +296,153 @@ class RDataStore {
     }
     return r
   }
-}
 
-/**
- * An RRset as the zone keeps it: its records are RDATA octets in the zone's
- * {@link RDataStore} (a chain of offsets), and `rdata` decodes them into typed objects
- * the first time someone asks and keeps that array from then on (the signer and the
- * server get the same arrays as before, which stay the same objects as records are
- * added; changes made to the array are what the zone holds from then on). The source
- * location is kept in fields and made into a {@link SourceLocation} only when asked for.
- * Both keep the number of JS objects per record low: a large load is mostly the
- * garbage collector copying every object that survives.
- */
-class StoredRRset implements RRset {
-  readonly name: Name
-  readonly type: number
-  readonly class: number
-  ttl: number
-  readonly #store: RDataStore
-  #head: number
-  #tail: number
-  #count = 1
-  #cache: RData[] | undefined = undefined
-  // canonical forms of a large RRset's records (duplicate checks)
-  #keys: Set<string> | undefined = undefined
-  #file: string | undefined
-  #line: number
-  #column: number
-  constructor(store: RDataStore, name: Name, type: number, cls: number, ttl: number, first: number, source: SourceLocation | undefined) {
-    this.name = name
-    this.type = type
-    this.class = cls
-    this.ttl = ttl
-    this.#store = store
-    this.#head = first
-    this.#tail = first
-    this.#file = source?.file
-    this.#line = source?.line ?? 0
-    this.#column = source?.column ?? 0
-  }
-
-  get rdata(): RData[] {
-    let c = this.#cache
-    if (c === undefined) this.#cache = c = this.decoded()
-    return c
-  }
-
-  /** The records as typed objects, without keeping them when they were not kept yet (internal). */
-  decoded(): RData[] {
-    if (this.#cache !== undefined) return this.#cache
-    const store = this.#store
-    const out = new Array<RData>(this.#count)
-    let at = this.#head
+  /** The records of the RRset at `set`, decoded (new objects). */
+  decodeSet(set: number): RData[] {
+    const type = this.u16(set + SET_TYPE)
+    const out = new Array<RData>(this.u32(set + SET_COUNT))
+    let at = this.u32(set + SET_HEAD)
     for (let i = 0; i < out.length; i++) {
-      out[i] = store.decode(this.type, at)
-      at = store.next(at)
+      out[i] = this.decode(type, at)
+      at = this.u32(at)
     }
     return out
   }
 
-  /** The first record as a typed object, or undefined (internal). */
-  first(): RData | undefined {
-    if (this.#cache !== undefined) return this.#cache[0]
-    return this.#count === 0 ? undefined : this.#store.decode(this.type, this.#head)
-  }
-
-  /** Number of records, without decoding them (internal). */
-  get count(): number {
-    return this.#cache !== undefined ? this.#cache.length : this.#count
-  }
-
-  /** Each record's RDATA, uncompressed (new arrays). */
-  wire(): Uint8Array[] {
-    if (this.#cache !== undefined) return this.#cache.map((d) => encodeRData(d))
-    const store = this.#store
-    const out = new Array<Uint8Array>(this.#count)
-    let at = this.#head
+  /** Each record's RDATA octets of the RRset at `set` (copies). */
+  wireSet(set: number): Uint8Array[] {
+    const out = new Array<Uint8Array>(this.u32(set + SET_COUNT))
+    let at = this.u32(set + SET_HEAD)
     for (let i = 0; i < out.length; i++) {
-      out[i] = store.bytes(at)
-      at = store.next(at)
+      out[i] = this.bytes(at)
+      at = this.u32(at)
     }
     return out
   }
 
   /**
-   * Add a record unless the RRset has it already (same canonical RDATA, RFC 4034 §6.2).
+   * Add a record to the RRset at `set` unless it has it already (same canonical RDATA,
+   * RFC 4034 §6.2).
+   * @returns false for a duplicate
+   * @throws {WireFormatError} when the RDATA does not encode
+   */
+  addToSet(set: number, d: RData): boolean {
+    const type = this.u16(set + SET_TYPE)
+    const count = this.u32(set + SET_COUNT)
+    if (count >= DEDUP_SET_FROM) {
+      let keys = this.bigKeys.get(set)
+      if (keys === undefined) this.bigKeys.set(set, keys = new Set(this.decodeSet(set).map(rdataKey)))
+      const k = rdataKey(d)
+      if (keys.has(k)) return false
+      const at = this.appendRecord(d)
+      keys.add(k)
+      this.#link(set, at, count)
+      return true
+    }
+    // Small RRsets (almost all): append, compare with each record already there, and take
+    // it back if it was one of them. A canonical form differs from the octets only by the
+    // case of names, so only records equal but for ASCII case need a closer look.
+    const at = this.appendRecord(d)
+    let canon: Uint8Array | undefined
+    for (let p = this.u32(set + SET_HEAD); p !== 0; p = this.u32(p)) {
+      const c = this.compare(p, at)
+      if (c === 2) continue
+      if (c === 1) {
+        canon ??= canonicalRData(d)
+        if (!sameBytes(canonicalRData(this.decode(type, p)), canon)) continue
+      }
+      this.drop(at)
+      return false
+    }
+    this.#link(set, at, count)
+    return true
+  }
+
+  #link(set: number, at: number, count: number): void {
+    this.setU32(this.u32(set + SET_TAIL), at)
+    this.setU32(set + SET_TAIL, at)
+    this.setU32(set + SET_COUNT, count + 1)
+  }
+}
+
+/**
+ * An RRset of a zone, as handed out: a view of its header in the zone's store (type,
+ * class, TTL and source are read from there; setting `ttl` writes there). `rdata`
+ * decodes the records the first time someone asks and keeps that array from then on:
+ * the signer and the server get the same array each time, later records go into it, and
+ * changes made to it are what the zone holds from then on.
+ */
+class StoredRRset implements RRset {
+  readonly #node: StoredNode
+  readonly #store: ZoneStore
+  readonly #at: number
+  #cache: RData[] | undefined = undefined
+  // canonical forms of a large RRset's records once `rdata` was handed out
+  #keys: Set<string> | undefined = undefined
+  constructor(store: ZoneStore, node: StoredNode, at: number) {
+    this.#node = node
+    this.#store = store
+    this.#at = at
+  }
+
+  get name(): Name { return this.#node.name }
+
+  /** Offset of the header in the store (internal). */
+  get at(): number { return this.#at }
+  /** True when this RRset is a view into `store` (internal). */
+  isIn(store: ZoneStore): boolean { return this.#store === store }
+
+  get type(): number { return this.#store.u16(this.#at + SET_TYPE) }
+  get class(): number { return this.#store.u16(this.#at + SET_CLASS) }
+  get ttl(): number { return this.#store.u32(this.#at + SET_TTL) }
+  set ttl(v: number) { this.#store.setU32(this.#at + SET_TTL, v >>> 0) }
+
+  get rdata(): RData[] {
+    let c = this.#cache
+    if (c === undefined) this.#cache = c = this.#store.decodeSet(this.#at)
+    return c
+  }
+
+  /** The records as typed objects, without keeping them when they were not kept yet (internal). */
+  decoded(): RData[] {
+    return this.#cache ?? this.#store.decodeSet(this.#at)
+  }
+
+  /** Number of records, without decoding them (internal). */
+  get count(): number {
+    return this.#cache !== undefined ? this.#cache.length : this.#store.u32(this.#at + SET_COUNT)
+  }
+
+  /** Each record's RDATA, uncompressed (new arrays). */
+  wire(): Uint8Array[] {
+    if (this.#cache !== undefined) return this.#cache.map((d) => encodeRData(d))
+    return this.#store.wireSet(this.#at)
+  }
+
+  /**
+   * Add a record unless the RRset has it already (internal).
    * @returns false for a duplicate
    * @throws {WireFormatError} when the RDATA does not encode
    */
   addRecord(d: RData): boolean {
     const cache = this.#cache
-    if (cache !== undefined) {
-      if (this.#isDuplicateOf(cache, d)) return false
-      cache.push(d)
-      return true
+    if (cache === undefined) return this.#store.addToSet(this.#at, d)
+    if (cache.length < DEDUP_SET_FROM) {
+      const c = canonicalRData(d)
+      for (const x of cache) if (sameBytes(canonicalRData(x), c)) return false
+    } else {
+      let keys = this.#keys
+      if (keys === undefined) this.#keys = keys = new Set(cache.map(rdataKey))
+      const k = rdataKey(d)
+      if (keys.has(k)) return false
+      keys.add(k)
     }
-    const store = this.#store
-    if (this.#count >= DEDUP_SET_FROM) {
-      if (this.#isDuplicateOf(null, d)) return false
-      const at = store.append(d)
-      store.setNext(this.#tail, at)
-      this.#tail = at
-      this.#count++
-      return true
-    }
-    // Small RRsets (almost all): append, compare with each record in the store, and take
-    // it back if it was there already. Canonical forms differ from the octets only by
-    // the case of names, so only records equal but for ASCII case need a closer look.
-    const at = store.append(d)
-    let canon: Uint8Array | undefined
-    for (let p = this.#head; p !== 0; p = store.next(p)) {
-      const c = store.compare(p, at)
-      if (c === 2) continue
-      if (c === 1) {
-        canon ??= canonicalRData(d)
-        if (!sameBytes(canonicalRData(store.decode(this.type, p)), canon)) continue
-      }
-      store.drop(at)
-      return false
-    }
-    store.setNext(this.#tail, at)
-    this.#tail = at
-    this.#count++
+    cache.push(d)
     return true
   }
 
-  // Large RRsets keep a Set of canonical forms; made on first need.
-  #isDuplicateOf(list: RData[] | null, d: RData): boolean {
-    if (list !== null && list.length < DEDUP_SET_FROM) {
-      const c = canonicalRData(d)
-      for (const x of list) if (sameBytes(canonicalRData(x), c)) return true
-      return false
-    }
-    let keys = this.#keys
-    if (keys === undefined) this.#keys = keys = new Set((list ?? this.decoded()).map(rdataKey))
-    const k = rdataKey(d)
-    if (keys.has(k)) return true
-    keys.add(k)
-    return false
-  }
-
   get source(): SourceLocation | undefined {
-    return this.#file === undefined ? undefined : { file: this.#file, line: this.#line, column: this.#column }
+    return this.#store.source(this.#at)
   }
 
   /** The plain-object form (getters are not own properties, so JSON would miss them). */
@@ -401,6 +452,182 @@ class StoredRRset implements RRset {
     if (src !== undefined) o.source = src
     return o
   }
+}
+
+/**
+ * A node as the zone keeps it: its owner name and RRsets live in the zone's store (the
+ * node keeps offsets), and the node is its own `Map<number, RRset>` of them. RRsets
+ * handed out (and RRsets put in with `set`) are kept in the node, so a caller gets the
+ * same object each time; iteration is in the order the RRsets were added.
+ */
+class StoredNode implements ZoneNode, Map<number, RRset> {
+  kind: NodeKind
+  readonly #store: ZoneStore
+  readonly #nameAt: number
+  #name: Name | undefined
+  // first RRset header in the store (0: none)
+  #first = 0
+  // RRsets handed out, and ones put in with `set` that are not in the store
+  #objs: RRset[] | undefined = undefined
+
+  constructor(store: ZoneStore, nameAt: number, kind: NodeKind, name?: Name) {
+    this.#store = store
+    this.#nameAt = nameAt
+    this.#name = name
+    this.kind = kind
+  }
+
+  get name(): Name {
+    let n = this.#name
+    if (n === undefined) this.#name = n = this.#store.name(this.#nameAt)
+    return n
+  }
+
+  /** True when the owner's first label is `*` (RFC 4592), read from the store (internal). */
+  get isWildcard(): boolean {
+    if (this.#name !== undefined) return this.#name.isWildcard()
+    const b = this.#store.w.buf
+    return b[this.#nameAt] === 1 && b[this.#nameAt + 1] === 0x2a
+  }
+
+  /** True when the node holds no RRset (internal). */
+  get empty(): boolean { return this.#first === 0 && this.#objs === undefined }
+
+  /** Where the owner name's octets are in the store (internal). */
+  get nameAt(): number { return this.#nameAt }
+
+  get rrsets(): Map<number, RRset> { return this }
+
+  /** The header offset of the stored RRset of `type`, or 0 (internal). */
+  setAt(type: number): number {
+    const s = this.#store
+    for (let p = this.#first; p !== 0; p = s.u32(p + SET_NEXT)) if (s.u16(p + SET_TYPE) === type) return p
+    return 0
+  }
+
+  /** The RRset object of `type` already made or put in, if any (internal). */
+  objOf(type: number): RRset | undefined {
+    const objs = this.#objs
+    if (objs !== undefined) for (let i = 0; i < objs.length; i++) if (objs[i]!.type === type) return objs[i]
+    return undefined
+  }
+
+  /** Link a new RRset header (internal). */
+  link(set: number): void {
+    const s = this.#store
+    if (this.#first === 0) { this.#first = set; return }
+    let p = this.#first
+    for (let q = s.u32(p + SET_NEXT); q !== 0; q = s.u32(q + SET_NEXT)) p = q
+    s.setU32(p + SET_NEXT, set)
+  }
+
+  #unlink(type: number): boolean {
+    const s = this.#store
+    let prev = 0
+    for (let p = this.#first; p !== 0; prev = p, p = s.u32(p + SET_NEXT)) {
+      if (s.u16(p + SET_TYPE) !== type) continue
+      const next = s.u32(p + SET_NEXT)
+      if (prev === 0) this.#first = next; else s.setU32(prev + SET_NEXT, next)
+      return true
+    }
+    return false
+  }
+
+  #isStored(o: RRset): boolean {
+    return o instanceof StoredRRset && o.isIn(this.#store) && this.setAt(o.type) === o.at
+  }
+
+  /**
+   * The RRset of `type` for reading inside the zone: the object handed out if there is
+   * one, else a view that the node does not keep (internal).
+   */
+  peek(type: number): RRset | undefined {
+    const o = this.objOf(type)
+    if (o !== undefined) return o
+    const at = this.setAt(type)
+    return at === 0 ? undefined : new StoredRRset(this.#store, this, at)
+  }
+
+  /** Every RRset for reading inside the zone, as {@link StoredNode.peek} (internal). */
+  peekAll(): RRset[] {
+    const out: RRset[] = []
+    const s = this.#store
+    for (let p = this.#first; p !== 0; p = s.u32(p + SET_NEXT)) out.push(this.objOf(s.u16(p + SET_TYPE)) ?? new StoredRRset(s, this, p))
+    const objs = this.#objs
+    if (objs !== undefined) for (const o of objs) if (!this.#isStored(o)) out.push(o)
+    return out
+  }
+
+  get size(): number {
+    const s = this.#store
+    let n = 0
+    for (let p = this.#first; p !== 0; p = s.u32(p + SET_NEXT)) n++
+    const objs = this.#objs
+    if (objs !== undefined) for (const o of objs) if (!this.#isStored(o)) n++
+    return n
+  }
+
+  get(type: number): RRset | undefined {
+    const o = this.objOf(type)
+    if (o !== undefined) return o
+    const at = this.setAt(type)
+    if (at === 0) return undefined
+    const made = new StoredRRset(this.#store, this, at)
+    if (this.#objs === undefined) this.#objs = [made]
+    else this.#objs.push(made)
+    return made
+  }
+
+  has(type: number): boolean {
+    return this.setAt(type) !== 0 || this.objOf(type) !== undefined
+  }
+
+  /**
+   * Add or replace the RRset of `type`.
+   * @throws {RangeError} when `set.type` is not `type` (the table keys RRsets by their type)
+   */
+  set(type: number, set: RRset): this {
+    if (set.type !== type) throw new RangeError(`RRset of type ${set.type} cannot be stored under type ${type}`)
+    if (this.objOf(type) === set) return this
+    if (!(set instanceof StoredRRset && set.isIn(this.#store) && this.setAt(type) === set.at)) this.#unlink(type)
+    const objs = (this.#objs ?? []).filter((o) => o.type !== type)
+    objs.push(set)
+    this.#objs = objs
+    return this
+  }
+
+  delete(type: number): boolean {
+    const had = this.#unlink(type)
+    const objs = this.#objs
+    if (objs === undefined) return had
+    const rest = objs.filter((o) => o.type !== type)
+    this.#objs = rest.length > 0 ? rest : undefined
+    return had || rest.length !== objs.length
+  }
+
+  clear(): void {
+    this.#first = 0
+    this.#objs = undefined
+  }
+
+  #list(): RRset[] {
+    const out: RRset[] = []
+    const s = this.#store
+    for (let p = this.#first; p !== 0; p = s.u32(p + SET_NEXT)) out.push(this.get(s.u16(p + SET_TYPE))!)
+    const objs = this.#objs
+    if (objs !== undefined) for (const o of objs) if (!this.#isStored(o)) out.push(o)
+    return out
+  }
+
+  forEach(cb: (value: RRset, key: number, map: Map<number, RRset>) => void, thisArg?: unknown): void {
+    for (const x of this.#list()) cb.call(thisArg, x, x.type, this)
+  }
+
+  keys(): MapIterator<number> { return this.#list().map((x) => x.type).values() }
+  values(): MapIterator<RRset> { return this.#list().values() }
+  entries(): MapIterator<[number, RRset]> { return this.#list().map((x): [number, RRset] => [x.type, x]).values() }
+  [Symbol.iterator](): MapIterator<[number, RRset]> { return this.entries() }
+  get [Symbol.toStringTag](): string { return 'RRsetTable' }
 }
 
 /**
@@ -431,6 +658,24 @@ export function rrsetWire(set: RRset): Uint8Array[] {
 }
 
 /**
+ * The RRset of `type` at a node for reading the zone (checks, printing): the object the
+ * zone handed out if there is one, else a view the zone does not keep.
+ * @param node a node of a {@link Zone}
+ * @param type the RR type
+ */
+export function peekRRset(node: ZoneNode, type: number): RRset | undefined {
+  return node instanceof StoredNode ? node.peek(type) : node.rrsets.get(type)
+}
+
+/**
+ * Every RRset at a node, as {@link peekRRset} (order of addition).
+ * @param node a node of a {@link Zone}
+ */
+export function peekRRsets(node: ZoneNode): RRset[] {
+  return node instanceof StoredNode ? node.peekAll() : [...node.rrsets.values()]
+}
+
+/**
  * A zone: origin, class and its nodes.
  *
  * Add records with {@link Zone.add}; reading methods finalize it (computing empty
@@ -444,14 +689,14 @@ export function rrsetWire(set: RRset): Uint8Array[] {
 export class Zone {
   readonly origin: Name
   readonly class: number
-  private readonly byKey = new Map<string, ZoneNode>()
+  private readonly byKey = new Map<string, StoredNode>()
   private readonly dedup = new WeakMap<RRset, Set<string>>()
-  // every record's RDATA, as octets
-  private readonly store = new RDataStore()
-  private sorted: ZoneNode[] | null = null
+  // owner names, RRsets and RDATA, as octets
+  private readonly store = new ZoneStore()
+  private sorted: StoredNode[] | null = null
   private dataCount = 0
   private lastName: Name | null = null
-  private lastNode: ZoneNode | undefined = undefined
+  private lastNode: StoredNode | undefined = undefined
   /** Warnings from adding records (TTL mismatches inside an RRset). */
   readonly warnings: ZoneWarning[] = []
 
@@ -464,12 +709,6 @@ export class Zone {
     this.class = zoneClass
   }
 
-  // The index key of a name: Name.hashKey's string, made with a native latin1 decode.
-  private keyOf(name: Name): string {
-    // Name.hashKey makes the key with a native latin1 decode and caches it on the name.
-    return name.hashKey()
-  }
-
   /** Number of records held (duplicates not counted). */
   get size(): number { return this.dataCount }
 
@@ -480,49 +719,63 @@ export class Zone {
    *
    * @returns false when it was a duplicate
    * @throws {ZoneError} `ERR_ZONE_OUT_OF_ZONE` when the owner is not at or below the origin
+   * @throws {WireFormatError} when the RDATA does not encode (a value out of range)
    */
   add(rr: ResourceRecord, source?: SourceLocation): boolean {
-    let node: ZoneNode | undefined
+    let node: StoredNode | undefined
     let key = ''
     // Readers hand over runs of records with one owner Name object: skip the index then.
     if (rr.name === this.lastName) node = this.lastNode
-    else node = this.byKey.get(key = this.keyOf(rr.name))
+    else node = this.byKey.get(key = rr.name.hashKey())
+    const type = rr.data.type
     if (node === undefined) {
       if (!rr.name.isSubdomainOf(this.origin)) {
         throw new ZoneError('ERR_ZONE_OUT_OF_ZONE', `${rr.name.toString()} is not in the zone ${this.origin.toString()}`, source ?? { file: '<zone>', line: 0, column: 0 })
       }
-      node = new StoredNode(rr.name, 'authoritative')
+      // the RDATA first: it may not encode
+      const rec = this.store.appendRecord(rr.data)
+      node = new StoredNode(this.store, this.store.appendName(rr.name), 'authoritative')
+      node.link(this.store.appendSet(type, rr.class, rr.ttl, rec, source))
       this.byKey.set(key, node)
-      this.sorted = null
-    } else if (node.rrsets.size === 0) {
-      this.sorted = null
-    }
-    this.lastName = rr.name
-    this.lastNode = node
-    const type = rr.data.type
-    const set = node.rrsets.get(type)
-    if (set === undefined) {
-      const at = this.store.append(rr.data)
-      node.rrsets.set(type, new StoredRRset(this.store, node.name, type, rr.class, rr.ttl, at, source))
+      this.lastName = rr.name
+      this.lastNode = node
       this.dataCount++
       this.sorted = null
       return true
     }
-    if (set instanceof StoredRRset) {
-      if (!set.addRecord(rr.data)) return false
-    } else {
-      let keys = this.dedup.get(set)
+    if (node.empty) this.sorted = null
+    this.lastName = rr.name
+    this.lastNode = node
+    let ttl: number
+    const obj = node.objOf(type)
+    if (obj instanceof StoredRRset && obj.isIn(this.store)) {
+      if (!obj.addRecord(rr.data)) return false
+      ttl = obj.ttl
+    } else if (obj !== undefined) {
+      let keys = this.dedup.get(obj)
       if (keys === undefined) {
-        keys = new Set(set.rdata.map(rdataKey))
-        this.dedup.set(set, keys)
+        keys = new Set(obj.rdata.map(rdataKey))
+        this.dedup.set(obj, keys)
       }
       const k = rdataKey(rr.data)
       if (keys.has(k)) return false
       keys.add(k)
-      set.rdata.push(rr.data)
+      obj.rdata.push(rr.data)
+      ttl = obj.ttl
+    } else {
+      const at = node.setAt(type)
+      if (at === 0) {
+        const rec = this.store.appendRecord(rr.data)
+        node.link(this.store.appendSet(type, rr.class, rr.ttl, rec, source))
+        this.dataCount++
+        this.sorted = null
+        return true
+      }
+      if (!this.store.addToSet(at, rr.data)) return false
+      ttl = this.store.u32(at + SET_TTL)
     }
-    if (rr.ttl !== set.ttl && source) {
-      this.warnings.push(zoneWarning('ERR_ZONE_TTL_MISMATCH', `TTL ${rr.ttl} differs from the ${rr.name.toString()} RRset's TTL ${set.ttl}; using ${set.ttl} (RFC 2181 §5.2)`, source))
+    if (rr.ttl !== ttl && source) {
+      this.warnings.push(zoneWarning('ERR_ZONE_TTL_MISMATCH', `TTL ${rr.ttl} differs from the ${rr.name.toString()} RRset's TTL ${ttl}; using ${ttl} (RFC 2181 §5.2)`, source))
     }
     this.dataCount++
     return true
@@ -580,7 +833,7 @@ export class Zone {
   /** Wildcard owners (`*.…`, RFC 4592) holding authoritative data, canonical order. */
   wildcards(): Name[] {
     const out: Name[] = []
-    for (const n of this.nodes()) if (n.kind === 'authoritative' && n.name.isWildcard()) out.push(n.name)
+    for (const n of this.nodes()) if (n.kind === 'authoritative' && (n as StoredNode).isWildcard) out.push(n.name)
     return out
   }
 
@@ -593,7 +846,7 @@ export class Zone {
    */
   *records(): Generator<ResourceRecord> {
     for (const node of this.nodes()) {
-      const sets = [...node.rrsets.values()].sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
+      const sets = peekRRsets(node).sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
       for (const set of sets) {
         for (const data of sortRData(rrsetRData(set))) yield { name: node.name, class: set.class, ttl: set.ttl, data }
       }
@@ -607,62 +860,77 @@ export class Zone {
   finalize(): void {
     if (this.sorted !== null) return
     // Drop empty non-terminals from a previous pass: the data may have changed.
-    for (const [k, n] of this.byKey) if (n.rrsets.size === 0) this.byKey.delete(k)
-    const apexLabels = this.origin.labelCount
+    for (const [k, n] of this.byKey) if (n.size === 0) this.byKey.delete(k)
     const apexKey = this.origin.hashKey()
-    // RFC 4592 §2.2.2: every ancestor of a name with data, up to the apex, exists.
-    // Keys are lowercased wire form, so a parent's key is a suffix of its child's:
-    // no Name objects are made unless an empty non-terminal is found.
+    // Keys are lowercased wire form (checked here before relying on it), so a parent's
+    // key is a suffix of its child's, byte offsets in a key are those in the name, and
+    // everything below works on keys: no Name objects are made.
     const fast = apexKey === wireKey(this.origin)
+    const apexLabels = this.origin.labelCount
+    // RFC 4592 §2.2.2: every ancestor of a name with data, up to the apex, exists.
     // Entries added while iterating a Map are visited too; their parents exist already.
     let apexPresent = this.byKey.has(apexKey)
     for (const [key, n] of this.byKey) {
-      if (n.rrsets.size === 0) continue
-      const depth = n.name.labelCount - apexLabels
+      if (n.size === 0) continue
+      const depth = (fast ? keyLabels(key) : n.name.labelCount) - apexLabels
       let k = key
       for (let levels = 1; levels <= depth; levels++) {
         if (levels === depth) {
           // The parent is the apex: no need to hash its key again.
           if (!apexPresent) {
-            this.byKey.set(apexKey, new StoredNode(this.origin, 'emptyNonTerminal'))
+            this.byKey.set(apexKey, new StoredNode(this.store, this.store.appendName(this.origin), 'emptyNonTerminal', this.origin))
             apexPresent = true
           }
           break
         }
-        k = fast ? k.slice(k.charCodeAt(0) + 1) : n.name.parent(levels).hashKey()
-        if (this.byKey.has(k)) break
-        this.byKey.set(k, new StoredNode(n.name.parent(levels), 'emptyNonTerminal'))
+        if (fast) {
+          k = k.slice(k.charCodeAt(0) + 1)
+          if (this.byKey.has(k)) break
+          // the parent's octets are the tail of the child's, in the store too
+          this.byKey.set(k, new StoredNode(this.store, n.nameAt + key.length - k.length, 'emptyNonTerminal'))
+        } else {
+          const p = n.name.parent(levels)
+          k = p.hashKey()
+          if (this.byKey.has(k)) break
+          this.byKey.set(k, new StoredNode(this.store, this.store.appendName(p), 'emptyNonTerminal', p))
+        }
       }
     }
     // RFC 4034 §6.1 canonical order as a plain string order: labels from the right, each
     // label's octets shifted up by one and ended by 0, so a shorter label sorts first.
-    const keyed: { k: string, n: ZoneNode }[] = []
-    for (const [key, n] of this.byKey) keyed.push({ k: sortKey(fast ? key : wireKey(n.name)), n })
+    const keyed: { k: string, w: string, n: StoredNode }[] = []
+    for (const [key, n] of this.byKey) {
+      const w = fast ? key : wireKey(n.name)
+      keyed.push({ k: sortKey(w), w, n })
+    }
     keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    const all = keyed.map((x) => x.n)
+    const all = new Array<StoredNode>(keyed.length)
+    const apexWire = fast ? apexKey : wireKey(this.origin)
     // Canonical order puts a name's descendants right after it, so one pass with the
     // current cut (delegation or DNAME owner) classifies every name.
-    let cut: Name | null = null
-    for (const n of all) {
-      if (cut !== null && !(n.name.isSubdomainOf(cut) && !n.name.equals(cut))) cut = null
-      if (n.name.labelCount === apexLabels && n.name.equals(this.origin)) {
+    let cut: string | null = null
+    for (let i = 0; i < keyed.length; i++) {
+      const { w, n } = keyed[i]!
+      all[i] = n
+      if (cut !== null && !isBelowKey(w, cut)) cut = null
+      if (w === apexWire) {
         n.kind = 'apex'
         // RFC 6672 §2.4: a DNAME occludes every name below its owner, the apex included.
-        if (n.rrsets.has(RRType.DNAME)) cut = n.name
+        if (n.has(RRType.DNAME)) cut = w
         continue
       }
       if (cut !== null) {
-        n.kind = n.rrsets.has(RRType.A) || n.rrsets.has(RRType.AAAA) ? 'glue' : 'occluded'
+        n.kind = n.has(RRType.A) || n.has(RRType.AAAA) ? 'glue' : 'occluded'
         continue
       }
-      if (n.rrsets.has(RRType.NS)) {
+      if (n.has(RRType.NS)) {
         // RFC 1034 §4.2.1: NS below the apex marks a zone cut.
         n.kind = 'delegation'
-        cut = n.name
+        cut = w
         continue
       }
-      n.kind = n.rrsets.size === 0 ? 'emptyNonTerminal' : 'authoritative'
-      if (n.rrsets.has(RRType.DNAME)) cut = n.name
+      n.kind = n.size === 0 ? 'emptyNonTerminal' : 'authoritative'
+      if (n.has(RRType.DNAME)) cut = w
     }
     this.sorted = all
   }
@@ -681,6 +949,22 @@ export class Zone {
     }
     return undefined
   }
+}
+
+// Number of labels of a wire key (root excluded).
+function keyLabels(key: string): number {
+  let n = 0
+  for (let p = 0; p < key.length && key.charCodeAt(p) !== 0; p += key.charCodeAt(p) + 1) n++
+  return n
+}
+
+// True when the wire key `key` is strictly below `cut` (a suffix on a label boundary).
+function isBelowKey(key: string, cut: string): boolean {
+  const off = key.length - cut.length
+  if (off <= 0 || !key.endsWith(cut)) return false
+  let p = 0
+  while (p < off) p += key.charCodeAt(p) + 1
+  return p === off
 }
 
 // Lowercased wire form as a latin1 string (what Name.hashKey returns today; checked
