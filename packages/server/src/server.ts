@@ -2,7 +2,8 @@
  * The DNS server agent: zones, listeners (UDP, TCP; DoT and the protected channel feed
  * the same path), transfers out, NOTIFY, UPDATE policy, reload and graceful stop.
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+import cluster from 'node:cluster'
+import { createSocket } from 'node:dgram'
 import { createServer, isIP, isIPv6, type Server as NetServer, type Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -11,6 +12,7 @@ import {
   type Header, type Message, type Soa,
 } from '@secdns/wire'
 import { loadZoneFile, writeZoneFile, Zone } from '@secdns/zone'
+import { BatchedUdpSocket, nativeUdpStatus } from '@secdns/udp'
 import type { Logger } from 'pino'
 import { Acl, type Requester } from './acl.js'
 import { checkServerCookie, responseCookie } from './cookie.js'
@@ -135,7 +137,7 @@ export class DnsServer {
   readonly #answersMax: number
   #refusalSecond = 0
   #refusals = 0
-  readonly #udp: UdpSocket[] = []
+  readonly #udp: { close(): void }[] = []
   readonly #tcp: NetServer[] = []
   readonly #sockets = new Set<Socket>()
   readonly #inflight = new Set<Promise<unknown>>()
@@ -227,7 +229,11 @@ export class DnsServer {
     return new ServedZone(r.zone)
   }
 
+  /** Whether UDP listeners use the batched native socket (see {@link udpPath}). */
+  get udpPath(): 'native' | 'dgram' { return udpPath() }
+
   async #bindUdp(address: string, port: number): Promise<void> {
+    if (udpPath() === 'native') { this.#bindUdpNative(address, port); return }
     // Answers go back to the address a query came from, always an IP address: no resolver
     // call and no extra tick per answer (dns.lookup's default path).
     const sock = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup })
@@ -260,6 +266,38 @@ export class DnsServer {
       }).catch((e: unknown) => { this.counters.errors++; this.log.error({ err: (e as Error).message }, 'UDP handler failed') })
       void p
     })
+  }
+
+  /**
+   * The UDP listener on the native batched socket (@secdns/udp): recvmmsg hands a batch of
+   * queries to one call, the cached paths answer into the shared out buffer, and the batch's
+   * answers leave in one sendmmsg. Cluster workers each bind their own socket on the port
+   * (SO_REUSEPORT) and the kernel spreads the queries between them.
+   */
+  #bindUdpNative(address: string, port: number): void {
+    let sock: BatchedUdpSocket
+    try {
+      sock = BatchedUdpSocket.open({ address, port, reusePort: cluster.isWorker, recvBufferSize: UDP_RECV_BUFFER }, (msg, i, s) => {
+        const from = s.addressOf(i)
+        const hit = this.#cached(msg, 'u', from) ?? this.#recursionCached(msg, from, 'udp')
+        if (hit !== undefined) {
+          if (!this.#stopping) s.reply(i, hit)
+          return
+        }
+        // The message is a view of the shared receive buffer, which the next batch overwrites.
+        const query = Uint8Array.prototype.slice.call(msg)
+        const peer = s.peerOf(i)
+        // STYLE.md §4: one bad packet never takes the server down.
+        this.handle(query, { address: from, port: peer.port, transport: 'udp' }).then((out) => {
+          if (out === null || this.#stopping) return
+          for (const b of out) s.sendTo(b, peer)
+        }).catch((e: unknown) => { this.counters.errors++; this.log.error({ err: (e as Error).message }, 'UDP handler failed') })
+      })
+    } catch (e) {
+      throw new ServerError('ERR_SERVER_BIND', `UDP ${address}:${port}: ${(e as Error).message}`, { cause: e })
+    }
+    this.#udp.push(sock)
+    this.#bound.push({ kind: 'udp', address: sock.address, port: sock.port })
   }
 
   async #bindTcp(address: string, port: number): Promise<void> {
@@ -958,6 +996,14 @@ export function answerCacheKey(buf: Uint8Array, kind: string): string | undefine
     if (o < 17 || buf[o] !== 0 || buf[o + 1] !== 0 || buf[o + 2] !== 41 || buf[o + 9] !== 0 || buf[o + 10] !== 0) return undefined
   }
   return kind + Buffer.from(buf.buffer, buf.byteOffset + 2, n - 2).toString('latin1')
+}
+
+/**
+ * Which UDP path the listeners take: `native` (the batched socket of @secdns/udp) when its
+ * addon is loaded and `SECDNS_NATIVE_UDP` is not `0`, else `dgram` (node:dgram).
+ */
+export function udpPath(): 'native' | 'dgram' {
+  return nativeUdpStatus().loaded ? 'native' : 'dgram'
 }
 
 /**

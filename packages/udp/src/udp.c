@@ -57,6 +57,7 @@ typedef struct {
   int debug_block;
   napi_ref cb, in_ref, tab_ref, out_ref, otab_ref;
   napi_async_context actx;
+  napi_async_cleanup_hook_handle cleanup;
   uint8_t *in;
   size_t in_len;
   int32_t *tab;
@@ -157,6 +158,8 @@ static void on_handle_closed(uv_handle_t *h) {
   sock_t *s = (sock_t *)h->data;
   if (s->fd >= 0) { close(s->fd); s->fd = -1; }
   s->handle_closed = 1;
+  /* Unregisters the hook, or tells Node the teardown it started is done. */
+  if (s->cleanup) { napi_remove_async_cleanup_hook(s->cleanup); s->cleanup = NULL; }
   if (s->finalized) free_sock(s);
 }
 
@@ -176,6 +179,16 @@ static void do_close(sock_t *s) {
   s->tab = s->otab = NULL;
   free_queue(s);
   uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+}
+
+/*
+ * When the environment goes away (a worker thread ends) with the socket still open: close it
+ * while Node still runs the loop. A close left to the finalizer could have its callback run
+ * after the addon is unloaded.
+ */
+static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
+  sock_t *s = (sock_t *)arg;
+  if (!s->closing) do_close(s);
 }
 
 static void finalize(napi_env env, void *data, void *hint) {
@@ -515,7 +528,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
       napi_create_reference(env, argv[1], 1, &s->in_ref) != napi_ok ||
       napi_create_reference(env, argv[2], 1, &s->tab_ref) != napi_ok ||
       napi_create_reference(env, argv[3], 1, &s->out_ref) != napi_ok ||
-      napi_create_reference(env, argv[4], 1, &s->otab_ref) != napi_ok) {
+      napi_create_reference(env, argv[4], 1, &s->otab_ref) != napi_ok ||
+      napi_add_async_cleanup_hook(env, on_env_cleanup, s, &s->cleanup) != napi_ok) {
     /* The wrap's finalizer frees it once the object is collected. */
     do_close(s);
     return NULL;
