@@ -114,7 +114,7 @@ export async function signZoneFile(path: string, opts: SignZoneFileOptions): Pro
       const file = fh
       res = await signZone(zone, {
         ...opts, file: path,
-        output: async (text) => { try { await file.write(text) } catch (e) { throw writeFailed(e) } },
+        outputBytes: async (bytes) => { try { await file.write(bytes) } catch (e) { throw writeFailed(e) } },
       })
     } finally {
       await fh.close()
