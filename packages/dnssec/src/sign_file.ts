@@ -88,7 +88,7 @@ export async function signZoneFile(path: string, opts: SignZoneFileOptions): Pro
   const zoneText = opts.origin.toString()
   const dsset = join(opts.dsDir ?? dirname(out), `dsset-${zoneText === '.' ? '.' : zoneText}`)
   if (opts.writer !== undefined) {
-    const res = await signZone(zone, { ...opts, file: path })
+    const res = await signZone(zone, { ...opts, file: path, keepRecords: true })
     await opts.writer(out, recordsToText(res.records))
     await opts.writer(dsset, recordsToText(res.ds))
     return { ...res, out, dsset }

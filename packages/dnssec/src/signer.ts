@@ -75,6 +75,12 @@ export interface SignZoneOptions {
    * are a view of a buffer reused once the promise settles.
    */
   outputBytes?: (bytes: Uint8Array) => Promise<void>
+  /**
+   * Return the signed zone's records (`records` of the result); default true. With false
+   * (when the text output is all that is needed) the records are dropped as they are
+   * written and `records` is empty.
+   */
+  keepRecords?: boolean
 }
 
 /** What {@link signZone} produced. */
@@ -447,12 +453,23 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   // Start the signing now (the last batch too) and lay out the output while threads sign.
   // A rejected chunk is reported where it is awaited, never as an unhandled rejection.
   for (const c of chunks) c.catch(() => undefined)
+  /** Signatures of each chunk once back. */
+  const parts: Array<Uint8Array[] | undefined> = new Array(chunks.length)
+  chunks.forEach((p, c) => { p.then((v) => { parts[c] = v }, () => undefined) })
+  if (opts.signer === undefined) {
+    // This thread signs everything now; the layout below finds every signature ready.
+    parts.push(signBatchesLocally(keys, batchKeys, head, local, jobCount, opts.progress))
+    chunkStart.push(0)
+  }
 
   // Output order: owners canonical; SOA first at the apex, then types by number; each
   // RRset followed by its RRSIGs (as dnssec-signzone writes them); glue and occluded data
   // unsigned at their place. The zone's nodes are in canonical order already, and the
   // NSEC3 owners (base32hex of the hash, which keeps the hash order) are merged in. New
-  // signatures get a slot now and their RDATA once signed.
+  // signatures get a slot and their RDATA once signed. The layout runs owner by owner and
+  // each owner's records are written (as text, when asked) before the next owner's are
+  // made: the text goes out as the signatures come back, and without keepRecords nothing
+  // of the output is kept once written.
   const setsOf = new Map<Name, OutSet[]>()
   const nsec3Sets: OutSet[] = []
   for (const set of out) {
@@ -460,26 +477,24 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     const list = setsOf.get(set.name)
     if (list === undefined) setsOf.set(set.name, [set]); else list.push(set)
   }
+  const keep = opts.keepRecords !== false
   const records: ResourceRecord[] = []
-  const slots: Slot[] = []
+  /** The records of the owner being laid out; a Slot stands for a new RRSIG. */
+  const pend: Array<ResourceRecord | Slot> = []
   const emitSets = (sets: OutSet[]): void => {
     if (sets.length > 1) sets.sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
     for (const set of sets) {
-      if (set.rdata.length === 1) records.push({ name: set.name, class: set.class, ttl: set.ttl, data: set.rdata[0]! })
+      if (set.rdata.length === 1) pend.push({ name: set.name, class: set.class, ttl: set.ttl, data: set.rdata[0]! })
       else {
         const sorted = set.rdata.map((d) => ({ d, k: canonicalRData(d) })).sort((a, b) => Buffer.compare(a.k, b.k))
-        for (const { d } of sorted) records.push({ name: set.name, class: set.class, ttl: set.ttl, data: d })
+        for (const { d } of sorted) pend.push({ name: set.name, class: set.class, ttl: set.ttl, data: d })
       }
       const old = set.reused ?? NO_SIGS
       const fresh = set.fresh ?? NO_FRESH
       if (old.length === 0) {
         // New signatures only: already in key order (algorithm, then key tag, stable).
         const list = fresh.length > 1 ? [...fresh].sort((a, b) => a.fields.algorithm - b.fields.algorithm || a.fields.keyTag - b.fields.keyTag) : fresh
-        for (const e of list) {
-          const rec: ResourceRecord = { name: set.name, class: set.class, ttl: e.fields.originalTtl, data: NO_DATA }
-          slots.push({ rec, fields: e.fields, job: e.job, at: records.length })
-          records.push(rec)
-        }
+        for (const e of list) pend.push({ rec: { name: set.name, class: set.class, ttl: e.fields.originalTtl, data: NO_DATA }, fields: e.fields, job: e.job })
         continue
       }
       // Reused signatures first, then new ones, each in key order; a stable sort by
@@ -489,12 +504,42 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
       for (const p of fresh) entries.push({ algorithm: p.fields.algorithm, keyTag: p.fields.keyTag, sig: null, fields: p.fields, job: p.job })
       if (entries.length > 1) entries.sort((a, b) => a.algorithm - b.algorithm || a.keyTag - b.keyTag)
       for (const e of entries) {
-        if (e.sig !== null) { records.push({ name: set.name, class: set.class, ttl: e.sig.originalTtl, data: e.sig }); continue }
-        const rec: ResourceRecord = { name: set.name, class: set.class, ttl: e.fields!.originalTtl, data: NO_DATA }
-        slots.push({ rec, fields: e.fields!, job: e.job, at: records.length })
-        records.push(rec)
+        if (e.sig !== null) { pend.push({ name: set.name, class: set.class, ttl: e.sig.originalTtl, data: e.sig }); continue }
+        pend.push({ rec: { name: set.name, class: set.class, ttl: e.fields!.originalTtl, data: NO_DATA }, fields: e.fields!, job: e.job })
       }
     }
+  }
+  const textOut = opts.output
+  const output = opts.outputBytes ?? (textOut === undefined ? undefined : (b: Uint8Array) => textOut(Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8')))
+  const text = output === undefined ? null : new TextWriter(output)
+  let sinceYield = 0
+  /** Fill the pending slots (waiting for their chunk when it is still out) and write the records. */
+  const drain = async (): Promise<void> => {
+    for (let i = 0; i < pend.length; i++) {
+      const x = pend[i]!
+      let rec: ResourceRecord
+      if ('job' in x) {
+        const c = chunkOf(chunkStart, x.job)
+        let part = parts[c]
+        if (part === undefined) {
+          // Hand over the text made so far, then wait for the chunk.
+          if (text !== null) await text.flush()
+          part = await chunks[c]!
+          parts[c] = part
+        }
+        fillSlot(x, part[x.job - chunkStart[c]!]!)
+        rec = x.rec
+      } else rec = x
+      if (keep) records.push(rec)
+      if (text !== null) {
+        text.add(rec)
+        if (text.full) await text.flush()
+      }
+    }
+    sinceYield += pend.length
+    pend.length = 0
+    // A turn of the event loop now and then takes the replies of the signing threads.
+    if (sinceYield >= TEXT_YIELD) { sinceYield = 0; await new Promise<void>((resolve) => { setImmediate(resolve) }) }
   }
   let j = 0
   for (const node of nodes) {
@@ -503,49 +548,17 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
       const c = nsec3Sets[j]!.name.compare(node.name)
       if (c > 0) break
       // An NSEC3 owner that is also a name of the zone joins that name's RRsets.
-      if (c === 0) { if (sets === undefined) sets = [nsec3Sets[j]!]; else sets.push(nsec3Sets[j]!) } else emitSets([nsec3Sets[j]!])
+      if (c === 0) { if (sets === undefined) sets = [nsec3Sets[j]!]; else sets.push(nsec3Sets[j]!) } else { emitSets([nsec3Sets[j]!]); await drain() }
       j++
     }
     if (node.kind === 'glue' || node.kind === 'occluded') {
-      for (const set of node.rrsets.values()) for (const d of set.rdata) records.push({ name: node.name, class: set.class, ttl: set.ttl, data: d })
-      continue
-    }
-    if (sets !== undefined) emitSets(sets)
+      for (const set of node.rrsets.values()) for (const d of set.rdata) pend.push({ name: node.name, class: set.class, ttl: set.ttl, data: d })
+    } else if (sets !== undefined) emitSets(sets)
+    await drain()
   }
-  while (j < nsec3Sets.length) emitSets([nsec3Sets[j++]!])
+  while (j < nsec3Sets.length) { emitSets([nsec3Sets[j++]!]); await drain() }
+  if (text !== null) await text.flush()
   const merged = records
-
-  const textOut = opts.output
-  const output = opts.outputBytes ?? (textOut === undefined ? undefined : (b: Uint8Array) => textOut(Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8')))
-  if (opts.signer === undefined) {
-    const signatures = signBatchesLocally(keys, batchKeys, head, local, jobCount, opts.progress)
-    for (const sl of slots) fillSlot(sl, signatures[sl.job]!)
-    if (output !== undefined) await writeText(records, output)
-  } else if (output === undefined) {
-    const parts = await Promise.all(chunks)
-    for (const sl of slots) {
-      const c = chunkOf(chunkStart, sl.job)
-      fillSlot(sl, parts[c]![sl.job - chunkStart[c]!]!)
-    }
-  } else {
-    // Write the text in output order as the signatures come back: up to the first RRSIG
-    // whose chunk is still being signed, then wait for that chunk.
-    const parts: Array<Uint8Array[] | undefined> = new Array(chunks.length)
-    chunks.forEach((p, c) => { p.then((v) => { parts[c] = v }, () => undefined) })
-    const text = new TextWriter(records, output)
-    for (const sl of slots) {
-      const c = chunkOf(chunkStart, sl.job)
-      let part = parts[c]
-      if (part === undefined) {
-        await text.upTo(sl.at)
-        await text.flush()
-        part = await chunks[c]!
-      }
-      fillSlot(sl, part[sl.job - chunkStart[c]!]!)
-    }
-    await text.upTo(records.length)
-    await text.end()
-  }
 
   const digests = opts.dsDigests ?? [2]
   const ds: ResourceRecord<Ds>[] = []
@@ -572,8 +585,8 @@ function hasDnssecData(zone: Zone): boolean {
 /** Signatures asked for in one RRset batch before it is handed to the signer. */
 const RRSET_BATCH_SIGS = 1024
 
-/** An RRSIG record of the output waiting for its signature (job), at index `at` of the records. */
-interface Slot { rec: ResourceRecord, fields: RrsigFields, job: number, at: number }
+/** An RRSIG record of the output waiting for its signature (job). */
+interface Slot { rec: ResourceRecord, fields: RrsigFields, job: number }
 
 function fillSlot(sl: Slot, signature: Uint8Array): void {
   const f = sl.fields
@@ -608,60 +621,37 @@ const TEXT_YIELD = 2048
  * rope took ~35 ms per MB, and the young-generation GC copied it).
  */
 class TextWriter {
-  readonly #records: readonly ResourceRecord[]
   readonly #output: (bytes: Uint8Array) => Promise<void>
-  #done = 0
   #buf = Buffer.allocUnsafe(TEXT_CHUNK + 4096)
   #len = 0
   #lastName: Name | null = null
   #lastText = ''
 
-  constructor(records: readonly ResourceRecord[], output: (bytes: Uint8Array) => Promise<void>) {
-    this.#records = records
+  constructor(output: (bytes: Uint8Array) => Promise<void>) {
     this.#output = output
   }
 
-  /** Write the records before index `to`. */
-  async upTo(to: number): Promise<void> {
-    const records = this.#records
-    while (this.#done < to) {
-      const stop = Math.min(to, this.#done + TEXT_YIELD)
-      let buf = this.#buf
-      let len = this.#len
-      for (let i = this.#done; i < stop; i++) {
-        const rr = records[i]!
-        if (rr.name !== this.#lastName) { this.#lastName = rr.name; this.#lastText = rr.name.toString() }
-        const line = `${this.#lastText} ${rr.ttl} ${rrClassToString(rr.class)} ${rrTypeToString(rr.data.type)} ${rdataToText(rr.data)}\n`
-        // At most 3 UTF-8 bytes per UTF-16 unit.
-        if (len + line.length * 3 > buf.length) {
-          const grown = Buffer.allocUnsafe(Math.max(buf.length * 2, len + line.length * 3))
-          buf.copy(grown, 0, 0, len)
-          buf = this.#buf = grown
-        }
-        len += buf.write(line, len, 'utf8')
-      }
-      this.#len = len
-      this.#done = stop
-      if (len >= TEXT_CHUNK) await this.flush()
-      else if (this.#done < to) await new Promise<void>((resolve) => { setImmediate(resolve) })
+  /** Whether a piece is ready to be handed over. */
+  get full(): boolean { return this.#len >= TEXT_CHUNK }
+
+  /** Add a record's line. */
+  add(rr: ResourceRecord): void {
+    if (rr.name !== this.#lastName) { this.#lastName = rr.name; this.#lastText = rr.name.toString() }
+    const line = `${this.#lastText} ${rr.ttl} ${rrClassToString(rr.class)} ${rrTypeToString(rr.data.type)} ${rdataToText(rr.data)}\n`
+    let buf = this.#buf
+    // At most 3 UTF-8 bytes per UTF-16 unit.
+    if (this.#len + line.length * 3 > buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(buf.length * 2, this.#len + line.length * 3))
+      buf.copy(grown, 0, 0, this.#len)
+      buf = this.#buf = grown
     }
+    this.#len += buf.write(line, this.#len, 'utf8')
   }
 
   /** Hand over the text made so far. */
   async flush(): Promise<void> {
     if (this.#len > 0) { const b = this.#buf.subarray(0, this.#len); this.#len = 0; await this.#output(b) }
   }
-
-  /** Write what is left. */
-  async end(): Promise<void> {
-    await this.flush()
-  }
-}
-
-async function writeText(records: readonly ResourceRecord[], output: (bytes: Uint8Array) => Promise<void>): Promise<void> {
-  const w = new TextWriter(records, output)
-  await w.upTo(records.length)
-  await w.end()
 }
 
 /** Sign RRset batches on the calling thread. */

@@ -132,3 +132,18 @@ test('a failing output stops signing with its error and leaves no temp file behi
     t.deepEqual((await readdir(dir)).filter((f) => f.includes('.tmp-')), [])
   } finally { await pool.close() }
 })
+
+test('keepRecords: false writes the same file and keeps no records', async (t) => {
+  const keys = seededKeys()
+  const { dir, file } = await zoneFile()
+  const pool = createWorkerSigner({ threads: 2 })
+  try {
+    for (const c of CASES) {
+      const out = join(dir, `${c.name}.dropped`)
+      const res = await signZoneFile(file, { origin, keys, ...TIMES, out, keepRecords: false, signer: pool.sign, ...(c.nsec3 === undefined ? {} : { nsec3: c.nsec3 }) })
+      t.is(sha256(await readFile(out)), c.sha256, c.name)
+      t.deepEqual(res.records, [])
+      t.true(res.stats.signatures > 0)
+    }
+  } finally { await pool.close() }
+})
