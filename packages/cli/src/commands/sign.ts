@@ -77,7 +77,7 @@ async function sign(file: string, o: SignOpts): Promise<void> {
   const pool = jobs !== 1 ? createWorkerSigner({ threads: jobs, progress }) : undefined
   try {
     const res = await signZoneFile(file, {
-      origin: zone, keys, now, serial,
+      origin: zone, keys, now, serial, keepRecords: false,
       ...(o.out === undefined ? {} : { out: o.out }), ...(nsec3 === undefined ? {} : { nsec3 }),
       ...(inception === undefined ? {} : { inception }), ...(expiration === undefined ? {} : { expiration }),
       ...(dnskeyTtl === undefined ? {} : { dnskeyTtl }),
