@@ -135,6 +135,8 @@ export class DnsServer {
   readonly #cookieMemo = new Map<string, Uint8Array | null>()
   #cookieMemoAt = -1
   readonly #answersMax: number
+  /** Set by {@link DnsServer.#cachedTemplate} for the hit it returns: RA goes on. */
+  #hitRa = false
   #refusalSecond = 0
   #refusals = 0
   readonly #udp: { close(): void }[] = []
@@ -279,7 +281,18 @@ export class DnsServer {
     try {
       sock = BatchedUdpSocket.open({ address, port, reusePort: cluster.isWorker, recvBufferSize: UDP_RECV_BUFFER }, (msg, i, s) => {
         const from = s.addressOf(i)
-        const hit = this.#cached(msg, 'u', from) ?? this.#recursionCached(msg, from, 'udp')
+        // A cached answer is copied straight into the out buffer and patched there.
+        const tpl = this.#cachedTemplate(msg, 'u', from)
+        if (tpl !== undefined) {
+          const at = this.#stopping ? -1 : s.reserve(tpl.length)
+          if (at < 0) return
+          const out = s.outBuffer
+          out.set(tpl, at)
+          this.#patchCached(out, at, msg)
+          s.commitReply(i, tpl.length)
+          return
+        }
+        const hit = this.#recursionCached(msg, from, 'udp')
         if (hit !== undefined) {
           if (!this.#stopping) s.reply(i, hit)
           return
@@ -454,6 +467,19 @@ export class DnsServer {
    * policy wants a cookie from it).
    */
   #cached(buf: Uint8Array, kind: string, address: string): Uint8Array | undefined {
+    const tpl = this.#cachedTemplate(buf, kind, address)
+    if (tpl === undefined) return undefined
+    const out = Buffer.allocUnsafe(tpl.length)
+    out.set(tpl)
+    this.#patchCached(out, 0, buf)
+    return out
+  }
+
+  /**
+   * {@link DnsServer.#cached} without the copy: the stored answer (to be patched by
+   * {@link DnsServer.#patchCached} once copied), counted; `#hitRa` says whether RA goes on.
+   */
+  #cachedTemplate(buf: Uint8Array, kind: string, address: string): Uint8Array | undefined {
     if (this.#answersMax === 0 || this.#answers.size === 0) return undefined
     if (this.#answersGeneration !== this.zones.generation) { this.#answers.clear(); return undefined }
     const key = answerCacheKey(buf, kind)
@@ -466,14 +492,17 @@ export class DnsServer {
     if (kind === 'u' && (may & MAY_SKIP_COOKIE) === 0) return undefined
     this.counters.received++
     this.counters.answered++
-    const out = Buffer.allocUnsafe(tpl.length)
-    out.set(tpl)
-    out[0] = buf[0]!
-    out[1] = buf[1]!
     // RA is the one bit of an authoritative answer that depends on who asks (the recursion ACL).
-    if (this.#recursor !== undefined && (may & MAY_RECURSE) !== 0) out[3]! |= 0x80
-    else out[3]! &= 0x7f
-    return out
+    this.#hitRa = this.#recursor !== undefined && (may & MAY_RECURSE) !== 0
+    return tpl
+  }
+
+  /** Give a copied cached answer at `at` in `out` the query's ID and this client's RA bit. */
+  #patchCached(out: Uint8Array, at: number, query: Uint8Array): void {
+    out[at] = query[0]!
+    out[at + 1] = query[1]!
+    if (this.#hitRa) out[at + 3]! |= 0x80
+    else out[at + 3]! &= 0x7f
   }
 
   /** The MAY_* bits of an address without a TSIG key (remembered, see `#allowed`). */
