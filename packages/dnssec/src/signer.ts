@@ -4,10 +4,10 @@
  * previously signed zone, and bumps the SOA serial.
  */
 import {
-  Name, RRType, canonicalRData, rdataToText, rrClassToString, rrTypeToString, type Ds, type Nsec, type Nsec3, type Nsec3Param, type RData, type ResourceRecord,
+  Name, RRType, canonicalRData, rdataToText, timeToText, toBase64, rrClassToString, rrTypeToString, type Ds, type Nsec, type Nsec3, type Nsec3Param, type RData, type ResourceRecord,
   type Rrsig, type Soa,
 } from '@secdns/wire'
-import { Zone, type ZoneNode } from '@secdns/zone'
+import { Zone, type RRset, type ZoneNode } from '@secdns/zone'
 import { algorithmInfo, algorithmToString, signBytes, DnssecAlgorithm } from './algorithms.js'
 import { DnssecError } from './errors.js'
 import {
@@ -356,16 +356,17 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   })
 
   // Data RRsets: sign authoritative data; at a delegation only DS (RFC 4035 §2.2).
-  const owners: Array<{ node: ZoneNode, types: number[] }> = []
+  const owners: Array<{ node: ZoneNode, types: number[], sets: RRset[] }> = []
   for (const node of nodes) {
     if (node.kind === 'glue' || node.kind === 'occluded') continue
     const types: number[] = []
-    for (const set of node.rrsets.values()) {
+    const sets = [...node.rrsets.values()]
+    for (const set of sets) {
       // RFC 4035 §2.3: at a delegation the bitmap shows only NS and DS (other data is glue).
       if (node.kind !== 'delegation' || set.type === RRType.NS || set.type === RRType.DS) types.push(set.type)
     }
     if (node.kind === 'apex') types.push(RRType.DNSKEY)
-    owners.push({ node, types })
+    owners.push({ node, types, sets })
   }
   // The RRsets are handed to the signer in output order (each owner's data, then its NSEC;
   // NSEC3 records merged in by owner name; NSEC3PARAM beside the DNSKEY at the apex), so
@@ -430,7 +431,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     if (yieldDue) { yieldDue = false; await new Promise<void>((resolve) => { setImmediate(resolve) }) }
     const node = o.node
     while (next3 !== null && next3.name.compare(node.name) <= 0) { add(next3); next3 = ++n3 < nsec3Total ? nsec3At(n3) : null }
-    for (const set of node.rrsets.values()) {
+    for (const set of o.sets) {
       const signed = node.kind !== 'delegation' || set.type === RRType.DS
       add({ name: node.name, type: set.type, class: set.class, ttl: set.ttl, rdata: set.rdata, signedBy: signed ? chosen.dataSigners : null })
     }
@@ -577,7 +578,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
 }
 
 function hasDnssecData(zone: Zone): boolean {
-  for (const n of zone.nodes()) for (const t of n.rrsets.keys()) if (DNSSEC_TYPES.has(t)) return true
+  for (const n of zone.nodes()) for (const t of DNSSEC_TYPES) if (n.rrsets.has(t)) return true
   return false
 }
 
@@ -626,6 +627,9 @@ class TextWriter {
   #len = 0
   #lastName: Name | null = null
   #lastText = ''
+  readonly #times = new Map<number, string>()
+  #signer: Name | null = null
+  #signerText = ''
 
   constructor(output: (bytes: Uint8Array) => Promise<void>) {
     this.#output = output
@@ -637,7 +641,9 @@ class TextWriter {
   /** Add a record's line. */
   add(rr: ResourceRecord): void {
     if (rr.name !== this.#lastName) { this.#lastName = rr.name; this.#lastText = rr.name.toString() }
-    const line = `${this.#lastText} ${rr.ttl} ${rrClassToString(rr.class)} ${rrTypeToString(rr.data.type)} ${rdataToText(rr.data)}\n`
+    const d = rr.data
+    const rd = d.type === RRType.RRSIG && (d as Rrsig).signature.length > 0 ? this.#rrsigText(d as Rrsig) : rdataToText(d)
+    const line = `${this.#lastText} ${rr.ttl} ${rrClassToString(rr.class)} ${rrTypeToString(d.type)} ${rd}\n`
     let buf = this.#buf
     // At most 3 UTF-8 bytes per UTF-16 unit.
     if (this.#len + line.length * 3 > buf.length) {
@@ -646,6 +652,22 @@ class TextWriter {
       buf = this.#buf = grown
     }
     this.#len += buf.write(line, this.#len, 'utf8')
+  }
+
+  /**
+   * An RRSIG's RDATA text, as rdataToText makes it, with the texts of its times and signer
+   * kept (a zone's signatures share one inception and a few expirations).
+   */
+  #rrsigText(d: Rrsig): string {
+    let exp = this.#times.get(d.expiration)
+    if (exp === undefined) { exp = timeToText(d.expiration); this.#times.set(d.expiration, exp) }
+    let inc = this.#times.get(d.inception)
+    if (inc === undefined) { inc = timeToText(d.inception); this.#times.set(d.inception, inc) }
+    if (d.signerName !== this.#signer) { this.#signer = d.signerName; this.#signerText = d.signerName.toString() }
+    const b64 = toBase64(d.signature)
+    let sig = b64.length <= 56 ? b64 : b64.slice(0, 56)
+    for (let i = 56; i < b64.length; i += 56) sig += ' ' + b64.slice(i, i + 56)
+    return `${rrTypeToString(d.typeCovered)} ${d.algorithm} ${d.labels} ${d.originalTtl} ${exp} ${inc} ${d.keyTag} ${this.#signerText} ${sig}`
   }
 
   /** Hand over the text made so far. */
