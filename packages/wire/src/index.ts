@@ -38,3 +38,4 @@ export {
 } from './message.js'
 export { frameTcp, TcpFrameReader } from './tcp.js'
 export { messageToText } from './message_text.js'
+export { rdataTextToWire } from './text_wire.js'
