@@ -4,7 +4,7 @@
  */
 import { Name } from '@secdns/wire'
 import type { ZoneError, ZoneWarning } from './errors.js'
-import { readZoneFile, readZoneFileAsync, readZoneText, type ReadZoneOptions } from './reader.js'
+import { readZoneFileToZone, readZoneFileToZoneAsync, readZoneTextToZone, type ReadZoneOptions } from './reader.js'
 import { Zone } from './zone.js'
 import { checkZone } from './checks.js'
 
@@ -35,7 +35,7 @@ function originOf(o: Name | string): Name {
  */
 export function loadZoneFile(path: string, options: ReadZoneOptions): LoadZoneResult {
   const zone = new Zone(originOf(options.origin), options.zoneClass ?? 1)
-  const r = readZoneFile(path, options, (rr, loc) => { zone.add(rr, loc) })
+  const r = readZoneFileToZone(path, options, zone)
   return finish(zone, r.errors, r.warnings, path)
 }
 
@@ -51,7 +51,7 @@ export function loadZoneFile(path: string, options: ReadZoneOptions): LoadZoneRe
  */
 export async function loadZoneFileAsync(path: string, options: ReadZoneOptions): Promise<LoadZoneResult> {
   const zone = new Zone(originOf(options.origin), options.zoneClass ?? 1)
-  const r = await readZoneFileAsync(path, options, (rr, loc) => { zone.add(rr, loc) })
+  const r = await readZoneFileToZoneAsync(path, options, zone)
   return finish(zone, r.errors, r.warnings, path)
 }
 
@@ -63,7 +63,7 @@ export async function loadZoneFileAsync(path: string, options: ReadZoneOptions):
  */
 export function loadZoneText(text: string, options: ReadZoneOptions & { readonly file?: string }): LoadZoneResult {
   const zone = new Zone(originOf(options.origin), options.zoneClass ?? 1)
-  const r = readZoneText(text, options, (rr, loc) => { zone.add(rr, loc) })
+  const r = readZoneTextToZone(text, options, zone)
   return finish(zone, r.errors, r.warnings, options.file ?? '<text>')
 }
 

@@ -8,11 +8,12 @@
  */
 import { openSync, readSync, closeSync, realpathSync, promises as fsp } from 'node:fs'
 import { dirname, resolve as resolvePath } from 'node:path'
-import { Name, RRType, rrTypeFromString, rrTypeToString, rdataFromText, isMetaType, type RData, type ResourceRecord, type RDataToken, type Soa } from '@secdns/wire'
+import { Name, RRType, WireWriter, rrTypeFromString, rrTypeToString, rdataFromText, rdataTextToWire, isMetaType, type RData, type ResourceRecord, type RDataToken, type Soa } from '@secdns/wire'
 import { ZoneError, zoneWarning, type SourceLocation, type ZoneErrorCode, type ZoneWarning } from './errors.js'
 import { Lexer, lexString, forEachLineOfFile, forEachLineOfFileAsync, forEachLineOfString, type Entry, type Token } from './lexer.js'
 import { parseTtl, looksLikeTtl, parseClass, classToString, MAX_TTL } from './ttl.js'
 import { generateText, parseGenerateRange, MAX_GENERATE_ITERATIONS } from './generate.js'
+import { addRecordWire, type Zone } from './zone.js'
 
 /** Stop collecting after this many errors (named-checkzone stops at the first; we report them all, up to this cap). */
 export const DEFAULT_MAX_ERRORS = 100
@@ -118,6 +119,34 @@ export function readZoneText(text: string, options: ReadZoneOptions & { readonly
   return r.result()
 }
 
+/**
+ * {@link readZoneFile} into a {@link Zone}: the RDATA of the common types (A, AAAA, NS,
+ * CNAME, MX, TXT, DS, …) goes from text straight to the octets the zone keeps, without
+ * a typed object in between. Not part of the package's exports; `loadZoneFile` uses it.
+ * @param path the file
+ * @param options as {@link readZoneFile}
+ * @param zone receives every record
+ */
+export function readZoneFileToZone(path: string, options: ReadZoneOptions, zone: Zone): ReadZoneResult {
+  const r = new ZoneReader(options, (rr, loc) => { zone.add(rr, loc) }, zone)
+  r.readTopFile(path)
+  return r.result()
+}
+
+/** {@link readZoneFileAsync} into a {@link Zone}, as {@link readZoneFileToZone}. */
+export async function readZoneFileToZoneAsync(path: string, options: ReadZoneOptions, zone: Zone): Promise<ReadZoneResult> {
+  const r = new ZoneReader(options, (rr, loc) => { zone.add(rr, loc) }, zone)
+  await r.readTopFileAsync(path)
+  return r.result()
+}
+
+/** {@link readZoneText} into a {@link Zone}, as {@link readZoneFileToZone}. */
+export function readZoneTextToZone(text: string, options: ReadZoneOptions & { readonly file?: string }, zone: Zone): ReadZoneResult {
+  const r = new ZoneReader(options, (rr, loc) => { zone.add(rr, loc) }, zone)
+  r.readText(text, options.file ?? '<text>')
+  return r.result()
+}
+
 class ZoneReader {
   private readonly zoneOrigin: Name
   private readonly zoneClass: number
@@ -135,8 +164,13 @@ class ZoneReader {
   // Set in asynchronous mode: $INCLUDE is left here for the async driver to read.
   private async = false
   private pending: PendingInclude | null = null
+  // Set when reading into a Zone: RDATA goes from text to octets in `scratch`.
+  private readonly zone: Zone | null
+  private readonly scratch: WireWriter | null
 
-  constructor(options: ReadZoneOptions, sink: RecordSink) {
+  constructor(options: ReadZoneOptions, sink: RecordSink, zone: Zone | null = null) {
+    this.zone = zone
+    this.scratch = zone === null ? null : new WireWriter(512)
     this.zoneOrigin = typeof options.origin === 'string' ? Name.fromString(options.origin.endsWith('.') ? options.origin : options.origin + '.') : options.origin
     this.origin = this.zoneOrigin
     this.zoneClass = options.zoneClass ?? 1
@@ -388,13 +422,21 @@ class ZoneReader {
         }
       }
     }
-    let data: RData
-    try {
-      data = rdataFromText(type, tokens, this.origin)
-    } catch (e) {
-      const where = rdToks[0] ?? typeTok
-      this.fail('ERR_ZONE_BAD_RDATA', `bad ${rrTypeToString(type)} data: ${(e as Error).message}`, file, where, e)
-      return
+    let data: RData | null = null
+    const w = this.scratch
+    let wire = false
+    if (w !== null && type !== RRType.SOA) {
+      w.reset(false)
+      wire = rdataTextToWire(w, type, tokens, this.origin)
+    }
+    if (!wire) {
+      try {
+        data = rdataFromText(type, tokens, this.origin)
+      } catch (e) {
+        const where = rdToks[0] ?? typeTok
+        this.fail('ERR_ZONE_BAD_RDATA', `bad ${rrTypeToString(type)} data: ${(e as Error).message}`, file, where, e)
+        return
+      }
     }
     let finalTtl: number
     if (ttl !== null) {
@@ -407,7 +449,7 @@ class ZoneReader {
       finalTtl = this.lastTtl
     } else if (type === RRType.SOA) {
       // BIND: "no TTL specified; using SOA MINTTL instead".
-      finalTtl = (data as Soa).minimum
+      finalTtl = (data as Soa).minimum // SOA always goes the typed way
       this.lastTtl = finalTtl
       this.warn('ERR_ZONE_NO_TTL_DEFAULT', `no TTL specified; using the SOA minimum (${finalTtl}) instead`, file, at)
     } else {
@@ -424,7 +466,8 @@ class ZoneReader {
       return
     }
     this.count++
-    this.sink({ name: owner, class: rrClass, ttl: finalTtl, data }, { file, line: at.line, column: at.column })
+    if (data === null) addRecordWire(this.zone!, owner, rrClass, finalTtl, type, w!.buf, 0, w!.pos, { file, line: at.line, column: at.column })
+    else this.sink({ name: owner, class: rrClass, ttl: finalTtl, data }, { file, line: at.line, column: at.column })
   }
 
   private directive(entry: Entry): void {

@@ -229,6 +229,24 @@ class ZoneStore {
     return at
   }
 
+  /**
+   * Append one record's RDATA given as octets (`src[start..end)`, already known to be
+   * valid uncompressed RDATA of its type); returns its offset.
+   */
+  appendRecordWire(src: Uint8Array, start: number, end: number): number {
+    const len = end - start
+    if (len > 0xffff || len < 0) throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `RDATA of ${len} octets is longer than 65535`, 0)
+    const w = this.w
+    const at = w.pos
+    w.ensure(REC_HDR + len)
+    const b = w.buf
+    b[at] = 0; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0
+    b[at + 4] = len >>> 8; b[at + 5] = len & 255
+    for (let i = 0, o = at + REC_HDR; i < len; i++) b[o + i] = src[start + i]!
+    w.pos = at + REC_HDR + len
+    return at
+  }
+
   /** Append an RRset header whose one record is at `rec`; returns its offset. */
   appendSet(type: number, cls: number, ttl: number, rec: number, source: SourceLocation | undefined): number {
     const w = this.w
@@ -321,34 +339,32 @@ class ZoneStore {
   }
 
   /**
-   * Add a record to the RRset at `set` unless it has it already (same canonical RDATA,
-   * RFC 4034 §6.2).
+   * Add the record just appended at `at` to the RRset at `set`, unless the RRset has it
+   * already (same canonical RDATA, RFC 4034 §6.2): then it is taken back out.
+   * @param d the record as a typed object when the caller has it (else decoded when needed)
    * @returns false for a duplicate
-   * @throws {WireFormatError} when the RDATA does not encode
    */
-  addToSet(set: number, d: RData): boolean {
+  addToSet(set: number, at: number, d: RData | null): boolean {
     const type = this.u16(set + SET_TYPE)
     const count = this.u32(set + SET_COUNT)
     if (count >= DEDUP_SET_FROM) {
       let keys = this.bigKeys.get(set)
       if (keys === undefined) this.bigKeys.set(set, keys = new Set(this.decodeSet(set).map(rdataKey)))
-      const k = rdataKey(d)
-      if (keys.has(k)) return false
-      const at = this.appendRecord(d)
+      const k = rdataKey(d ?? this.decode(type, at))
+      if (keys.has(k)) { this.drop(at); return false }
       keys.add(k)
       this.#link(set, at, count)
       return true
     }
-    // Small RRsets (almost all): append, compare with each record already there, and take
-    // it back if it was one of them. A canonical form differs from the octets only by the
-    // case of names, so only records equal but for ASCII case need a closer look.
-    const at = this.appendRecord(d)
+    // Small RRsets (almost all): compare with each record already there. A canonical form
+    // differs from the octets only by the case of names, so only records equal but for
+    // ASCII case need a closer look.
     let canon: Uint8Array | undefined
     for (let p = this.u32(set + SET_HEAD); p !== 0; p = this.u32(p)) {
       const c = this.compare(p, at)
       if (c === 2) continue
       if (c === 1) {
-        canon ??= canonicalRData(d)
+        canon ??= canonicalRData(d ?? this.decode(type, at))
         if (!sameBytes(canonicalRData(this.decode(type, p)), canon)) continue
       }
       this.drop(at)
@@ -419,14 +435,16 @@ class StoredRRset implements RRset {
     return this.#store.wireSet(this.#at)
   }
 
+  /** True when `rdata` was handed out: the array is what the RRset holds from then on (internal). */
+  get kept(): boolean { return this.#cache !== undefined }
+
   /**
-   * Add a record unless the RRset has it already (internal).
+   * Add a record to the array handed out, unless it has it already (internal; only
+   * when {@link StoredRRset.kept}).
    * @returns false for a duplicate
-   * @throws {WireFormatError} when the RDATA does not encode
    */
-  addRecord(d: RData): boolean {
-    const cache = this.#cache
-    if (cache === undefined) return this.#store.addToSet(this.#at, d)
+  addKept(d: RData): boolean {
+    const cache = this.#cache!
     if (cache.length < DEDUP_SET_FROM) {
       const c = canonicalRData(d)
       for (const x of cache) if (sameBytes(canonicalRData(x), c)) return false
@@ -676,6 +694,17 @@ export function peekRRsets(node: ZoneNode): RRset[] {
 }
 
 /**
+ * Add a record whose RDATA is already uncompressed wire octets (`rdata[start..end)`),
+ * as {@link Zone.add} does for a typed record; for readers that parse text straight to
+ * octets (`rdataTextToWire`). The octets must be valid RDATA of `type`: they are not
+ * checked again. Not part of the package's exports.
+ * @throws {ZoneError} `ERR_ZONE_OUT_OF_ZONE`
+ */
+export function addRecordWire(zone: Zone, name: Name, cls: number, ttl: number, type: number, rdata: Uint8Array, start: number, end: number, source?: SourceLocation): boolean {
+  return zone['addWire'](name, cls, ttl, type, rdata, start, end, source)
+}
+
+/**
  * A zone: origin, class and its nodes.
  *
  * Add records with {@link Zone.add}; reading methods finalize it (computing empty
@@ -722,60 +751,76 @@ export class Zone {
    * @throws {WireFormatError} when the RDATA does not encode (a value out of range)
    */
   add(rr: ResourceRecord, source?: SourceLocation): boolean {
+    // the RDATA first: it may not encode, and nothing has changed yet then
+    const at = this.store.appendRecord(rr.data)
+    return this.put(rr.name, rr.class, rr.ttl, rr.data.type, rr.data, at, source)
+  }
+
+  /** {@link Zone.add} for RDATA already in wire form (valid, uncompressed); see {@link addRecordWire}. */
+  private addWire(name: Name, cls: number, ttl: number, type: number, rdata: Uint8Array, start: number, end: number, source?: SourceLocation): boolean {
+    const at = this.store.appendRecordWire(rdata, start, end)
+    return this.put(name, cls, ttl, type, null, at, source)
+  }
+
+  // Put the record just appended to the store at `at` into its RRset (or take it back).
+  private put(name: Name, cls: number, ttl: number, type: number, data: RData | null, at: number, source: SourceLocation | undefined): boolean {
+    const store = this.store
     let node: StoredNode | undefined
     let key = ''
     // Readers hand over runs of records with one owner Name object: skip the index then.
-    if (rr.name === this.lastName) node = this.lastNode
-    else node = this.byKey.get(key = rr.name.hashKey())
-    const type = rr.data.type
+    if (name === this.lastName) node = this.lastNode
+    else node = this.byKey.get(key = name.hashKey())
     if (node === undefined) {
-      if (!rr.name.isSubdomainOf(this.origin)) {
-        throw new ZoneError('ERR_ZONE_OUT_OF_ZONE', `${rr.name.toString()} is not in the zone ${this.origin.toString()}`, source ?? { file: '<zone>', line: 0, column: 0 })
+      if (!name.isSubdomainOf(this.origin)) {
+        store.drop(at)
+        throw new ZoneError('ERR_ZONE_OUT_OF_ZONE', `${name.toString()} is not in the zone ${this.origin.toString()}`, source ?? { file: '<zone>', line: 0, column: 0 })
       }
-      // the RDATA first: it may not encode
-      const rec = this.store.appendRecord(rr.data)
-      node = new StoredNode(this.store, this.store.appendName(rr.name), 'authoritative')
-      node.link(this.store.appendSet(type, rr.class, rr.ttl, rec, source))
+      node = new StoredNode(store, store.appendName(name), 'authoritative')
+      node.link(store.appendSet(type, cls, ttl, at, source))
       this.byKey.set(key, node)
-      this.lastName = rr.name
+      this.lastName = name
       this.lastNode = node
       this.dataCount++
       this.sorted = null
       return true
     }
     if (node.empty) this.sorted = null
-    this.lastName = rr.name
+    this.lastName = name
     this.lastNode = node
-    let ttl: number
+    let setTtl: number
     const obj = node.objOf(type)
-    if (obj instanceof StoredRRset && obj.isIn(this.store)) {
-      if (!obj.addRecord(rr.data)) return false
-      ttl = obj.ttl
-    } else if (obj !== undefined) {
-      let keys = this.dedup.get(obj)
-      if (keys === undefined) {
-        keys = new Set(obj.rdata.map(rdataKey))
-        this.dedup.set(obj, keys)
+    if (obj !== undefined && !(obj instanceof StoredRRset && obj.isIn(store) && !obj.kept)) {
+      // The RRset's array was handed out (or the RRset was put in from outside): the
+      // record goes into that array, not the store.
+      const d = data ?? store.decode(type, at)
+      store.drop(at)
+      if (obj instanceof StoredRRset && obj.isIn(store)) {
+        if (!obj.addKept(d)) return false
+      } else {
+        let keys = this.dedup.get(obj)
+        if (keys === undefined) {
+          keys = new Set(obj.rdata.map(rdataKey))
+          this.dedup.set(obj, keys)
+        }
+        const k = rdataKey(d)
+        if (keys.has(k)) return false
+        keys.add(k)
+        obj.rdata.push(d)
       }
-      const k = rdataKey(rr.data)
-      if (keys.has(k)) return false
-      keys.add(k)
-      obj.rdata.push(rr.data)
-      ttl = obj.ttl
+      setTtl = obj.ttl
     } else {
-      const at = node.setAt(type)
-      if (at === 0) {
-        const rec = this.store.appendRecord(rr.data)
-        node.link(this.store.appendSet(type, rr.class, rr.ttl, rec, source))
+      const set = node.setAt(type)
+      if (set === 0) {
+        node.link(store.appendSet(type, cls, ttl, at, source))
         this.dataCount++
         this.sorted = null
         return true
       }
-      if (!this.store.addToSet(at, rr.data)) return false
-      ttl = this.store.u32(at + SET_TTL)
+      if (!store.addToSet(set, at, data)) return false
+      setTtl = store.u32(set + SET_TTL)
     }
-    if (rr.ttl !== ttl && source) {
-      this.warnings.push(zoneWarning('ERR_ZONE_TTL_MISMATCH', `TTL ${rr.ttl} differs from the ${rr.name.toString()} RRset's TTL ${ttl}; using ${ttl} (RFC 2181 §5.2)`, source))
+    if (ttl !== setTtl && source) {
+      this.warnings.push(zoneWarning('ERR_ZONE_TTL_MISMATCH', `TTL ${ttl} differs from the ${name.toString()} RRset's TTL ${setTtl}; using ${setTtl} (RFC 2181 §5.2)`, source))
     }
     this.dataCount++
     return true
