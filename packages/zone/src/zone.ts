@@ -159,6 +159,9 @@ const REC_HDR = 6
 // column (u32 each) and file (u16: index + 1 into the store's file names, 0 = none).
 const SET_NEXT = 0, SET_TYPE = 4, SET_CLASS = 6, SET_TTL = 8, SET_HEAD = 12, SET_TAIL = 16, SET_COUNT = 20, SET_LINE = 24, SET_COLUMN = 28, SET_FILE = 32
 const SET_HDR = 36
+const CHUNK_BITS = 20
+const CHUNK = 1 << CHUNK_BITS
+const CHUNK_MASK = CHUNK - 1
 // ASCII letters fold to lower case; every other octet stays (a fold table, not toLowerCase).
 const FOLD = new Uint8Array(256)
 for (let i = 0; i < 256; i++) FOLD[i] = i >= 65 && i <= 90 ? i + 32 : i
@@ -172,35 +175,67 @@ for (let i = 0; i < 256; i++) FOLD[i] = i >= 65 && i <= 90 ? i + 32 : i
  * are made when someone asks for them. Offset 0 is never used, so it means "none".
  */
 class ZoneStore {
-  readonly w = new WireWriter(1 << 16)
+  // The octets, in chunks of CHUNK (the first grows up to that size, so a small zone
+  // stays small): a chunk is never copied once full, and nothing straddles two chunks.
+  // An offset is chunk index * CHUNK + position in the chunk.
+  #chunks: Uint8Array[] = [new Uint8Array(4096)]
+  #pos = 8
+  // RDATA is encoded here, then copied in
+  readonly #scratch = new WireWriter(512)
   readonly #files: string[] = []
   #lastFile: string | undefined = undefined
   #lastFileIndex = 0
   /** Canonical forms of the records of large RRsets (duplicate checks), by RRset offset. */
   readonly bigKeys = new Map<number, Set<string>>()
-  constructor() { this.w.pos = 8 }
 
-  u16(at: number): number { const b = this.w.buf; return (b[at]! << 8) | b[at + 1]! }
-  u32(at: number): number { const b = this.w.buf; return b[at]! * 0x1000000 + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]! }
-  setU16(at: number, v: number): void { const b = this.w.buf; b[at] = v >>> 8; b[at + 1] = v & 255 }
+  /** Room for `n` octets in one chunk; returns the offset where they go (internal). */
+  #reserve(n: number): number {
+    let at = this.#pos
+    const c = at >>> CHUNK_BITS
+    const i = at & CHUNK_MASK
+    const chunk = this.#chunks[c]!
+    if (i + n > chunk.length) {
+      if (chunk.length < CHUNK && i + n <= CHUNK) {
+        let size = chunk.length * 2
+        while (size < i + n) size *= 2
+        const grown = new Uint8Array(size)
+        grown.set(chunk.subarray(0, i))
+        this.#chunks[c] = grown
+      } else {
+        this.#chunks.push(new Uint8Array(CHUNK))
+        at = (c + 1) * CHUNK
+      }
+    }
+    this.#pos = at + n
+    return at
+  }
+
+  /** The chunk holding offset `at`. */
+  chunk(at: number): Uint8Array { return this.#chunks[at >>> CHUNK_BITS]! }
+
+  u16(at: number): number { const b = this.#chunks[at >>> CHUNK_BITS]!, i = at & CHUNK_MASK; return (b[i]! << 8) | b[i + 1]! }
+  u32(at: number): number { const b = this.#chunks[at >>> CHUNK_BITS]!, i = at & CHUNK_MASK; return b[i]! * 0x1000000 + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]! }
+  setU16(at: number, v: number): void { const b = this.#chunks[at >>> CHUNK_BITS]!, i = at & CHUNK_MASK; b[i] = v >>> 8; b[i + 1] = v & 255 }
   setU32(at: number, v: number): void {
-    const b = this.w.buf
-    b[at] = v >>> 24; b[at + 1] = (v >>> 16) & 255; b[at + 2] = (v >>> 8) & 255; b[at + 3] = v & 255
+    const b = this.#chunks[at >>> CHUNK_BITS]!, i = at & CHUNK_MASK
+    b[i] = v >>> 24; b[i + 1] = (v >>> 16) & 255; b[i + 2] = (v >>> 8) & 255; b[i + 3] = v & 255
   }
 
   /** Append a name's wire form; returns its offset. */
   appendName(n: Name): number {
-    const at = this.w.pos
-    this.w.bytes(n.wire)
+    const w = n.wire
+    const at = this.#reserve(w.length)
+    this.chunk(at).set(w, at & CHUNK_MASK)
     return at
   }
 
   /** The name at `at` as a {@link Name} (a copy of its octets). */
   name(at: number): Name {
-    const b = this.w.buf
-    let p = at
+    const b = this.chunk(at)
+    const i = at & CHUNK_MASK
+    let p = i
     while (b[p] !== 0) p += b[p]! + 1
-    return new Name(b.slice(at, p + 1))
+    return new Name(b.slice(i, p + 1))
   }
 
   /**
@@ -209,24 +244,10 @@ class ZoneStore {
    * @throws {WireFormatError} when the RDATA does not encode or is over 65535 octets
    */
   appendRecord(d: RData): number {
-    const w = this.w
-    const at = w.pos
-    w.ensure(REC_HDR)
-    w.pos = at + REC_HDR
-    try {
-      writeRData(w, d, 0)
-    } catch (e) {
-      w.pos = at
-      throw e
-    }
-    const len = w.pos - at - REC_HDR
-    if (len > 0xffff) {
-      w.pos = at
-      throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `RDATA of ${len} octets is longer than 65535`, 0)
-    }
-    this.setU32(at, 0)
-    this.setU16(at + 4, len)
-    return at
+    const w = this.#scratch
+    w.reset(false)
+    writeRData(w, d, 0)
+    return this.appendRecordWire(w.buf, 0, w.pos)
   }
 
   /**
@@ -236,23 +257,18 @@ class ZoneStore {
   appendRecordWire(src: Uint8Array, start: number, end: number): number {
     const len = end - start
     if (len > 0xffff || len < 0) throw new WireFormatError('ERR_WIRE_VALUE_RANGE', `RDATA of ${len} octets is longer than 65535`, 0)
-    const w = this.w
-    const at = w.pos
-    w.ensure(REC_HDR + len)
-    const b = w.buf
-    b[at] = 0; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0
-    b[at + 4] = len >>> 8; b[at + 5] = len & 255
-    for (let i = 0, o = at + REC_HDR; i < len; i++) b[o + i] = src[start + i]!
-    w.pos = at + REC_HDR + len
+    const at = this.#reserve(REC_HDR + len)
+    const b = this.chunk(at)
+    const i = at & CHUNK_MASK
+    b[i] = 0; b[i + 1] = 0; b[i + 2] = 0; b[i + 3] = 0
+    b[i + 4] = len >>> 8; b[i + 5] = len & 255
+    for (let k = 0, o = i + REC_HDR; k < len; k++) b[o + k] = src[start + k]!
     return at
   }
 
   /** Append an RRset header whose one record is at `rec`; returns its offset. */
   appendSet(type: number, cls: number, ttl: number, rec: number, source: SourceLocation | undefined): number {
-    const w = this.w
-    const at = w.pos
-    w.ensure(SET_HDR)
-    w.pos = at + SET_HDR
+    const at = this.#reserve(SET_HDR)
     this.setU32(at + SET_NEXT, 0)
     this.setU16(at + SET_TYPE, type)
     this.setU16(at + SET_CLASS, cls)
@@ -285,14 +301,14 @@ class ZoneStore {
   }
 
   /** Forget the record at `at` (the last thing appended). */
-  drop(at: number): void { this.w.pos = at }
+  drop(at: number): void { this.#pos = at }
 
   recLen(at: number): number { return this.u16(at + 4) }
 
   /** A copy of the RDATA octets of the record at `at`. */
   bytes(at: number): Uint8Array {
-    const s = at + REC_HDR
-    return this.w.buf.slice(s, s + this.recLen(at))
+    const s = (at & CHUNK_MASK) + REC_HDR
+    return this.chunk(at).slice(s, s + this.recLen(at))
   }
 
   /** The typed RDATA of the record at `at`, decoded from a private copy (views in it stay valid). */
@@ -304,10 +320,11 @@ class ZoneStore {
   compare(a: number, b: number): 0 | 1 | 2 {
     const n = this.recLen(a)
     if (n !== this.recLen(b)) return 2
-    const buf = this.w.buf
+    const ba = this.chunk(a), bb = this.chunk(b)
+    const oa = a & CHUNK_MASK, ob = b & CHUNK_MASK
     let r: 0 | 1 = 0
     for (let i = REC_HDR; i < REC_HDR + n; i++) {
-      const x = buf[a + i]!, y = buf[b + i]!
+      const x = ba[oa + i]!, y = bb[ob + i]!
       if (x === y) continue
       if (FOLD[x] !== FOLD[y]) return 2
       r = 1
@@ -504,8 +521,9 @@ class StoredNode implements ZoneNode, Map<number, RRset> {
   /** True when the owner's first label is `*` (RFC 4592), read from the store (internal). */
   get isWildcard(): boolean {
     if (this.#name !== undefined) return this.#name.isWildcard()
-    const b = this.#store.w.buf
-    return b[this.#nameAt] === 1 && b[this.#nameAt + 1] === 0x2a
+    const b = this.#store.chunk(this.#nameAt)
+    const i = this.#nameAt & CHUNK_MASK
+    return b[i] === 1 && b[i + 1] === 0x2a
   }
 
   /** True when the node holds no RRset (internal). */
