@@ -44,36 +44,36 @@ function name(w: WireWriter, s: string, origin: Name | null): boolean {
   return true
 }
 
-function write(w: WireWriter, type: number, tokens: readonly RDataToken[], origin: Name | null): boolean {
-  const n = tokens.length
+function write(w: WireWriter, type: number, tokens: readonly RDataToken[], f: number, origin: Name | null): boolean {
+  const n = tokens.length - f
   switch (type) {
     case RRType.A: {
       if (n !== 1) return false
       w.ensure(4)
-      try { ipv4FromText(tokens[0]!.value, w.buf, w.pos) } catch { return false }
+      try { ipv4FromText(tokens[f + 0]!.value, w.buf, w.pos) } catch { return false }
       w.pos += 4
       return true
     }
     case RRType.AAAA: {
       if (n !== 1) return false
       w.ensure(16)
-      try { ipv6FromText(tokens[0]!.value, w.buf, w.pos) } catch { return false }
+      try { ipv6FromText(tokens[f + 0]!.value, w.buf, w.pos) } catch { return false }
       w.pos += 16
       return true
     }
     case RRType.NS: case RRType.CNAME: case RRType.PTR: case RRType.DNAME:
-      return n === 1 && name(w, tokens[0]!.value, origin)
+      return n === 1 && name(w, tokens[f + 0]!.value, origin)
     case RRType.MX: {
       if (n !== 2) return false
-      const pref = uint(tokens[0]!.value, 0xffff)
+      const pref = uint(tokens[f + 0]!.value, 0xffff)
       if (pref < 0) return false
       w.u16(pref)
-      return name(w, tokens[1]!.value, origin)
+      return name(w, tokens[f + 1]!.value, origin)
     }
     case RRType.TXT: case RRType.SPF: {
       if (n === 0) return false
       for (let t = 0; t < n; t++) {
-        const s = tokens[t]!.value
+        const s = tokens[f + t]!.value
         const len = s.length
         // only plain ASCII without escapes; anything else goes the typed way
         if (len > MAX_CHARACTER_STRING) return false
@@ -92,13 +92,13 @@ function write(w: WireWriter, type: number, tokens: readonly RDataToken[], origi
     }
     case RRType.DS: case RRType.CDS: {
       if (n < 3) return false
-      const keyTag = uint(tokens[0]!.value, 0xffff)
+      const keyTag = uint(tokens[f + 0]!.value, 0xffff)
       // mnemonic algorithms go the typed way
-      const alg = uint(tokens[1]!.value, 255)
-      const digestType = uint(tokens[2]!.value, 255)
+      const alg = uint(tokens[f + 1]!.value, 255)
+      const digestType = uint(tokens[f + 2]!.value, 255)
       if (keyTag < 0 || alg < 0 || digestType < 0) return false
       let hexLen = 0
-      for (let t = 3; t < n; t++) hexLen += tokens[t]!.value.length
+      for (let t = 3; t < n; t++) hexLen += tokens[f + t]!.value.length
       if (hexLen % 2 !== 0) return false
       const want = DIGEST_LENGTH[digestType]
       if (want !== undefined && hexLen / 2 !== want) return false
@@ -108,7 +108,7 @@ function write(w: WireWriter, type: number, tokens: readonly RDataToken[], origi
       let p = w.pos
       let hi = -1
       for (let t = 3; t < n; t++) {
-        const s = tokens[t]!.value
+        const s = tokens[f + t]!.value
         for (let i = 0; i < s.length; i++) {
           const v = hexVal(s.charCodeAt(i))
           if (v < 0) return false
@@ -121,37 +121,37 @@ function write(w: WireWriter, type: number, tokens: readonly RDataToken[], origi
     }
     case RRType.RRSIG: {
       if (n < 8) return false
-      const covered = rrTypeFromString(tokens[0]!.value)
-      const a = alg(tokens[1]!.value)
-      const labels = uint(tokens[2]!.value, 255)
+      const covered = rrTypeFromString(tokens[f + 0]!.value)
+      const a = alg(tokens[f + 1]!.value)
+      const labels = uint(tokens[f + 2]!.value, 255)
       if (a < 0 || labels < 0) return false
-      const originalTtl = parseTtl(tokens[3]!.value, 'RRSIG original TTL')
-      const expiration = timeFromText(tokens[4]!.value, 'RRSIG expiration')
-      const inception = timeFromText(tokens[5]!.value, 'RRSIG inception')
-      const keyTag = uint(tokens[6]!.value, 0xffff)
+      const originalTtl = parseTtl(tokens[f + 3]!.value, 'RRSIG original TTL')
+      const expiration = timeFromText(tokens[f + 4]!.value, 'RRSIG expiration')
+      const inception = timeFromText(tokens[f + 5]!.value, 'RRSIG inception')
+      const keyTag = uint(tokens[f + 6]!.value, 0xffff)
       if (keyTag < 0) return false
       w.ensure(18)
       w.u16(covered); w.u8(a); w.u8(labels); w.u32(originalTtl); w.u32(expiration); w.u32(inception); w.u16(keyTag)
-      if (!name(w, tokens[7]!.value, origin)) return false
-      base64Rest(w, tokens, 8, 'RRSIG signature')
+      if (!name(w, tokens[f + 7]!.value, origin)) return false
+      base64Rest(w, tokens, f + 8, 'RRSIG signature')
       return true
     }
     case RRType.NSEC: {
       if (n < 1) return false
-      if (!name(w, tokens[0]!.value, origin)) return false
+      if (!name(w, tokens[f + 0]!.value, origin)) return false
       const types = new Set<number>()
-      for (let t = 1; t < n; t++) types.add(rrTypeFromString(tokens[t]!.value))
+      for (let t = 1; t < n; t++) types.add(rrTypeFromString(tokens[f + t]!.value))
       w.bytes(encodeTypeBitmap([...types].sort((x, y) => x - y)))
       return true
     }
     case RRType.DNSKEY: case RRType.CDNSKEY: {
       if (n < 3) return false
-      const flags = uint(tokens[0]!.value, 0xffff)
-      const protocol = uint(tokens[1]!.value, 255)
-      const a = alg(tokens[2]!.value)
+      const flags = uint(tokens[f + 0]!.value, 0xffff)
+      const protocol = uint(tokens[f + 1]!.value, 255)
+      const a = alg(tokens[f + 2]!.value)
       if (flags < 0 || protocol < 0 || a < 0) return false
       w.u16(flags); w.u8(protocol); w.u8(a)
-      base64Rest(w, tokens, 3, 'DNSKEY public key')
+      base64Rest(w, tokens, f + 3, 'DNSKEY public key')
       return true
     }
     default:
@@ -174,16 +174,17 @@ function write(w: WireWriter, type: number, tokens: readonly RDataToken[], origi
  * @param type the RR type
  * @param tokens RDATA tokens, escapes kept, quotes removed (as the zone lexer gives them)
  * @param origin for relative names (null: names must be absolute)
+ * @param from index of the first RDATA token in `tokens` (default 0)
  * @example
  * const w = new WireWriter(64)
  * rdataTextToWire(w, RRType.A, [{ value: '192.0.2.1', quoted: false }], null) // true; w.buf[0..4] = c0 00 02 01
  */
-export function rdataTextToWire(w: WireWriter, type: number, tokens: readonly RDataToken[], origin: Name | null): boolean {
+export function rdataTextToWire(w: WireWriter, type: number, tokens: readonly RDataToken[], origin: Name | null, from = 0): boolean {
   const start = w.pos
-  if (tokens.length > 0 && tokens[0]!.value === '\\#' && !tokens[0]!.quoted) return false
+  if (tokens.length > from && tokens[from]!.value === '\\#' && !tokens[from]!.quoted) return false
   let ok = false
   try {
-    ok = write(w, type, tokens, origin)
+    ok = write(w, type, tokens, from, origin)
   } catch {
     ok = false
   }

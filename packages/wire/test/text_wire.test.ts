@@ -15,15 +15,22 @@ function typed(type: number, tokens: readonly RDataToken[]): Uint8Array | null {
   try { return encodeRData(rdataFromText(type, tokens, origin)) } catch { return null }
 }
 
-// The direct path, written after 3 octets already in the writer (an offset, as in a store).
+// The direct path, written after 3 octets already in the writer (an offset, as in a
+// store); the same from a later token index, with tokens before it that are not RDATA.
 function direct(type: number, tokens: readonly RDataToken[]): Uint8Array | null {
-  const w = new WireWriter(4)
-  w.u8(7); w.u8(8); w.u8(9)
-  if (!rdataTextToWire(w, type, tokens, origin)) {
-    if (w.pos !== 3) throw new Error('writer not restored')
-    return null
+  const run = (toks: readonly RDataToken[], from: number): Uint8Array | null => {
+    const w = new WireWriter(4)
+    w.u8(7); w.u8(8); w.u8(9)
+    if (!rdataTextToWire(w, type, toks, origin, from)) {
+      if (w.pos !== 3) throw new Error('writer not restored')
+      return null
+    }
+    return w.buf.slice(3, w.pos)
   }
-  return w.buf.slice(3, w.pos)
+  const a = run(tokens, 0)
+  const b = run([{ value: 'owner', quoted: false }, { value: '\\#', quoted: false }, ...tokens], 2)
+  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('different octets from a later token index')
+  return a
 }
 
 const cases: [string, string][] = [

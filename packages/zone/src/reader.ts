@@ -375,7 +375,7 @@ class ZoneReader {
     }
     const type = this.parseType(typeTok, entry.file, ttl, cls)
     if (type === null) return
-    this.record(owner, ttl, cls, type, typeTok, toks.slice(idx + 1), entry.file, first)
+    this.record(owner, ttl, cls, type, typeTok, toks, idx + 1, entry.file, first)
   }
 
   private expected(ttl: number | null, cls: number | null): string {
@@ -402,7 +402,8 @@ class ZoneReader {
     return type
   }
 
-  private record(owner: Name, ttl: number | null, cls: number | null, type: number, typeTok: Token, rdToks: Token[], file: string, at: Token): void {
+  // The RDATA tokens are all[from..]: the entry's tokens are not copied for them.
+  private record(owner: Name, ttl: number | null, cls: number | null, type: number, typeTok: Token, all: Token[], from: number, file: string, at: Token): void {
     const rrClass = cls ?? this.zoneClass
     if (rrClass !== this.zoneClass) {
       this.fail('ERR_ZONE_CLASS_MISMATCH', `class ${classToString(rrClass)} does not match the zone's class ${classToString(this.zoneClass)}`, file, at)
@@ -411,13 +412,14 @@ class ZoneReader {
     const nameFields = NAME_FIELDS.get(type)
     // Tokens go to wire as they are (a Token is an RDataToken); a copy is made only when
     // an "@" has to become the origin.
-    let tokens: readonly RDataToken[] = rdToks
-    if (nameFields !== undefined && rdToks.length > 0 && rdToks[0]!.value !== '\\#') {
+    let tokens: readonly RDataToken[] = all
+    let first = from
+    if (nameFields !== undefined && all.length > from && all[from]!.value !== '\\#') {
       for (const i of nameFields) {
-        const t = rdToks[i]
+        const t = all[from + i]
         // RFC 1035 §5.1: "@" denotes the current origin, in domain-name fields only.
         if (t !== undefined && !t.quoted && t.value === '@') {
-          if (tokens === rdToks) tokens = rdToks.slice()
+          if (tokens === all) { tokens = all.slice(from); first = 0 }
           ;(tokens as RDataToken[])[i] = { value: this.origin.toString(), quoted: false }
         }
       }
@@ -427,13 +429,13 @@ class ZoneReader {
     let wire = false
     if (w !== null && type !== RRType.SOA) {
       w.reset(false)
-      wire = rdataTextToWire(w, type, tokens, this.origin)
+      wire = rdataTextToWire(w, type, tokens, this.origin, first)
     }
     if (!wire) {
       try {
-        data = rdataFromText(type, tokens, this.origin)
+        data = rdataFromText(type, first === 0 ? tokens : tokens.slice(first), this.origin)
       } catch (e) {
-        const where = rdToks[0] ?? typeTok
+        const where = all[from] ?? typeTok
         this.fail('ERR_ZONE_BAD_RDATA', `bad ${rrTypeToString(type)} data: ${(e as Error).message}`, file, where, e)
         return
       }
@@ -631,7 +633,7 @@ class ZoneReader {
       const rdToks = lexString(r, file, rhs.line, (e) => { lexErr = true; this.error(e) }).map((t) => ({ ...t, column: rhs.column }))
       if (lexErr) return
       const before = this.errors.length
-      this.record(owner, ttl, cls, type, typeTok, rdToks, file, lhs)
+      this.record(owner, ttl, cls, type, typeTok, rdToks, 0, file, lhs)
       if (this.errors.length > before) return
     }
   }
