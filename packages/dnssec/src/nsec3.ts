@@ -2,7 +2,7 @@
  * NSEC3 hashing (RFC 5155 §5) and the NSEC3 parameters a signer uses.
  */
 import { createHash, hash as cryptoHash } from 'node:crypto'
-import { Name, toBase32Hex } from '@secdns/wire'
+import { Name } from '@secdns/wire'
 import { DnssecError } from './errors.js'
 
 /** NSEC3 parameters of a chain. */
@@ -65,5 +65,19 @@ const sha1: (b: Uint8Array) => Uint8Array = typeof cryptoHash === 'function'
 
 /** The owner name of the NSEC3 record for a name: base32hex(hash) + '.' + zone (RFC 5155 §3). */
 export function nsec3Owner(hash: Uint8Array, zone: Name): Name {
-  return zone.prepend(toBase32Hex(hash).toLowerCase())
+  // The label as octets (base32hex, lowercase, no padding): no text to parse back.
+  const label = new Uint8Array(Math.ceil(hash.length * 8 / 5))
+  let val = 0
+  let bits = 0
+  let o = 0
+  for (let i = 0; i < hash.length; i++) {
+    val = ((val << 8) | hash[i]!) & 0xfff
+    bits += 8
+    while (bits >= 5) { bits -= 5; label[o++] = B32HEX_LOWER[(val >>> bits) & 31]! }
+  }
+  if (bits > 0) label[o++] = B32HEX_LOWER[(val << (5 - bits)) & 31]!
+  return zone.prepend(label)
 }
+
+/** Base32hex digits (RFC 4648 §7), lowercase, as octets. */
+const B32HEX_LOWER = new Uint8Array(Buffer.from('0123456789abcdefghijklmnopqrstuv', 'latin1'))

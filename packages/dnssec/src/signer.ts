@@ -406,13 +406,14 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     nsec3Total = hashed.length
     nsec3At = (i) => {
       const h = hashed[i]!
-      const types = new Set(h.types)
-      if (h.kind === 'apex') types.add(RRType.NSEC3PARAM)
+      const types = h.types.slice()
+      if (h.kind === 'apex' && !types.includes(RRType.NSEC3PARAM)) types.push(RRType.NSEC3PARAM)
       // RFC 5155 §3.2.1: RRSIG present when the name has signed RRsets.
-      if (h.kind !== 'emptyNonTerminal' && (h.kind !== 'delegation' || types.has(RRType.DS))) types.add(RRType.RRSIG)
+      if (h.kind !== 'emptyNonTerminal' && (h.kind !== 'delegation' || types.includes(RRType.DS)) && !types.includes(RRType.RRSIG)) types.push(RRType.RRSIG)
+      if (types.length > 1) types.sort(byNumber)
       const data: Nsec3 = {
         type: RRType.NSEC3, hashAlgorithm: 1, flags, iterations: p.iterations, salt: p.salt,
-        nextHashedOwnerName: hashed[(i + 1) % hashed.length]!.hash, types: [...types].sort((a, b) => a - b),
+        nextHashedOwnerName: hashed[(i + 1) % hashed.length]!.hash, types,
       }
       nsec3Count++
       return { name: nsec3Owner(h.hash, origin), type: RRType.NSEC3, class: zone.class, ttl: negTtl, rdata: [data], signedBy: chosen.dataSigners }
