@@ -2,7 +2,7 @@
  * NSEC3 hashing (RFC 5155 §5) and the NSEC3 parameters a signer uses.
  */
 import { createHash, hash as cryptoHash } from 'node:crypto'
-import { Name } from '@secdns/wire'
+import { Name, toBase32Hex } from '@secdns/wire'
 import { DnssecError } from './errors.js'
 
 /** NSEC3 parameters of a chain. */
@@ -65,18 +65,23 @@ const sha1: (b: Uint8Array) => Uint8Array = typeof cryptoHash === 'function'
 
 /** The owner name of the NSEC3 record for a name: base32hex(hash) + '.' + zone (RFC 5155 §3). */
 export function nsec3Owner(hash: Uint8Array, zone: Name): Name {
-  // The label as octets (base32hex, lowercase, no padding): no text to parse back.
-  const label = new Uint8Array(Math.ceil(hash.length * 8 / 5))
+  // The name's wire form made at once: the label (base32hex, lowercase, no padding) as
+  // octets, then the zone; no text to parse back.
+  const len = Math.ceil(hash.length * 8 / 5)
+  if (len > 63 || len + 1 + zone.wire.length > 255) return zone.prepend(toBase32Hex(hash).toLowerCase())
+  const w = new Uint8Array(len + 1 + zone.wire.length)
+  w[0] = len
   let val = 0
   let bits = 0
-  let o = 0
+  let o = 1
   for (let i = 0; i < hash.length; i++) {
     val = ((val << 8) | hash[i]!) & 0xfff
     bits += 8
-    while (bits >= 5) { bits -= 5; label[o++] = B32HEX_LOWER[(val >>> bits) & 31]! }
+    while (bits >= 5) { bits -= 5; w[o++] = B32HEX_LOWER[(val >>> bits) & 31]! }
   }
-  if (bits > 0) label[o++] = B32HEX_LOWER[(val << (5 - bits)) & 31]!
-  return zone.prepend(label)
+  if (bits > 0) w[o++] = B32HEX_LOWER[(val << (5 - bits)) & 31]!
+  w.set(zone.wire, o)
+  return new Name(w)
 }
 
 /** Base32hex digits (RFC 4648 §7), lowercase, as octets. */
