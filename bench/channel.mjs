@@ -9,7 +9,7 @@
 // Queries are also counted per second of this process's CPU time (both ends run in it), a
 // figure that moves less with other processes' load than the wall clock does.
 // Run: npm run build && flock /tmp/bench.lock node --expose-gc bench/channel.mjs
-//   (about 80 s; SLICE=s ROUNDS=n to change; PARTS=queries or handshakes,memory for a part)
+//   (about 80 s; SLICE=s ROUNDS=n WARMUP=s to change; PARTS=queries or handshakes,memory for a part)
 // Instructions per query, which do not move with load at all: bench/channel_cost.mjs.
 // With the native record AEAD loaded, the AES-256-GCM subjects are also measured on
 // node:crypto (the addon switched off for their SAs) in the same run; SECDNS_NATIVE_CRYPTO=0
@@ -23,6 +23,7 @@ import { connect, createChannelServer, loadIdentity, OutboundSa, InboundSa, TRAN
 
 const SLICE = Number(process.env.SLICE ?? 1)
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
+const WARMUP = Number(process.env.WARMUP ?? 0.5)
 const IN_FLIGHT = 64
 // PARTS=queries (or handshakes,memory) runs only those parts.
 const PARTS = new Set((process.env.PARTS ?? 'handshakes,queries,memory').split(','))
@@ -202,6 +203,9 @@ if (PARTS.has('queries')) {
     subjects.push(await benchTransform(p, level, rule, prefer))
   }
   if (nat.enabled) subjects.push(await benchTransform(p, 'High', 'require', ['AES-256-GCM'], false))
+  // One unmeasured slice per subject first, so no subject's first measured slice pays for
+  // the JIT warming up its code (WARMUP=0 skips it).
+  for (const x of subjects) if (WARMUP > 0) await pipelined(x.send, WARMUP)
   for (const x of subjects) cpuRates.set(x.send, [])
   const rates = await interleaved(subjects.map((x) => () => pipelined(x.send, SLICE)))
   for (const x of subjects) await x.close()
