@@ -28,8 +28,10 @@ const NAMES = flag('names', 100_000)
 const SECONDS = flag('seconds', 5)
 const CLIENTS = flag('clients', 10)
 const WORKERS = Math.min(2, cpus().length)
-// secdns-cluster: node cluster workers sharing the port (the primary holds the UDP socket
-// and every worker reads from it; TCP connections are handed out round-robin).
+// secdns-cluster: node cluster workers sharing the port (on the native UDP path each worker
+// binds its own UDP socket with SO_REUSEPORT; with SECDNS_NATIVE_UDP=0 the primary holds the
+// one dgram socket and every worker reads from it; TCP connections are handed out round-robin).
+// SECDNS_NATIVE_UDP=0 in the environment runs secdns on node:dgram (the children inherit it).
 const SECDNS_WORKERS = flag('secdns-workers', WORKERS)
 // secdns's answer cache (limits.answerCacheEntries); --secdns-cache=0 measures every answer built afresh.
 const cacheArg = process.argv.slice(2).find((x) => x.startsWith('--secdns-cache='))
