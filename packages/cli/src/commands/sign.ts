@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander'
 import { deprecatedAlias, keyPassphraseOption, showProgress } from '../options.js'
-import cliProgress from 'cli-progress'
+import type cliProgress from 'cli-progress'
 import { Name, rrToText } from '@secdns/wire'
 import {
   DnssecError, digestTypeFromString, dsOf, isPublished, keyRole, loadKeys, nowSeconds, parseSalt, parseTime,
@@ -63,10 +63,12 @@ async function sign(file: string, o: SignOpts): Promise<void> {
   const dnskeyTtl = intOpt(o.dnskeyTtl, '--dnskey-ttl', 0, 2 ** 31 - 1)
   const drawProgress = showProgress(process.stderr, o.json === true)
   let bar: cliProgress.SingleBar | null = null
-  const progress = drawProgress
+  // cli-progress (~20 ms of start-up) is loaded only when a bar is drawn (a TTY, no --json).
+  const bars = drawProgress ? (await import('cli-progress')).default : null
+  const progress = bars !== null
     ? (done: number, total: number) => {
       if (bar === null) {
-        bar = new cliProgress.SingleBar({ format: 'signing [{bar}] {value}/{total} signatures | {rate}/s | ETA {eta}s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+        bar = new bars.SingleBar({ format: 'signing [{bar}] {value}/{total} signatures | {rate}/s | ETA {eta}s', stream: process.stderr, hideCursor: true }, bars.Presets.shades_classic)
         bar.start(total, 0, { rate: 0 })
       }
       const el = (Date.now() - started) / 1000
