@@ -311,8 +311,17 @@ class ZoneStore {
     return this.chunk(at).slice(s, s + this.recLen(at))
   }
 
-  /** The typed RDATA of the record at `at`, decoded from a private copy (views in it stay valid). */
+  /**
+   * The typed RDATA of the record at `at`. Octet fields (TXT strings, signatures, keys)
+   * are views into the store: RDATA octets are never written again once appended, and a
+   * chunk is never reused, so the views stay valid.
+   */
   decode(type: number, at: number): RData {
+    return decodeRData(type, this.chunk(at), (at & CHUNK_MASK) + REC_HDR, this.recLen(at))
+  }
+
+  /** {@link ZoneStore.decode} from a private copy: for a record about to be dropped. */
+  decodeCopy(type: number, at: number): RData {
     return decodeRData(type, this.bytes(at))
   }
 
@@ -810,7 +819,8 @@ export class Zone {
     if (obj !== undefined && !(obj instanceof StoredRRset && obj.isIn(store) && !obj.kept)) {
       // The RRset's array was handed out (or the RRset was put in from outside): the
       // record goes into that array, not the store.
-      const d = data ?? store.decode(type, at)
+      // a copy: the octets at `at` are written over after the drop
+      const d = data ?? store.decodeCopy(type, at)
       store.drop(at)
       if (obj instanceof StoredRRset && obj.isIn(store)) {
         if (!obj.addKept(d)) return false

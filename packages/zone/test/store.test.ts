@@ -1,7 +1,7 @@
 import test from 'ava'
 import { fileURLToPath } from 'node:url'
 import { Name, RRType, WireFormatError, encodeRData, rrToText, type RData } from '@secdns/wire'
-import { Zone, rrsetWire, rrsetSize, rrsetRData, peekRRset, type RRset } from '../src/zone.js'
+import { Zone, addRecordWire, rrsetWire, rrsetSize, rrsetRData, peekRRset, type RRset } from '../src/zone.js'
 import { loadZoneFile } from '../src/load.js'
 import { readZoneFile } from '../src/reader.js'
 
@@ -93,3 +93,19 @@ for (const file of ['types.zone', 'syntax.zone', 'generate.zone', 'include.zone'
     t.deepEqual(text(loaded.zone), text(typed))
   })
 }
+
+test('records handed out stay intact while the store goes on growing (octets given to a kept array are copied)', (t) => {
+  const z = new Zone(n('example.test.'))
+  const at = n('a.example.test.')
+  const txt = (s: string): RData => ({ type: RRType.TXT, strings: [new TextEncoder().encode(s)] })
+  z.add({ name: at, class: 1, ttl: 60, data: txt('first') })
+  const kept = z.rrset(at, RRType.TXT)!.rdata
+  const w = encodeRData(txt('second'))
+  t.true(addRecordWire(z, at, 1, 60, RRType.TXT, w, 0, w.length))
+  t.false(addRecordWire(z, at, 1, 60, RRType.TXT, w, 0, w.length))
+  // write over the store where the dropped octets were, and well beyond
+  for (let i = 0; i < 3000; i++) z.add({ name: n(`b${i}.example.test.`), class: 1, ttl: 60, data: txt(`filler ${i}`.padEnd(250, 'z')) })
+  t.is(kept.length, 2)
+  t.deepEqual(kept.map((d) => rrToText({ name: at, class: 1, ttl: 60, data: d })), ['a.example.test. 60 IN TXT "first"', 'a.example.test. 60 IN TXT "second"'])
+  t.deepEqual(z.rrset(n('b7.example.test.'), RRType.TXT)!.rdata, [txt('filler 7'.padEnd(250, 'z'))])
+})
