@@ -2,7 +2,7 @@ import test from 'ava'
 import { fileURLToPath } from 'node:url'
 import { Name, RRType, WireFormatError, encodeRData, rrToText, type RData } from '@secdns/wire'
 import { Zone, addRecordWire, rrsetWire, rrsetSize, rrsetRData, peekRRset, type RRset } from '../src/zone.js'
-import { loadZoneFile } from '../src/load.js'
+import { loadZoneFile, loadZoneText } from '../src/load.js'
 import { readZoneFile } from '../src/reader.js'
 
 const n = (s: string) => Name.fromString(s)
@@ -108,4 +108,16 @@ test('records handed out stay intact while the store goes on growing (octets giv
   t.is(kept.length, 2)
   t.deepEqual(kept.map((d) => rrToText({ name: at, class: 1, ttl: 60, data: d })), ['a.example.test. 60 IN TXT "first"', 'a.example.test. 60 IN TXT "second"'])
   t.deepEqual(z.rrset(n('b7.example.test.'), RRType.TXT)!.rdata, [txt('filler 7'.padEnd(250, 'z'))])
+})
+
+test('loading straight to octets drops duplicates in large RRsets too, whatever the case of names', (t) => {
+  const lines = ['$TTL 60', '@ SOA ns h 1 2 3 4 5', '  NS ns', 'ns A 192.0.2.1']
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 20; i++) lines.push(`big A 10.0.0.${i}`, `big MX ${i} ${round ? 'MAIL' : 'mail'}${i}.example.test.`)
+  }
+  const { zone, errors } = loadZoneText(lines.join('\n'), { origin: 'example.test' })
+  t.deepEqual(errors, [])
+  t.is(rrsetSize(zone.rrset(n('big.example.test.'), RRType.A)!), 20)
+  t.is(rrsetSize(zone.rrset(n('big.example.test.'), RRType.MX)!), 20)
+  t.is(zone.size, 43)
 })
