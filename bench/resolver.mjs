@@ -16,6 +16,8 @@
 // COOKIE" the same with a client COOKIE in every query (dnsperf -E 10:…: ours is computed
 // and added to each stored response), "secdns server full" the same server with an EDNS option (65001) in every query, which sends each one
 // down its full path (decode, ACLs, recursion, build, encode).
+// "secdns native UDP" (one process only): the front end of "secdns" on the batched native
+// UDP socket of @secdns/udp instead of node:dgram, as `secdns server` uses it.
 import cluster from 'node:cluster'
 import { createSocket } from 'node:dgram'
 import { spawn } from 'node:child_process'
@@ -24,6 +26,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Name, RRType, createQuery, encodeMessage, decodeMessage } from '@secdns/wire'
 import { Resolver, TrustAnchors, buildResponse } from '@secdns/resolver'
+import { BatchedUdpSocket, nativeUdpStatus } from '@secdns/udp'
 import { startBindLab, startUnbound, freePort } from '../dist/test/helpers/bind_lab.js'
 
 const args = process.argv.slice(2)
@@ -89,6 +92,25 @@ async function secdnsFrontEnd(lab, fullPath = false) {
   serve(sock, () => resolver, fullPath)
   await new Promise((resolve) => sock.bind(port, '127.0.0.1', resolve))
   return { port, cpu: ownCpu, close: () => sock.close() }
+}
+
+/**
+ * The same front end as `secdnsFrontEnd` (one process) on the batched native UDP socket of
+ * @secdns/udp (recvmmsg/sendmmsg, one call into JavaScript per batch), as `secdns server`
+ * uses it; null when the addon is not loaded.
+ */
+function secdnsNativeFrontEnd(lab) {
+  if (!nativeUdpStatus().loaded) return null
+  const resolver = newResolver(lab.anchorsFile, lab.port)
+  const sock = BatchedUdpSocket.open({ address: '127.0.0.1', port: 0, recvBufferSize: 4 * 1024 * 1024 }, (buf, i, s) => {
+    const hit = resolver.respondCached(buf)
+    if (hit !== null) { s.reply(i, hit); return }
+    // The view is of the shared receive buffer, which the next batch overwrites.
+    const query = Uint8Array.prototype.slice.call(buf)
+    const peer = s.peerOf(i)
+    resolver.respond(query).then((out) => { if (out !== null) s.sendTo(out, peer) }, () => {})
+  })
+  return { port: sock.port, cpu: ownCpu, close: () => sock.close() }
 }
 
 /** `secdns server start --foreground` with recursion through the lab; CPU from /proc. */
@@ -197,9 +219,12 @@ if (cluster.isPrimary) {
     fronts.push(ours)
     const full = await secdnsFrontEnd(lab, true)
     fronts.push(full)
+    const native = WORKERS === 1 ? secdnsNativeFrontEnd(lab) : null
+    if (native !== null) fronts.push(native)
     const warm = async (port, cpu, extra = []) => { await dnsperfWarmup(port, file, extra); return measured(port, file, cpu, extra) }
     const warmOurs = await warm(ours.port, ours.cpu)
     const warmFull = await warm(full.port, full.cpu)
+    const warmNative = native === null ? undefined : await warm(native.port, native.cpu)
     const warmUnbound = await warm(unbound.port, () => procCpu(unboundPid))
     let server
     if (SERVER) {
@@ -226,6 +251,7 @@ if (cluster.isPrimary) {
     console.log('|-------------------|----------|--------|------|-----------------------------|---------------|')
     console.log(row('secdns', warmOurs, cold.first))
     console.log(row('secdns full path', warmFull))
+    if (warmNative !== undefined) console.log(row('secdns native UDP', warmNative))
     console.log(row('unbound', warmUnbound, coldUnbound))
     if (server !== undefined) {
       console.log(row('secdns server', server.warm, server.cold))
