@@ -174,6 +174,10 @@ for (let i = 0; i < 256; i++) FOLD[i] = i >= 65 && i <= 90 ? i + 32 : i
  * copying and marking the objects that survive. Typed objects (names, RRsets, RDATA)
  * are made when someone asks for them. Offset 0 is never used, so it means "none".
  */
+function put32(b: Uint8Array, i: number, v: number): void {
+  b[i] = v >>> 24; b[i + 1] = (v >>> 16) & 255; b[i + 2] = (v >>> 8) & 255; b[i + 3] = v & 255
+}
+
 class ZoneStore {
   // The octets, in chunks of CHUNK (the first grows up to that size, so a small zone
   // stays small): a chunk is never copied once full, and nothing straddles two chunks.
@@ -269,16 +273,22 @@ class ZoneStore {
   /** Append an RRset header whose one record is at `rec`; returns its offset. */
   appendSet(type: number, cls: number, ttl: number, rec: number, source: SourceLocation | undefined): number {
     const at = this.#reserve(SET_HDR)
-    this.setU32(at + SET_NEXT, 0)
-    this.setU16(at + SET_TYPE, type)
-    this.setU16(at + SET_CLASS, cls)
-    this.setU32(at + SET_TTL, ttl >>> 0)
-    this.setU32(at + SET_HEAD, rec)
-    this.setU32(at + SET_TAIL, rec)
-    this.setU32(at + SET_COUNT, 1)
-    this.setU32(at + SET_LINE, source === undefined ? 0 : Math.min(source.line, 0xffffffff) >>> 0)
-    this.setU32(at + SET_COLUMN, source === undefined ? 0 : Math.min(source.column, 0xffffffff) >>> 0)
-    this.setU16(at + SET_FILE, source === undefined ? 0 : this.#fileIndex(source.file))
+    const b = this.#chunks[at >>> CHUNK_BITS]!
+    const i = at & CHUNK_MASK
+    // a fresh chunk is zero-filled, but octets given back by `drop` may not be
+    b.fill(0, i, i + SET_HDR)
+    b[i + SET_TYPE] = type >>> 8; b[i + SET_TYPE + 1] = type & 255
+    b[i + SET_CLASS] = cls >>> 8; b[i + SET_CLASS + 1] = cls & 255
+    put32(b, i + SET_TTL, ttl >>> 0)
+    put32(b, i + SET_HEAD, rec)
+    put32(b, i + SET_TAIL, rec)
+    b[i + SET_COUNT + 3] = 1
+    if (source !== undefined) {
+      put32(b, i + SET_LINE, Math.min(source.line, 0xffffffff) >>> 0)
+      put32(b, i + SET_COLUMN, Math.min(source.column, 0xffffffff) >>> 0)
+      const f = this.#fileIndex(source.file)
+      b[i + SET_FILE] = f >>> 8; b[i + SET_FILE + 1] = f & 255
+    }
     return at
   }
 
