@@ -9,7 +9,7 @@ export { ServedZone, ZoneTable, setRecords } from './served_zone.js'
 export { answer, encodeResponse, responseTo, type AnswerContext, type AnswerInfo, type CookiePolicy, type Transport } from './answer.js'
 export { makeServerCookie, checkServerCookie, responseCookie, COOKIE_MAX_AGE_S, COOKIE_MAX_SKEW_S } from './cookie.js'
 export {
-  DnsServer, splitHostPort, udpPath, type ServerCounters, type BoundListener, type Peer, type ReloadResult, type DnsServerOptions, type ListenerPlugin,
+  DnsServer, splitHostPort, udpPath, type UdpStatus, type ServerCounters, type BoundListener, type Peer, type ReloadResult, type DnsServerOptions, type ListenerPlugin,
 } from './server.js'
 export type { Recursor, RecursionResult, TrustAnchorAdmin } from './recursor.js'
 export {

@@ -46,6 +46,22 @@ export interface ServerCounters {
   tcpTimeouts: number
 }
 
+/**
+ * The UDP listeners' path and, on the native path, their sockets' counters (all zero on
+ * node:dgram): datagrams received and sent, answers waiting in the EAGAIN queue, answers
+ * dropped (queue full, too long, or after close), datagrams skipped (truncated or without
+ * a usable sender), send and receive errors.
+ */
+export interface UdpStatus {
+  readonly path: 'native' | 'dgram'
+  readonly received: number
+  readonly sent: number
+  readonly queued: number
+  readonly dropped: number
+  readonly skipped: number
+  readonly errors: number
+}
+
 /** A socket the server listens on. */
 export interface BoundListener {
   readonly kind: 'udp' | 'tcp' | 'dot' | 'channel' | 'admin'
@@ -140,6 +156,8 @@ export class DnsServer {
   #refusalSecond = 0
   #refusals = 0
   readonly #udp: { close(): void }[] = []
+  /** The native UDP sockets among `#udp` (their counters go into status). */
+  readonly #nativeUdp: BatchedUdpSocket[] = []
   readonly #tcp: NetServer[] = []
   readonly #sockets = new Set<Socket>()
   readonly #inflight = new Set<Promise<unknown>>()
@@ -310,6 +328,7 @@ export class DnsServer {
       throw new ServerError('ERR_SERVER_BIND', `UDP ${address}:${port}: ${(e as Error).message}`, { cause: e })
     }
     this.#udp.push(sock)
+    this.#nativeUdp.push(sock)
     this.#bound.push({ kind: 'udp', address: sock.address, port: sock.port })
   }
 
@@ -908,9 +927,21 @@ export class DnsServer {
     return error === undefined ? { zone: st.config.name, ok: true, serial } : { zone: st.config.name, ok: false, serial, error }
   }
 
-  /** What status reports: zones with serials and errors, listeners, counters. */
-  status(): { zones: { name: string, type: string, serial?: number, signed?: boolean, loadedAt?: string, error?: string }[], listeners: readonly BoundListener[], counters: ServerCounters } {
+  /** What status reports: zones with serials and errors, listeners, counters, the UDP path. */
+  status(): { zones: { name: string, type: string, serial?: number, signed?: boolean, loadedAt?: string, error?: string }[], listeners: readonly BoundListener[], counters: ServerCounters, udp: UdpStatus } {
+    const udp = { path: udpPath(), received: 0, sent: 0, queued: 0, dropped: 0, skipped: 0, errors: 0 }
+    for (const sock of this.#nativeUdp) {
+      if (sock.closed) continue
+      const st = sock.stats()
+      udp.received += st.received
+      udp.sent += st.sent
+      udp.queued += st.queued
+      udp.dropped += st.dropped + sock.refused
+      udp.skipped += sock.skipped
+      udp.errors += st.errors + sock.handlerErrors
+    }
     return {
+      udp,
       zones: [...this.#states.values()].map((s) => ({
         name: s.config.name, type: s.config.type, serial: s.served?.serial, signed: s.served?.signed,
         loadedAt: s.served ? new Date(s.served.loadedAt).toISOString() : undefined,
@@ -941,6 +972,7 @@ export class DnsServer {
   async #closeAll(): Promise<void> {
     for (const s of this.#udp) { try { s.close() } catch { /* already closed */ } }
     this.#udp.length = 0
+    this.#nativeUdp.length = 0
     await Promise.all(this.#tcp.map((s) => new Promise<void>((r) => s.close(() => r()))))
     this.#tcp.length = 0
     for (const s of this.#sockets) s.destroy()

@@ -131,6 +131,15 @@ test('a burst of 600 queries from 6 clients: every one answered, to its own send
     for (const id of got.keys()) t.is(Math.floor(id / 1000), c)
   }
   t.is(server.counters.received, 600)
+  const udp = server.status().udp
+  t.is(udp.path, udpPath())
+  if (udp.path === 'native') {
+    t.is(udp.received, 600)
+    t.is(udp.sent, 600)
+    t.is(udp.dropped + udp.skipped + udp.errors + udp.queued, 0)
+  } else {
+    t.is(udp.received, 0)
+  }
 })
 
 test('cluster workers each bind the UDP port (SO_REUSEPORT) and all queries are answered', async (t) => {
