@@ -24,7 +24,7 @@ export { type BatchKey, type BatchHeader, eachSignedData } from './signed_data.j
  * by RFC 6840 §5.1): NS, MD, MF, CNAME, SOA, MB, MG, MR, PTR, MINFO, MX, RP, AFSDB, RT,
  * SIG, PX, NXT, NAPTR, KX, SRV, DNAME, A6, RRSIG — the ones @secdns/wire types.
  */
-const LOWERCASED = new Set<number>([2, 5, 6, 12, 15, 17, 18, 33, 35, 36, 39, 46])
+export const LOWERCASED = new Set<number>([2, 5, 6, 12, 15, 17, 18, 33, 35, 36, 39, 46])
 
 /** Writes RRsets into a batch buffer; `sigs` counts the signatures they ask for. */
 export class RRsetBatchWriter {
@@ -61,6 +61,27 @@ export class RRsetBatchWriter {
       w.u16(0)
       writeRData(w, d, how)
       w.setU16(at, w.pos - at - 2)
+    }
+    this.sigs += keys.length
+    this.sets++
+  }
+
+  /**
+   * Add one RRset whose RDATA is given as uncompressed wire octets (as a zone stores it),
+   * for types whose canonical form is the uncompressed form (not in {@link LOWERCASED}):
+   * no typed objects are made and nothing is re-encoded.
+   */
+  addWire(owner: Name, type: number, klass: number, ttl: number, labels: number, expiration: number, rdata: readonly Uint8Array[], keys: readonly number[]): void {
+    const w = this.#w
+    w.u8(keys.length)
+    for (const k of keys) w.u8(k)
+    w.u16(type); w.u16(klass); w.u32(ttl); w.u8(labels); w.u32(expiration >>> 0)
+    w.u8(owner.wire.length)
+    w.nameLower(owner)
+    w.u16(rdata.length)
+    for (const d of rdata) {
+      w.u16(d.length)
+      w.bytes(d)
     }
     this.sigs += keys.length
     this.sets++

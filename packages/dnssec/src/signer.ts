@@ -7,7 +7,7 @@ import {
   Name, RRType, canonicalRData, rdataToText, timeToText, toBase64, rrClassToString, rrTypeToString, type Ds, type Nsec, type Nsec3, type Nsec3Param, type RData, type ResourceRecord,
   type Rrsig, type Soa,
 } from '@secdns/wire'
-import { Zone, type RRset, type ZoneNode } from '@secdns/zone'
+import { Zone, peekRRsets, rrsetRData, rrsetSize, rrsetWire, type RRset, type ZoneNode } from '@secdns/zone'
 import { algorithmInfo, algorithmToString, signBytes, DnssecAlgorithm } from './algorithms.js'
 import { DnssecError } from './errors.js'
 import {
@@ -16,7 +16,7 @@ import {
 import { MAX_SIGN_ITERATIONS, nsec3Hash, nsec3Owner, type Nsec3Params } from './nsec3.js'
 import { dnskeyOf, dsOf, rrsigLabels, verifyRrsig, type RrsigFields } from './rrsig.js'
 import { toRrsigTime } from './time.js'
-import { RRsetBatchWriter, eachSignedData, type BatchHeader } from './sign_batch.js'
+import { LOWERCASED, RRsetBatchWriter, eachSignedData, type BatchHeader } from './sign_batch.js'
 
 /** How the SOA serial changes when signing. */
 export type SerialPolicy = 'keep' | 'increment' | 'unixtime' | 'date'
@@ -94,6 +94,13 @@ export interface SignZoneResult {
 }
 
 const NO_SIGS: readonly Rrsig[] = []
+/** The `rdata` of an output set that reads its RDATA from the zone (`src`). */
+const NO_RDATA: readonly RData[] = []
+
+/** The RDATA of an output set (decoded from the zone's store for the zone's data; not kept there). */
+function rdataOf(set: OutSet): readonly RData[] {
+  return set.src !== undefined ? rrsetRData(set.src) : set.rdata
+}
 /** Stands for the reused signatures of an RRset without old ones (never written to). */
 const NO_REUSED: Rrsig[] = []
 const NO_FRESH: ReadonlyArray<{ fields: RrsigFields, job: number }> = []
@@ -203,7 +210,13 @@ function describeTiming(k: DnssecKey, now: number): string {
 
 /** One RRset the signer will output. */
 interface OutSet {
-  name: Name, type: number, class: number, ttl: number, rdata: RData[], signedBy: DnssecKey[] | null
+  name: Name, type: number, class: number, ttl: number, rdata: readonly RData[], signedBy: DnssecKey[] | null
+  /**
+   * The zone's RRset when the set is the zone's data (then `rdata` is unused): its RDATA is
+   * read as wire octets for the batch and decoded only when the output is laid out, so no
+   * typed objects live from the batch to the output.
+   */
+  src?: RRset
   /** Old signatures reused, and new ones with their job number (set while signing). */
   reused?: Rrsig[], fresh?: Array<{ fields: RrsigFields, job: number }>
 }
@@ -314,7 +327,8 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     if (set.signedBy === null) return
     const old = oldSigs.size === 0 ? NO_SIGS : oldSigs.get(`${set.name.hashKey()}|${set.type}`) ?? NO_SIGS
     // Only a re-sign with old signatures needs the records as objects (to verify them).
-    const rrs: ResourceRecord[] = old.length === 0 ? [] : set.rdata.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
+    const decoded = old.length === 0 ? null : rdataOf(set)
+    const rrs: ResourceRecord[] = decoded === null ? [] : decoded.map((data) => ({ name: set.name, class: set.class, ttl: set.ttl, data }))
     const sigs: Rrsig[] = old.length === 0 ? NO_REUSED : []
     if (old.length > 0) set.reused = sigs
     const labels = rrsigLabels(set.name)
@@ -327,7 +341,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
         s.originalTtl === set.ttl && s.signerName.equals(origin) &&
         verifyRrsig(rrs, s, { owner: origin, data: dnskeyOf(k, now) }, now) === null)
       if (fresh !== undefined) { sigs.push(fresh); reused++; continue }
-      if (set.rdata.length === 0) fail('ERR_DNSSEC_SIGN_FAILED', 'cannot sign an empty RRset')
+      if ((set.src !== undefined ? rrsetSize(set.src) : set.rdata.length) === 0) fail('ERR_DNSSEC_SIGN_FAILED', 'cannot sign an empty RRset')
       if (expField < 0) expField = toRrsigTime(expiration - jitterFor(set.name, set.type, jitter)) >>> 0
       // Every RR of an output set has the set's TTL, so the Original TTL is that TTL.
       const fields: RrsigFields = {
@@ -339,7 +353,9 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
       newKeys.push(keyIndex.get(k)!)
     }
     if (newKeys.length > 0) {
-      batch.add(set.name, set.type, set.class, set.ttl, labels, expField, set.rdata, newKeys)
+      // The zone's RDATA goes in as the octets it holds when they are already canonical.
+      if (set.src !== undefined && decoded === null && !LOWERCASED.has(set.type)) batch.addWire(set.name, set.type, set.class, set.ttl, labels, expField, rrsetWire(set.src), newKeys)
+      else batch.add(set.name, set.type, set.class, set.ttl, labels, expField, decoded ?? rdataOf(set), newKeys)
       if (batch.sigs >= RRSET_BATCH_SIGS) send()
     }
   }
@@ -360,7 +376,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   for (const node of nodes) {
     if (node.kind === 'glue' || node.kind === 'occluded') continue
     const types: number[] = []
-    const sets = [...node.rrsets.values()]
+    const sets = peekRRsets(node)
     for (const set of sets) {
       // RFC 4035 §2.3: at a delegation the bitmap shows only NS and DS (other data is glue).
       if (node.kind !== 'delegation' || set.type === RRType.NS || set.type === RRType.DS) types.push(set.type)
@@ -453,7 +469,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
     while (next3 !== null && next3.name.compare(node.name) <= 0) { add(next3); next3 = ++n3 < nsec3Total ? nsec3At(n3) : null }
     for (const set of o.sets) {
       const signed = node.kind !== 'delegation' || set.type === RRType.DS
-      add({ name: node.name, type: set.type, class: set.class, ttl: set.ttl, rdata: set.rdata, signedBy: signed ? chosen.dataSigners : null })
+      add({ name: node.name, type: set.type, class: set.class, ttl: set.ttl, rdata: NO_RDATA, src: set, signedBy: signed ? chosen.dataSigners : null })
     }
     if (!nsecChain || node.kind === 'emptyNonTerminal') continue
     const next = withData[(nsecCount + 1) % withData.length]!.node.name
@@ -505,9 +521,10 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
   const emitSets = (sets: OutSet[]): void => {
     if (sets.length > 1) sets.sort((a, b) => (a.type === RRType.SOA ? -1 : b.type === RRType.SOA ? 1 : a.type - b.type))
     for (const set of sets) {
-      if (set.rdata.length === 1) pend.push({ name: set.name, class: set.class, ttl: set.ttl, data: set.rdata[0]! })
+      const rdata = rdataOf(set)
+      if (rdata.length === 1) pend.push({ name: set.name, class: set.class, ttl: set.ttl, data: rdata[0]! })
       else {
-        const sorted = set.rdata.map((d) => ({ d, k: canonicalRData(d) })).sort((a, b) => Buffer.compare(a.k, b.k))
+        const sorted = rdata.map((d) => ({ d, k: canonicalRData(d) })).sort((a, b) => Buffer.compare(a.k, b.k))
         for (const { d } of sorted) pend.push({ name: set.name, class: set.class, ttl: set.ttl, data: d })
       }
       const old = set.reused ?? NO_SIGS
@@ -573,7 +590,7 @@ export async function signZone(input: Iterable<ResourceRecord> | Zone, opts: Sig
       j++
     }
     if (node.kind === 'glue' || node.kind === 'occluded') {
-      for (const set of node.rrsets.values()) for (const d of set.rdata) pend.push({ name: node.name, class: set.class, ttl: set.ttl, data: d })
+      for (const set of peekRRsets(node)) for (const d of rrsetRData(set)) pend.push({ name: node.name, class: set.class, ttl: set.ttl, data: d })
     } else if (sets !== undefined) emitSets(sets)
     await drain()
   }
