@@ -157,6 +157,11 @@ class ZoneReader {
   private defaultTtl: number | null
   private lastTtl: number | null = null
   private lastOwner: Name | null = null
+  // The last owner name parsed from text, with the text and the origin it was parsed under:
+  // consecutive lines that repeat an owner (`d1 NS ..`, `d1 DS ..`) reuse the Name.
+  private ownerText = ''
+  private ownerOrigin: Name | null = null
+  private ownerName: Name | null = null
   private count = 0
   private readonly errors: ZoneError[] = []
   private readonly warnings: ZoneWarning[] = []
@@ -339,8 +344,13 @@ class ZoneReader {
         return
       }
     } else {
-      owner = this.parseName(first, entry.file, 'owner name')
-      if (owner === null) return
+      if (!first.quoted && this.ownerName !== null && first.value === this.ownerText && this.origin === this.ownerOrigin) {
+        owner = this.ownerName
+      } else {
+        owner = this.parseName(first, entry.file, 'owner name')
+        if (owner === null) return
+        if (!first.quoted) { this.ownerText = first.value; this.ownerOrigin = this.origin; this.ownerName = owner }
+      }
       idx = 1
     }
     // RFC 1035 §5.1: the owner of a blank-owner line is the last one stated, even after an error.
